@@ -1,0 +1,1 @@
+"""EfficientVIS (CVPR 2022): tracklet query and proposal, FTSA, TDC, correspondence learning."""
