@@ -1,0 +1,519 @@
+"""Deterministic synthetic YouTube-VIS benchmark: textured shapes that jump, occlude, enter and leave.
+
+The category of an instance is its shape; several instances of one category can share a video and
+differ only in texture and colour, so identity must come from appearance. Objects jump by a large
+fraction of the frame every few frames (motion-based linking fails, as in low-FPS video), videos are
+longer than one clip, and masks exclude the parts hidden by nearer objects or occluder bars.
+
+Every video draws from its own ``SeedSequence(seed, spawn_key=(split, index, stream))``: stream 0
+plans the scene (geometry, hence the annotations), stream 1 draws the pixels. Annotations are the
+same whether or not the images are rendered, and one video never depends on another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+from tqdm import tqdm
+
+from vistoolkit.atomic import write_bytes_atomic
+from vistoolkit.data.records import Category, Dataset, Track, Video
+from vistoolkit.data.synth_render import (
+    ANGLE_STEPS, PALETTE, SHAPES, SUB, TEXTURES, Appearance, background, encode_jpeg,
+    pixel_offsets, rotate, shape_mask, texture_colours,
+)
+from vistoolkit.data.ytvis_io import save_dataset
+
+logger = logging.getLogger(__name__)
+
+SPLITS = ("train", "valid")
+_SPLIT_CODE = MappingProxyType({"train": 0, "valid": 1})
+
+
+@dataclass(frozen=True, slots=True)
+class SynthConfig:
+    """Everything that shapes a synthetic dataset; build one with ``SynthConfig.preset``.
+
+    Sizes are pixels; radii are fractions of the frame's shorter side; probabilities are per
+    instance (``enter``/``leave``/``gap``), per frame (``jump``) or per video (``occluder``).
+    ``instance_weights[i]`` is the relative frequency of videos with ``i + 1`` instances.
+    """
+
+    name: str = "default"
+    seed: int = 0
+    num_train_videos: int = 80
+    num_valid_videos: int = 25
+    height: int = 128
+    width: int = 224
+    other_sizes: tuple[tuple[int, int], ...] = ()
+    other_size_prob: float = 0.0
+    min_length: int = 18
+    max_length: int = 36
+    instance_weights: tuple[float, ...] = (0.2, 0.3, 0.3, 0.2)
+    num_categories: int = 8
+    same_category_prob: float = 0.5
+    enter_prob: float = 0.35
+    leave_prob: float = 0.35
+    gap_prob: float = 0.15
+    jump_prob: float = 0.2
+    overlap_prob: float = 0.5
+    min_radius: float = 0.12
+    max_radius: float = 0.24
+    scale_change: float = 0.5
+    colour_drift: int = 40
+    num_distractors: int = 6
+    occluder_prob: float = 0.3
+    noise: int = 6
+    min_visible: float = 0.02
+    fps: int = 6
+    jpeg_quality: int = 90
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_length <= self.max_length:
+            raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}, "
+                             f"{self.max_length}")
+        if not 1 <= self.num_categories <= 40:
+            raise ValueError(f"num_categories must be in 1..40, got {self.num_categories}")
+        if not self.instance_weights or min(self.instance_weights) < 0:
+            raise ValueError("instance_weights must be non-empty and non-negative")
+        if min(self.height, self.width) < 16:
+            raise ValueError(f"frames must be at least 16x16, got {self.height}x{self.width}")
+
+    @property
+    def max_instances(self) -> int:
+        return len(self.instance_weights)
+
+    def num_videos(self, split: str) -> int:
+        """Videos in ``split`` ("train" or "valid")."""
+        return self.num_train_videos if split == "train" else self.num_valid_videos
+
+    @classmethod
+    def preset(cls, name: str = "default", **overrides: Any) -> SynthConfig:
+        """A named preset (``PRESETS``) with keyword overrides, e.g. ``preset("small", seed=3)``."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
+        return cls(**{"name": name, **PRESETS[name], **overrides})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (tuples become lists), in declaration order."""
+        return {f.name: _listify(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _listify(x: Any) -> Any:
+    return [_listify(v) for v in x] if isinstance(x, tuple) else x
+
+
+PRESETS: MappingProxyType = MappingProxyType({
+    "default": MappingProxyType({}),
+    "small": MappingProxyType(dict(num_train_videos=6, num_valid_videos=3, height=64, width=96,
+                                   min_length=10, max_length=16, num_distractors=3)),
+    "large": MappingProxyType(dict(num_train_videos=300, num_valid_videos=60, height=360,
+                                   width=640, min_length=18, max_length=48,
+                                   instance_weights=(0.15, 0.25, 0.25, 0.15, 0.1, 0.1),
+                                   num_distractors=12)),
+    # Annotation-only stand-in for YouTube-VIS 2021 valid (421 videos, ~28 frames, ~923 tracks).
+    "ytvis2021_val_scale": MappingProxyType(dict(
+        num_train_videos=0, num_valid_videos=421, height=720, width=1280,
+        other_sizes=((480, 640), (360, 640), (480, 854)), other_size_prob=0.3,
+        min_length=14, max_length=42, num_categories=40,
+        instance_weights=(0.4, 0.3, 0.15, 0.08, 0.04, 0.03))),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class InstancePlan:
+    """One object over the video: ``present`` (L,) bool, ``centres`` (L, 2) fixed-point (y, x),
+    ``radii`` (L,) fixed point, ``angles`` (L,) rotation steps; ``depth`` 0 is nearest."""
+
+    category_id: int
+    shape: str
+    appearance: Appearance
+    depth: int
+    present: np.ndarray
+    centres: np.ndarray
+    radii: np.ndarray
+    angles: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class VideoPlan:
+    """The geometry of one video; ``occluder`` is a bar in front of everything, or None."""
+
+    id: int
+    name: str
+    height: int
+    width: int
+    length: int
+    instances: tuple[InstancePlan, ...]
+    occluder: InstancePlan | None
+
+
+def _rng(config: SynthConfig, split: str, index: int, stream: int) -> np.random.Generator:
+    seq = np.random.SeedSequence(config.seed, spawn_key=(_SPLIT_CODE[split], index, stream))
+    return np.random.default_rng(seq)
+
+
+def _presence(rng: np.random.Generator, config: SynthConfig, length: int) -> np.ndarray:
+    """(L,) bool: entering late, leaving early and a mid-video gap, each with its probability."""
+    present = np.ones(length, dtype=bool)
+    span = max(length // 3, 1)
+    if rng.random() < config.enter_prob:
+        present[: int(rng.integers(1, span + 1))] = False
+    if rng.random() < config.leave_prob:
+        present[length - int(rng.integers(1, span + 1)):] = False
+    if rng.random() < config.gap_prob and length >= 8:
+        start = int(rng.integers(2, length - 4))
+        present[start:start + int(rng.integers(2, 5))] = False
+    if not present.any():
+        present[length // 2] = True
+    return present
+
+
+def _trajectory(rng: np.random.Generator, config: SynthConfig, length: int, height: int,
+                width: int) -> np.ndarray:
+    """(L, 2) fixed-point centres (y, x): drift with bounces plus random jumps >= 25% of width."""
+    lo, hi = np.array([0, 0]), np.array([height * SUB, width * SUB])
+    pos = rng.integers(lo + hi // 8, hi - hi // 8)
+    vel = rng.integers(-hi // 40, hi // 40 + 1)
+    out = np.empty((length, 2), dtype=np.int64)
+    for t in range(length):
+        if t > 0 and rng.random() < config.jump_prob:
+            for _ in range(20):
+                target = rng.integers(lo + hi // 10, hi - hi // 10)
+                if abs(int(target[1] - pos[1])) + abs(int(target[0] - pos[0])) >= hi[1] // 3:
+                    break
+            pos = target
+        elif t > 0:
+            pos = pos + vel
+            bounce = (pos < lo) | (pos > hi)
+            vel = np.where(bounce, -vel, vel)
+            pos = np.clip(pos, lo, hi)
+        out[t] = pos
+    return out
+
+
+def _appearances(rng: np.random.Generator, config: SynthConfig, n: int,
+                 r_unit: int) -> list[Appearance]:
+    """``n`` appearances that differ in texture kind and first colour within the video."""
+    kinds = rng.permutation(len(TEXTURES))
+    firsts = rng.permutation(len(PALETTE))
+    out = []
+    for i in range(n):
+        a = int(firsts[i % len(PALETTE)])
+        b = (a + int(rng.integers(1, len(PALETTE)))) % len(PALETTE)
+        drift = rng.integers(-config.colour_drift, config.colour_drift + 1, size=3)
+        out.append(Appearance(
+            texture=TEXTURES[int(kinds[i % len(TEXTURES)])], colour_a=PALETTE[a],
+            colour_b=PALETTE[b], period=max(r_unit * int(rng.integers(3, 7)) // 10, 2 * SUB),
+            angle=int(rng.integers(ANGLE_STEPS)), drift=tuple(int(d) for d in drift)))
+    return out
+
+
+def _instance(rng: np.random.Generator, config: SynthConfig, *, category_id: int,
+              appearance: Appearance, depth: int, length: int, height: int,
+              width: int) -> InstancePlan:
+    side = min(height, width) * SUB
+    r0 = int(rng.integers(int(config.min_radius * side), int(config.max_radius * side) + 1))
+    factor = 1.0 + config.scale_change * (2.0 * rng.random() - 1.0)
+    r1 = max(int(r0 * factor), 2 * SUB)
+    steps = np.arange(length, dtype=np.int64)
+    spin = int(rng.integers(-1, 2))
+    return InstancePlan(
+        category_id=category_id, shape=SHAPES[(category_id - 1) % len(SHAPES)],
+        appearance=appearance, depth=depth, present=_presence(rng, config, length),
+        centres=_trajectory(rng, config, length, height, width),
+        radii=r0 + (r1 - r0) * steps // max(length - 1, 1),
+        angles=(int(rng.integers(ANGLE_STEPS)) + spin * steps) % ANGLE_STEPS)
+
+
+def plan_video(config: SynthConfig, split: str, index: int) -> VideoPlan:
+    """The scene of video ``index`` (0-based) of ``split``, from its own seed."""
+    rng = _rng(config, split, index, 0)
+    height, width = config.height, config.width
+    if config.other_sizes and rng.random() < config.other_size_prob:
+        height, width = config.other_sizes[int(rng.integers(len(config.other_sizes)))]
+    length = int(rng.integers(config.min_length, config.max_length + 1))
+    weights = np.asarray(config.instance_weights, dtype=np.float64)
+    n = int(rng.choice(len(weights), p=weights / weights.sum())) + 1
+    cats: list[int] = []
+    for _ in range(n):
+        if cats and rng.random() < config.same_category_prob:
+            cats.append(cats[int(rng.integers(len(cats)))])
+        else:
+            cats.append(int(rng.integers(1, config.num_categories + 1)))
+    apps = _appearances(rng, config, n, int(config.max_radius * min(height, width) * SUB))
+    depths = rng.permutation(n)
+    instances = [_instance(rng, config, category_id=c, appearance=a, depth=int(d), length=length,
+                           height=height, width=width) for c, a, d in zip(cats, apps, depths)]
+    if n >= 2 and rng.random() < config.overlap_prob:        # force one instance onto another
+        a, b = (int(i) for i in rng.choice(n, size=2, replace=False))
+        t = int(rng.integers(length))
+        shift = rng.integers(-1, 2, size=2) * instances[a].radii[t] // 2
+        instances[b].centres[t:t + 3] = instances[a].centres[t:t + 3] + shift
+    occluder = None
+    if rng.random() < config.occluder_prob:
+        bar = Appearance("stripes", PALETTE[int(rng.integers(len(PALETTE)))], (128, 128, 128),
+                         4 * SUB, int(rng.integers(ANGLE_STEPS)), (0, 0, 0))
+        occluder = dataclasses.replace(
+            _instance(rng, config, category_id=1, appearance=bar, depth=-1, length=length,
+                      height=height, width=width), shape="bar",
+            present=np.ones(length, dtype=bool))
+    return VideoPlan(index + 1, f"{split}{index:04d}", height, width, length,
+                     tuple(instances), occluder)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """One drawn object on one frame: ``full`` (h', w') bool shape pixels inside ``window``."""
+
+    inst: InstancePlan
+    window: tuple[slice, slice]
+    full: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+
+def _layer(inst: InstancePlan, t: int, height: int, width: int) -> _Layer | None:
+    cy, cx = (int(c) for c in inst.centres[t])
+    r = int(inst.radii[t])
+    reach = r * 11 // 10 + SUB
+    y0, y1 = max(0, (cy - reach) // SUB), min(height, (cy + reach) // SUB + 1)
+    x0, x1 = max(0, (cx - reach) // SUB), min(width, (cx + reach) // SUB + 1)
+    if y0 >= y1 or x0 >= x1:
+        return None
+    u, v = rotate(pixel_offsets(x0, x1, cx)[None, :], pixel_offsets(y0, y1, cy)[:, None],
+                  int(inst.angles[t]))                                  # (h', w') each
+    full = shape_mask(inst.shape, u, v, r)
+    return _Layer(inst, (slice(y0, y1), slice(x0, x1)), full, u, v)
+
+
+def _compose(plan: VideoPlan, t: int, min_visible: float) -> tuple[list[_Layer], dict]:
+    """Layers front to back, and {instance index: (layer, visible (h', w') bool)} for annotated ones.
+
+    A nearer object (or the occluder bar) removes its pixels from every farther mask; a mask keeping
+    less than ``min_visible`` of its drawn pixels (or under 4 pixels) is not annotated.
+    """
+    covered = np.zeros((plan.height, plan.width), dtype=bool)           # (H, W)
+    layers: list[_Layer] = []
+    if plan.occluder is not None:
+        occ = _layer(plan.occluder, t, plan.height, plan.width)
+        if occ is not None:
+            covered[occ.window] |= occ.full
+            layers.append(occ)
+    visible = {}
+    for i in sorted(range(len(plan.instances)), key=lambda k: plan.instances[k].depth):
+        inst = plan.instances[i]
+        lay = _layer(inst, t, plan.height, plan.width) if inst.present[t] else None
+        if lay is None:
+            continue
+        vis = lay.full & ~covered[lay.window]
+        covered[lay.window] |= lay.full
+        layers.append(lay)
+        if vis.sum() >= max(4, min_visible * lay.full.sum()):
+            visible[i] = (lay, vis)
+    return layers, visible
+
+
+def _paint(base: np.ndarray, layers: list[_Layer], t: int, length: int) -> np.ndarray:
+    """Draw layers (front-to-back list) back to front onto a copy of ``base`` (H, W, 3) int16."""
+    frame = base.copy()
+    for lay in reversed(layers):
+        region = frame[lay.window]                                      # view (h', w', 3)
+        region[lay.full] = texture_colours(lay.inst.appearance, lay.u[lay.full], lay.v[lay.full],
+                                           int(lay.inst.radii[t]), int(lay.inst.radii[0]),
+                                           t, length)
+    return frame
+
+
+def _encode_frame(plan: VideoPlan, visible: dict) -> dict[int, tuple[dict, list[float], int]]:
+    """{instance index: (RLE with str counts, [x, y, w, h], area)} via one pycocotools call."""
+    keys = sorted(visible)
+    if not keys:
+        return {}
+    stack = np.zeros((plan.height, plan.width, len(keys)), dtype=np.uint8, order="F")
+    for j, i in enumerate(keys):
+        lay, vis = visible[i]
+        stack[lay.window[0], lay.window[1], j] = vis
+    rles = mask_utils.encode(stack)
+    areas, boxes = mask_utils.area(rles), mask_utils.toBbox(rles)
+    out = {}
+    for j, i in enumerate(keys):
+        rle = {"size": [plan.height, plan.width], "counts": rles[j]["counts"].decode("ascii")}
+        out[i] = (rle, [float(b) for b in boxes[j]], int(areas[j]))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SynthVideo:
+    """One generated video: its record, its tracks and (if rendered) frames (L, H, W, 3) uint8."""
+
+    video: Video
+    tracks: tuple[Track, ...]
+    frames: np.ndarray | None
+
+
+def _render_video(config: SynthConfig, split: str, index: int, plan: VideoPlan,
+                  per_frame: list) -> np.ndarray:
+    """Frames (L, H, W, 3) uint8: cluttered canvas with a small camera pan, objects, pixel noise."""
+    rng = _rng(config, split, index, 1)
+    m = max(plan.height // 16, 1)
+    canvas = background(rng, plan.height + 2 * m, plan.width + 2 * m,
+                        num_distractors=config.num_distractors)
+    pan = np.clip(m + np.cumsum(rng.integers(-1, 2, size=(plan.length, 2)), axis=0), 0, 2 * m)
+    frames = np.empty((plan.length, plan.height, plan.width, 3), dtype=np.uint8)
+    for t, layers in enumerate(per_frame):
+        oy, ox = (int(o) for o in pan[t])
+        base = canvas[oy:oy + plan.height, ox:ox + plan.width]
+        frame = _paint(base, layers, t, plan.length)
+        frame += rng.integers(-config.noise, config.noise + 1, size=frame.shape, dtype=np.int16)
+        frames[t] = np.clip(frame, 0, 255)
+    return frames
+
+
+def iter_videos(config: SynthConfig, split: str, *, render_images: bool = False,
+                first_track_id: int = 1) -> Iterator[SynthVideo]:
+    """Generate the videos of ``split`` one at a time (masks encoded frame by frame)."""
+    track_id = first_track_id
+    for index in range(config.num_videos(split)):
+        plan = plan_video(config, split, index)
+        n, length = len(plan.instances), plan.length
+        segs: list[list] = [[None] * length for _ in range(n)]
+        boxes: list[list] = [[None] * length for _ in range(n)]
+        areas: list[list] = [[None] * length for _ in range(n)]
+        per_frame = []
+        for t in range(length):
+            layers, visible = _compose(plan, t, config.min_visible)
+            for i, (rle, box, area) in _encode_frame(plan, visible).items():
+                segs[i][t], boxes[i][t], areas[i][t] = rle, box, area
+            per_frame.append(layers if render_images else None)
+        tracks = []
+        for i, inst in enumerate(plan.instances):
+            if any(s is not None for s in segs[i]):
+                tracks.append(Track(track_id, plan.id, inst.category_id, tuple(segs[i]),
+                                    tuple(boxes[i]), tuple(areas[i]), 0))
+                track_id += 1
+        names = tuple(f"{plan.name}/{t:05d}.jpg" for t in range(length))
+        video = Video(plan.id, plan.width, plan.height, length, names, extra={"fps": config.fps})
+        frames = _render_video(config, split, index, plan, per_frame) if render_images else None
+        yield SynthVideo(video, tuple(tracks), frames)
+
+
+def categories(config: SynthConfig) -> tuple[Category, ...]:
+    """Categories 1..K named for their shape (past 8 the shapes repeat with a suffix)."""
+    out = []
+    for k in range(1, config.num_categories + 1):
+        shape, rep = SHAPES[(k - 1) % len(SHAPES)], (k - 1) // len(SHAPES)
+        out.append(Category(k, shape if rep == 0 else f"{shape}_{rep + 1}", "shape"))
+    return tuple(out)
+
+
+def _info(config: SynthConfig, split: str) -> dict[str, Any]:
+    return {"description": "vistoolkit synthetic YouTube-VIS benchmark", "version": "1.0",
+            "split": split, "preset": config.name, "seed": config.seed,
+            "config": config.to_dict()}
+
+
+def make_annotations(config: SynthConfig, split: str, *, render_images: bool = False,
+                     progress: bool = False) -> tuple[Dataset, dict[int, np.ndarray] | None]:
+    """The ``split`` annotations as a ``Dataset`` (no files written), optionally with frames.
+
+    Returns (dataset, images) where images maps video id -> frames (L, H, W, 3) uint8, or None
+    when ``render_images`` is False (fast: only masks are drawn, one frame at a time).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    videos, tracks, images = [], [], {} if render_images else None
+    for sv in tqdm(iter_videos(config, split, render_images=render_images),
+                   total=config.num_videos(split), desc=f"synth {split}", disable=not progress):
+        videos.append(sv.video)
+        tracks.extend(sv.tracks)
+        if images is not None:
+            images[sv.video.id] = sv.frames
+    ds = Dataset(tuple(videos), categories(config), tuple(tracks), info=_info(config, split))
+    return ds, images
+
+
+@dataclass(frozen=True, slots=True)
+class SplitSummary:
+    """Counts and size on disk of one written split."""
+
+    split: str
+    videos: int
+    frames: int
+    tracks: int
+    masks: int
+    json_path: Path
+    megabytes: float
+
+
+@dataclass(frozen=True, slots=True)
+class SynthSummary:
+    """What ``generate`` wrote."""
+
+    out_dir: Path
+    config: SynthConfig
+    splits: tuple[SplitSummary, ...]
+    seconds: float
+
+    def format(self) -> str:
+        """Human-readable multi-line summary (what the CLI prints)."""
+        c = self.config
+        lines = [f"wrote {self.out_dir} (preset {c.name}, seed {c.seed}, {c.height}x{c.width}, "
+                 f"{c.num_categories} categories) in {self.seconds:.1f} s"]
+        for s in self.splits:
+            lines.append(f"  {s.split}: {s.videos} videos, {s.frames} frames, {s.tracks} tracks, "
+                         f"{s.masks} masks, {s.megabytes:.1f} MB -> {s.json_path}")
+        return "\n".join(lines)
+
+
+def _write_split(out_dir: Path, config: SynthConfig, split: str, progress: bool) -> SplitSummary:
+    videos, tracks, nbytes = [], [], 0
+    for sv in tqdm(iter_videos(config, split, render_images=True),
+                   total=config.num_videos(split), desc=f"synth {split}", disable=not progress):
+        for name, frame in zip(sv.video.file_names, sv.frames):
+            data = encode_jpeg(frame, config.jpeg_quality)
+            write_bytes_atomic(out_dir / split / "JPEGImages" / name, data)
+            nbytes += len(data)
+        videos.append(sv.video)
+        tracks.extend(sv.tracks)
+    ds = Dataset(tuple(videos), categories(config), tuple(tracks), info=_info(config, split))
+    json_path = out_dir / f"{split}.json"
+    save_dataset(ds, json_path)
+    nbytes += json_path.stat().st_size
+    masks = sum(s is not None for t in tracks for s in t.segmentations)
+    return SplitSummary(split, len(videos), sum(v.length for v in videos), len(tracks), masks,
+                        json_path, nbytes / 1e6)
+
+
+def generate(out_dir: Path | str, config: SynthConfig, *, progress: bool = True) -> SynthSummary:
+    """Write ``out_dir/{train,valid}/JPEGImages/<video>/<frame>.jpg`` and ``{train,valid}.json``.
+
+    Every file is written atomically; the JSON files come last, so their presence marks a
+    complete dataset. The same config gives byte-identical files.
+    """
+    out_dir = Path(out_dir)
+    start = time.perf_counter()
+    splits = tuple(_write_split(out_dir, config, split, progress) for split in SPLITS)
+    summary = SynthSummary(out_dir, config, splits, time.perf_counter() - start)
+    logger.info("%s", summary.format())
+    return summary
+
+
+def ensure_dataset(out_dir: Path | str, preset: str = "default", seed: int = 0, *,
+                   progress: bool = True) -> Path:
+    """``out_dir``, generating the preset there only if ``train.json`` or ``valid.json`` is missing."""
+    out_dir = Path(out_dir)
+    if all((out_dir / f"{split}.json").is_file() for split in SPLITS):
+        logger.info("synthetic dataset already present in %s", out_dir)
+        return out_dir
+    generate(out_dir, SynthConfig.preset(preset, seed=seed), progress=progress)
+    return out_dir
