@@ -1,0 +1,249 @@
+"""Training clips (and correspondence pairs) from a YouTube-VIS directory, as torch tensors.
+
+Layout: ``root/<split>.json`` and ``root/<split>/JPEGImages/<file_name>``. One item per video per
+epoch: a clip pair (spec §7) or one clip. Frames are resized with one scale per clip (short side
+``input_short``, long side at most ``input_max_long``, spec §9); masks use nearest resizing and
+boxes are scaled. ``collate_pairs`` pads frames to multiples of 32 and T to the longest clip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+from vistoolkit.data.clips import (
+    ClipTargets,
+    category_index,
+    clip_targets,
+    sample_clip,
+    sample_clip_pair,
+)
+from vistoolkit.data.ytvis_io import load_dataset
+from vistoolkit.errors import InputError
+
+SIZE_DIVISOR = 32
+
+
+class ClipTargetTensors(NamedTuple):
+    """Targets of one clip of T' real frames in the resized (unpadded) H x W frame.
+
+    labels: (G, T') long, K (background) where absent; boxes: (G, T', 4) float ``xyxy`` pixels;
+    masks: (G, T', H, W) uint8 binary; present: (G, T') bool, True where the instance is visible.
+    Rows are instances; the two clips of a pair share the row order (absent rows = background).
+    """
+
+    labels: Tensor
+    boxes: Tensor
+    masks: Tensor
+    present: Tensor
+
+    def to(self, device: torch.device | str) -> ClipTargetTensors:
+        return ClipTargetTensors(*(x.to(device, non_blocking=True) for x in self))
+
+
+class ClipBatch(NamedTuple):
+    """A batch of B clips. images: (B, T, 3, H_pad, W_pad) float RGB 0..255 (zero padded);
+    frame_valid: (B, T) bool, True on real frames (a prefix); image_sizes: (B, 2) long (H, W)
+    unpadded; targets: B ``ClipTargetTensors`` with T' = frame_valid[b].sum(); video_ids: (B,)."""
+
+    images: Tensor
+    frame_valid: Tensor
+    image_sizes: Tensor
+    targets: list[ClipTargetTensors]
+    video_ids: Tensor
+
+    def to(self, device: torch.device | str) -> ClipBatch:
+        return ClipBatch(self.images.to(device, non_blocking=True), self.frame_valid.to(device),
+                         self.image_sizes.to(device), [t.to(device) for t in self.targets],
+                         self.video_ids.to(device))
+
+
+class PairBatch(NamedTuple):
+    """One training step: ``clip1`` for every video; ``clip2`` (or None) for the B2 videos that
+    have a second clip, row r belonging to video ``pair_index[r]`` of ``clip1`` ((B2,) long)."""
+
+    clip1: ClipBatch
+    clip2: ClipBatch | None
+    pair_index: Tensor
+
+    def to(self, device: torch.device | str) -> PairBatch:
+        clip2 = None if self.clip2 is None else self.clip2.to(device)
+        return PairBatch(self.clip1.to(device), clip2, self.pair_index.to(device))
+
+
+class ClipSample(NamedTuple):
+    """One dataset item: frames (T', 3, H, W) uint8 and targets per clip; clip 2 may be None."""
+
+    video_id: int
+    frames1: Tensor
+    targets1: ClipTargetTensors
+    frames2: Tensor | None
+    targets2: ClipTargetTensors | None
+
+
+def resized_size(height: int, width: int, *, short: int | None,
+                 max_long: int | None) -> tuple[int, int]:
+    """(H', W') with the short side ``short`` and the long side at most ``max_long`` (spec §9)."""
+    scale = 1.0
+    if short is not None:
+        scale = short / min(height, width)
+    if max_long is not None:
+        scale = min(scale, max_long / (max(height, width) * 1.0))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTensors:
+    """Resize numpy targets to ``size`` (H', W'): nearest for masks, scaled ``xyxy`` boxes."""
+    g, t, h, w = tg.masks.shape
+    masks = torch.from_numpy(tg.masks)                                      # (G, T', H, W)
+    if (h, w) != size and g > 0:
+        masks = F.interpolate(masks.view(g * t, 1, h, w), size=size, mode="nearest")
+        masks = masks.view(g, t, *size)                                     # (G, T', H', W')
+    elif g == 0:
+        masks = masks.new_zeros((0, t, *size))
+    scale = torch.tensor([size[1] / w, size[0] / h] * 2, dtype=torch.float32)
+    boxes = torch.from_numpy(tg.boxes) * scale                              # (G, T', 4) xyxy
+    return ClipTargetTensors(torch.from_numpy(tg.labels), boxes, masks.contiguous(),
+                             torch.from_numpy(tg.present))
+
+
+class YTVISClipDataset(torch.utils.data.Dataset):
+    """One clip or correspondence pair per video per epoch from a YouTube-VIS directory.
+
+    Args:
+        root: directory with ``<split>.json`` and ``<split>/JPEGImages``.
+        clip_length: T.
+        input_short, input_max_long: resize rule (None = keep that side unconstrained).
+        pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
+        seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
+        split: ``train`` by default; ann_file overrides ``root/<split>.json``.
+    """
+
+    def __init__(self, root: Path | str, *, clip_length: int, input_short: int | None = 360,
+                 input_max_long: int | None = 640, pairs: bool | None = None, seed: int = 0,
+                 split: str = "train", ann_file: Path | str | None = None) -> None:
+        self.root = Path(root)
+        self.image_dir = self.root / split / "JPEGImages"
+        self.ann_file = Path(ann_file) if ann_file is not None else self.root / f"{split}.json"
+        data = load_dataset(self.ann_file)
+        self.videos = data.videos
+        self.tracks = data.tracks_by_video()
+        self.category_ids = tuple(sorted(c.id for c in data.categories))
+        self.category_index = category_index(self.category_ids)
+        self.clip_length, self.seed = clip_length, seed
+        self.input_short, self.input_max_long = input_short, input_max_long
+        longest = max((v.length for v in self.videos), default=0)
+        self.pairs = longest > clip_length if pairs is None else pairs
+        self.epoch = 0
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.category_ids)
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Epoch used when an item is requested by a plain int index."""
+        self.epoch = epoch
+
+    def windows(self, index: int, epoch: int) -> tuple[range, range | None]:
+        """The clip windows of video ``index`` in ``epoch`` (deterministic per seed)."""
+        rng = np.random.default_rng([self.seed, epoch, index])
+        length = self.videos[index].length
+        if self.pairs:
+            return sample_clip_pair(length, self.clip_length, rng)
+        return sample_clip(length, self.clip_length, rng), None
+
+    def __getitem__(self, key: int | tuple[int, int]) -> ClipSample:
+        index, epoch = key if isinstance(key, tuple) else (key, self.epoch)
+        video = self.videos[index]
+        first, second = self.windows(index, epoch)
+        tracks = self.tracks.get(video.id, [])
+        size = resized_size(video.height, video.width, short=self.input_short,
+                            max_long=self.input_max_long)
+        if second is None:
+            tg1 = clip_targets(video, tracks, first, self.category_index)
+            return ClipSample(video.id, self._frames(video, first, size),
+                              _targets_to_tensors(tg1, size), None, None)
+        # Rows = instances visible in either clip, same order in both (spec §12.7).
+        tg1 = clip_targets(video, tracks, first, self.category_index, keep_absent=True)
+        tg2 = clip_targets(video, tracks, second, self.category_index, keep_absent=True)
+        keep = tg1.present.any(1) | tg2.present.any(1)                     # (G_all,)
+        tg1, tg2 = (ClipTargets(t.track_ids[keep], t.labels[keep], t.boxes[keep], t.masks[keep],
+                                t.present[keep]) for t in (tg1, tg2))
+        return ClipSample(video.id, self._frames(video, first, size),
+                          _targets_to_tensors(tg1, size), self._frames(video, second, size),
+                          _targets_to_tensors(tg2, size))
+
+    def _frames(self, video, frames: range, size: tuple[int, int]) -> Tensor:
+        """(T', 3, H', W') uint8 RGB frames of one clip, all resized to ``size``."""
+        out = torch.empty((len(frames), 3, *size), dtype=torch.uint8)
+        for t, f in enumerate(frames):
+            path = self.image_dir / video.file_names[f]
+            try:
+                with Image.open(path) as img:
+                    img = img.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
+                    out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
+            except FileNotFoundError:
+                raise InputError("frame image not found", path=path,
+                                 where=f"video_id={video.id} frame {f}") from None
+        return out
+
+
+class VideoEpochSampler(torch.utils.data.Sampler):
+    """Yields ``(video_index, epoch)`` keys: a seeded permutation per epoch, sharded by rank."""
+
+    def __init__(self, num_videos: int, *, seed: int = 0, shuffle: bool = True, rank: int = 0,
+                 world_size: int = 1) -> None:
+        self.num_videos, self.seed, self.shuffle = num_videos, seed, shuffle
+        self.rank, self.world_size, self.epoch = rank, world_size, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_videos / self.world_size)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        order = np.arange(self.num_videos)
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.num_videos)
+        order = np.resize(order, len(self) * self.world_size)                # pad by wrapping
+        return iter((int(i), self.epoch) for i in order[self.rank::self.world_size])
+
+
+def collate_clips(frames: Sequence[Tensor], targets: Sequence[ClipTargetTensors],
+                  video_ids: Sequence[int]) -> ClipBatch:
+    """Pad B clips (T_b, 3, H_b, W_b) uint8 to (B, T, 3, H_pad, W_pad) float, multiples of 32."""
+    t_max = max(f.shape[0] for f in frames)
+    h_pad = math.ceil(max(f.shape[2] for f in frames) / SIZE_DIVISOR) * SIZE_DIVISOR
+    w_pad = math.ceil(max(f.shape[3] for f in frames) / SIZE_DIVISOR) * SIZE_DIVISOR
+    images = torch.zeros((len(frames), t_max, 3, h_pad, w_pad))         # (B, T, 3, H_pad, W_pad)
+    frame_valid = torch.zeros((len(frames), t_max), dtype=torch.bool)   # (B, T)
+    for b, f in enumerate(frames):
+        images[b, : f.shape[0], :, : f.shape[2], : f.shape[3]] = f
+        frame_valid[b, : f.shape[0]] = True
+    sizes = torch.tensor([[f.shape[2], f.shape[3]] for f in frames], dtype=torch.long)  # (B, 2)
+    return ClipBatch(images, frame_valid, sizes, list(targets),
+                     torch.tensor(list(video_ids), dtype=torch.long))
+
+
+def collate_pairs(samples: Sequence[ClipSample]) -> PairBatch:
+    """``PairBatch`` from dataset items; videos without a second clip are left out of clip2."""
+    ids = [s.video_id for s in samples]
+    clip1 = collate_clips([s.frames1 for s in samples], [s.targets1 for s in samples], ids)
+    paired = [b for b, s in enumerate(samples) if s.frames2 is not None]
+    clip2 = None
+    if paired:
+        clip2 = collate_clips([samples[b].frames2 for b in paired],
+                              [samples[b].targets2 for b in paired], [ids[b] for b in paired])
+    return PairBatch(clip1, clip2, torch.tensor(paired, dtype=torch.long))

@@ -1,0 +1,142 @@
+"""Training clips / pairs from a YouTube-VIS directory (efficientvis.data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from efficientvis.data import (
+    VideoEpochSampler,
+    YTVISClipDataset,
+    collate_pairs,
+    resized_size,
+)
+from vistoolkit.data import rle
+from vistoolkit.errors import InputError
+
+H, W = 40, 50          # original frame size; resized 48 x 60 with short 48 / long <= 64
+
+
+def _write_set(root: Path, lengths: tuple[int, ...] = (7, 2, 5)) -> None:
+    """Videos of solid frames whose red channel is 20 * frame index; one square track each,
+    present on even frames only, plus a second track (category 9) on frame 1 of video 1."""
+    videos, anns = [], []
+    for v, length in enumerate(lengths, start=1):
+        names = [f"v{v}/{i:05d}.jpg" for i in range(length)]
+        (root / "train" / "JPEGImages" / f"v{v}").mkdir(parents=True)
+        for i, name in enumerate(names):
+            frame = np.zeros((H, W, 3), np.uint8)
+            frame[..., 0] = 20 * i
+            Image.fromarray(frame).save(root / "train" / "JPEGImages" / name, quality=95)
+        mask = np.zeros((H, W), np.uint8)
+        mask[10:20, 5:25] = 1                                      # xywh (5, 10, 20, 10)
+        segs = [rle.encode(mask) if i % 2 == 0 else None for i in range(length)]
+        boxes = [[5, 10, 20, 10] if i % 2 == 0 else None for i in range(length)]
+        anns.append({"id": 100 + v, "video_id": v, "category_id": 3, "segmentations": segs,
+                     "bboxes": boxes, "areas": [200 if b else None for b in boxes], "iscrowd": 0})
+        videos.append({"id": v, "width": W, "height": H, "length": length, "file_names": names})
+    segs = [rle.encode(np.ones((H, W), np.uint8)) if i == 1 else None for i in range(lengths[0])]
+    anns.append({"id": 200, "video_id": 1, "category_id": 9, "segmentations": segs,
+                 "bboxes": [[0, 0, W, H] if s else None for s in segs],
+                 "areas": [H * W if s else None for s in segs], "iscrowd": 0})
+    cats = [{"id": 9, "name": "b"}, {"id": 3, "name": "a"}]
+    (root / "train.json").write_text(json.dumps(
+        {"videos": videos, "annotations": anns, "categories": cats}))
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    _write_set(tmp_path)
+    return tmp_path
+
+
+def _dataset(root: Path, **kw) -> YTVISClipDataset:
+    return YTVISClipDataset(root, clip_length=3, input_short=48, input_max_long=64, **kw)
+
+
+def test_resized_size_short_and_long_limits():
+    assert resized_size(40, 50, short=48, max_long=64) == (48, 60)
+    assert resized_size(360, 1280, short=360, max_long=640) == (180, 640)
+    assert resized_size(720, 1280, short=None, max_long=None) == (720, 1280)
+
+
+def test_dataset_category_index_sorted_ids(root):
+    ds = _dataset(root)
+    assert ds.category_ids == (3, 9) and ds.num_classes == 2 and len(ds) == 3
+    assert ds.pairs                                            # 7 > T = 3
+    assert not _dataset(root, pairs=False).pairs
+
+
+def test_dataset_pair_targets_aligned_rows_and_scaled_boxes(root):
+    ds = _dataset(root)
+    for epoch in range(6):
+        s = ds[(0, epoch)]
+        (w1, w2) = ds.windows(0, epoch)
+        assert s.frames1.shape == (3, 3, 48, 60) and s.frames2.shape == (3, 3, 48, 60)
+        red = s.frames1[:, 0, 24, 30].float()
+        np.testing.assert_allclose(red, [20.0 * f for f in w1], atol=3)   # the right frames
+        t1, t2 = s.targets1, s.targets2
+        assert t1.labels.shape[0] == t2.labels.shape[0]       # same instance rows
+        assert t1.masks.shape == (t1.labels.shape[0], 3, 48, 60)
+        # Row 0 is the square track (category 3 -> index 0), present on even frames.
+        assert t1.present[0].tolist() == [f % 2 == 0 for f in w1]
+        assert t2.present[0].tolist() == [f % 2 == 0 for f in w2]
+        assert t1.labels[0].tolist() == [0 if f % 2 == 0 else 2 for f in w1]
+        even = [t for t, f in enumerate(w1) if f % 2 == 0]
+        torch.testing.assert_close(t1.boxes[0, even[0]], torch.tensor([6.0, 12.0, 30.0, 24.0]))
+        assert int(t1.masks[0, even[0]].sum()) == 24 * 12
+        has_big = 1 in w1 or 1 in w2                          # the frame-1 track
+        assert t1.labels.shape[0] == (2 if has_big else 1)
+
+
+def test_dataset_single_clip_video_has_no_second_clip(root):
+    s = _dataset(root)[(1, 0)]
+    assert s.frames2 is None and s.targets2 is None
+    assert s.frames1.shape == (2, 3, 48, 60) and s.targets1.labels.tolist() == [[0, 2]]
+
+
+def test_dataset_sampling_deterministic_per_seed_and_epoch(root):
+    a, b = _dataset(root, seed=1), _dataset(root, seed=1)
+    assert [a.windows(0, e) for e in range(8)] == [b.windows(0, e) for e in range(8)]
+    assert len({a.windows(0, e) for e in range(8)}) > 1       # varies across epochs
+    a.set_epoch(3)
+    torch.testing.assert_close(a[0].frames1, b[(0, 3)].frames1)
+
+
+def test_collate_pairs_shapes_padding_and_frame_valid(root):
+    ds = _dataset(root)
+    batch = collate_pairs([ds[(i, 0)] for i in range(3)])
+    c1, c2 = batch.clip1, batch.clip2
+    assert c1.images.shape == (3, 3, 3, 64, 64) and c1.images.dtype == torch.float32
+    assert c1.frame_valid.tolist() == [[True] * 3, [True, True, False], [True] * 3]
+    assert c1.image_sizes.tolist() == [[48, 60]] * 3
+    assert c1.images[:, :, :, 48:].abs().sum() == 0 and c1.images[:, :, :, :, 60:].abs().sum() == 0
+    assert c1.images[1, 2].abs().sum() == 0                   # padded frame
+    torch.testing.assert_close(c1.images[0, :, :, :48, :60], ds[(0, 0)].frames1.float())  # 0..255
+    assert batch.pair_index.tolist() == [0, 2] and c2.images.shape == (2, 3, 3, 64, 64)
+    assert c1.video_ids.tolist() == [1, 2, 3] and c2.video_ids.tolist() == [1, 3]
+    assert [t.labels.shape[1] for t in c1.targets] == [3, 2, 3]
+
+
+def test_video_epoch_sampler_seeded_permutation_and_shards():
+    s = VideoEpochSampler(5, seed=4)
+    first = list(s)
+    assert sorted(i for i, _ in first) == list(range(5)) and {e for _, e in first} == {0}
+    assert list(VideoEpochSampler(5, seed=4)) == first
+    s.set_epoch(1)
+    second = list(s)
+    assert {e for _, e in second} == {1}
+    shards = [list(VideoEpochSampler(5, seed=4, rank=r, world_size=2)) for r in range(2)]
+    assert len(shards[0]) == len(shards[1]) == 3
+    assert {i for sh in shards for i, _ in sh} == set(range(5))
+
+
+def test_dataset_missing_frame_raises_input_error(root):
+    (root / "train" / "JPEGImages" / "v2" / "00001.jpg").unlink()
+    with pytest.raises(InputError, match="frame image not found"):
+        _dataset(root)[(1, 0)]
