@@ -1,4 +1,4 @@
-"""Deterministic synthetic YouTube-VIS benchmark: textured shapes that jump, occlude, enter and leave.
+"""Deterministic synthetic YouTube-VIS benchmark: textured shapes that jump, occlude, come and go.
 
 The category of an instance is its shape; several instances of one category can share a video and
 differ only in texture and colour, so identity must come from appearance. Objects jump by a large
@@ -28,8 +28,18 @@ from tqdm import tqdm
 from vistoolkit.atomic import write_bytes_atomic
 from vistoolkit.data.records import Category, Dataset, Track, Video
 from vistoolkit.data.synth_render import (
-    ANGLE_STEPS, PALETTE, SHAPES, SUB, TEXTURES, Appearance, background, encode_jpeg,
-    pixel_offsets, rotate, shape_mask, texture_colours,
+    ANGLE_STEPS,
+    PALETTE,
+    SHAPES,
+    SUB,
+    TEXTURES,
+    Appearance,
+    InstancePlan,
+    VideoPlan,
+    background,
+    compose,
+    encode_jpeg,
+    paint,
 )
 from vistoolkit.data.ytvis_io import save_dataset
 
@@ -114,47 +124,20 @@ def _listify(x: Any) -> Any:
 
 PRESETS: MappingProxyType = MappingProxyType({
     "default": MappingProxyType({}),
-    "small": MappingProxyType(dict(num_train_videos=6, num_valid_videos=3, height=64, width=96,
-                                   min_length=10, max_length=16, num_distractors=3)),
-    "large": MappingProxyType(dict(num_train_videos=300, num_valid_videos=60, height=360,
-                                   width=640, min_length=18, max_length=48,
-                                   instance_weights=(0.15, 0.25, 0.25, 0.15, 0.1, 0.1),
-                                   num_distractors=12)),
+    "small": MappingProxyType({
+        "num_train_videos": 6, "num_valid_videos": 3, "height": 64, "width": 96,
+        "min_length": 10, "max_length": 16, "num_distractors": 3}),
+    "large": MappingProxyType({
+        "num_train_videos": 300, "num_valid_videos": 60, "height": 360, "width": 640,
+        "min_length": 18, "max_length": 48, "instance_weights": (0.15, 0.25, 0.25, 0.15, 0.1, 0.1),
+        "num_distractors": 12}),
     # Annotation-only stand-in for YouTube-VIS 2021 valid (421 videos, ~28 frames, ~923 tracks).
-    "ytvis2021_val_scale": MappingProxyType(dict(
-        num_train_videos=0, num_valid_videos=421, height=720, width=1280,
-        other_sizes=((480, 640), (360, 640), (480, 854)), other_size_prob=0.3,
-        min_length=14, max_length=42, num_categories=40,
-        instance_weights=(0.4, 0.3, 0.15, 0.08, 0.04, 0.03))),
+    "ytvis2021_val_scale": MappingProxyType({
+        "num_train_videos": 0, "num_valid_videos": 421, "height": 720, "width": 1280,
+        "other_sizes": ((480, 640), (360, 640), (480, 854)), "other_size_prob": 0.3,
+        "min_length": 14, "max_length": 42, "num_categories": 40,
+        "instance_weights": (0.4, 0.3, 0.15, 0.08, 0.04, 0.03)}),
 })
-
-
-@dataclass(frozen=True, slots=True)
-class InstancePlan:
-    """One object over the video: ``present`` (L,) bool, ``centres`` (L, 2) fixed-point (y, x),
-    ``radii`` (L,) fixed point, ``angles`` (L,) rotation steps; ``depth`` 0 is nearest."""
-
-    category_id: int
-    shape: str
-    appearance: Appearance
-    depth: int
-    present: np.ndarray
-    centres: np.ndarray
-    radii: np.ndarray
-    angles: np.ndarray
-
-
-@dataclass(frozen=True, slots=True)
-class VideoPlan:
-    """The geometry of one video; ``occluder`` is a bar in front of everything, or None."""
-
-    id: int
-    name: str
-    height: int
-    width: int
-    length: int
-    instances: tuple[InstancePlan, ...]
-    occluder: InstancePlan | None
 
 
 def _rng(config: SynthConfig, split: str, index: int, stream: int) -> np.random.Generator:
@@ -252,8 +235,10 @@ def plan_video(config: SynthConfig, split: str, index: int) -> VideoPlan:
             cats.append(int(rng.integers(1, config.num_categories + 1)))
     apps = _appearances(rng, config, n, int(config.max_radius * min(height, width) * SUB))
     depths = rng.permutation(n)
-    instances = [_instance(rng, config, category_id=c, appearance=a, depth=int(d), length=length,
-                           height=height, width=width) for c, a, d in zip(cats, apps, depths)]
+    instances = [
+        _instance(rng, config, category_id=c, appearance=a, depth=int(d), length=length,
+                  height=height, width=width)
+        for c, a, d in zip(cats, apps, depths, strict=True)]
     if n >= 2 and rng.random() < config.overlap_prob:        # force one instance onto another
         a, b = (int(i) for i in rng.choice(n, size=2, replace=False))
         t = int(rng.integers(length))
@@ -263,75 +248,12 @@ def plan_video(config: SynthConfig, split: str, index: int) -> VideoPlan:
     if rng.random() < config.occluder_prob:
         bar = Appearance("stripes", PALETTE[int(rng.integers(len(PALETTE)))], (128, 128, 128),
                          4 * SUB, int(rng.integers(ANGLE_STEPS)), (0, 0, 0))
-        occluder = dataclasses.replace(
-            _instance(rng, config, category_id=1, appearance=bar, depth=-1, length=length,
-                      height=height, width=width), shape="bar",
-            present=np.ones(length, dtype=bool))
+        occ = _instance(rng, config, category_id=1, appearance=bar, depth=-1, length=length,
+                        height=height, width=width)
+        occluder = dataclasses.replace(occ, shape="bar", radii=occ.radii * 2,
+                                       present=np.ones(length, dtype=bool))
     return VideoPlan(index + 1, f"{split}{index:04d}", height, width, length,
                      tuple(instances), occluder)
-
-
-@dataclass(frozen=True, slots=True)
-class _Layer:
-    """One drawn object on one frame: ``full`` (h', w') bool shape pixels inside ``window``."""
-
-    inst: InstancePlan
-    window: tuple[slice, slice]
-    full: np.ndarray
-    u: np.ndarray
-    v: np.ndarray
-
-
-def _layer(inst: InstancePlan, t: int, height: int, width: int) -> _Layer | None:
-    cy, cx = (int(c) for c in inst.centres[t])
-    r = int(inst.radii[t])
-    reach = r * 11 // 10 + SUB
-    y0, y1 = max(0, (cy - reach) // SUB), min(height, (cy + reach) // SUB + 1)
-    x0, x1 = max(0, (cx - reach) // SUB), min(width, (cx + reach) // SUB + 1)
-    if y0 >= y1 or x0 >= x1:
-        return None
-    u, v = rotate(pixel_offsets(x0, x1, cx)[None, :], pixel_offsets(y0, y1, cy)[:, None],
-                  int(inst.angles[t]))                                  # (h', w') each
-    full = shape_mask(inst.shape, u, v, r)
-    return _Layer(inst, (slice(y0, y1), slice(x0, x1)), full, u, v)
-
-
-def _compose(plan: VideoPlan, t: int, min_visible: float) -> tuple[list[_Layer], dict]:
-    """Layers front to back, and {instance index: (layer, visible (h', w') bool)} for annotated ones.
-
-    A nearer object (or the occluder bar) removes its pixels from every farther mask; a mask keeping
-    less than ``min_visible`` of its drawn pixels (or under 4 pixels) is not annotated.
-    """
-    covered = np.zeros((plan.height, plan.width), dtype=bool)           # (H, W)
-    layers: list[_Layer] = []
-    if plan.occluder is not None:
-        occ = _layer(plan.occluder, t, plan.height, plan.width)
-        if occ is not None:
-            covered[occ.window] |= occ.full
-            layers.append(occ)
-    visible = {}
-    for i in sorted(range(len(plan.instances)), key=lambda k: plan.instances[k].depth):
-        inst = plan.instances[i]
-        lay = _layer(inst, t, plan.height, plan.width) if inst.present[t] else None
-        if lay is None:
-            continue
-        vis = lay.full & ~covered[lay.window]
-        covered[lay.window] |= lay.full
-        layers.append(lay)
-        if vis.sum() >= max(4, min_visible * lay.full.sum()):
-            visible[i] = (lay, vis)
-    return layers, visible
-
-
-def _paint(base: np.ndarray, layers: list[_Layer], t: int, length: int) -> np.ndarray:
-    """Draw layers (front-to-back list) back to front onto a copy of ``base`` (H, W, 3) int16."""
-    frame = base.copy()
-    for lay in reversed(layers):
-        region = frame[lay.window]                                      # view (h', w', 3)
-        region[lay.full] = texture_colours(lay.inst.appearance, lay.u[lay.full], lay.v[lay.full],
-                                           int(lay.inst.radii[t]), int(lay.inst.radii[0]),
-                                           t, length)
-    return frame
 
 
 def _encode_frame(plan: VideoPlan, visible: dict) -> dict[int, tuple[dict, list[float], int]]:
@@ -373,7 +295,7 @@ def _render_video(config: SynthConfig, split: str, index: int, plan: VideoPlan,
     for t, layers in enumerate(per_frame):
         oy, ox = (int(o) for o in pan[t])
         base = canvas[oy:oy + plan.height, ox:ox + plan.width]
-        frame = _paint(base, layers, t, plan.length)
+        frame = paint(base, layers, t, plan.length)
         frame += rng.integers(-config.noise, config.noise + 1, size=frame.shape, dtype=np.int16)
         frames[t] = np.clip(frame, 0, 255)
     return frames
@@ -391,7 +313,7 @@ def iter_videos(config: SynthConfig, split: str, *, render_images: bool = False,
         areas: list[list] = [[None] * length for _ in range(n)]
         per_frame = []
         for t in range(length):
-            layers, visible = _compose(plan, t, config.min_visible)
+            layers, visible = compose(plan, t, config.min_visible)
             for i, (rle, box, area) in _encode_frame(plan, visible).items():
                 segs[i][t], boxes[i][t], areas[i][t] = rle, box, area
             per_frame.append(layers if render_images else None)
@@ -467,8 +389,9 @@ class SynthSummary:
     def format(self) -> str:
         """Human-readable multi-line summary (what the CLI prints)."""
         c = self.config
-        lines = [f"wrote {self.out_dir} (preset {c.name}, seed {c.seed}, {c.height}x{c.width}, "
-                 f"{c.num_categories} categories) in {self.seconds:.1f} s"]
+        head = (f"wrote {self.out_dir} (preset {c.name}, seed {c.seed}, {c.height}x{c.width}, "
+                f"{c.num_categories} categories) in {self.seconds:.1f} s")
+        lines = [head]
         for s in self.splits:
             lines.append(f"  {s.split}: {s.videos} videos, {s.frames} frames, {s.tracks} tracks, "
                          f"{s.masks} masks, {s.megabytes:.1f} MB -> {s.json_path}")
@@ -479,7 +402,7 @@ def _write_split(out_dir: Path, config: SynthConfig, split: str, progress: bool)
     videos, tracks, nbytes = [], [], 0
     for sv in tqdm(iter_videos(config, split, render_images=True),
                    total=config.num_videos(split), desc=f"synth {split}", disable=not progress):
-        for name, frame in zip(sv.video.file_names, sv.frames):
+        for name, frame in zip(sv.video.file_names, sv.frames, strict=True):
             data = encode_jpeg(frame, config.jpeg_quality)
             write_bytes_atomic(out_dir / split / "JPEGImages" / name, data)
             nbytes += len(data)
@@ -510,7 +433,7 @@ def generate(out_dir: Path | str, config: SynthConfig, *, progress: bool = True)
 
 def ensure_dataset(out_dir: Path | str, preset: str = "default", seed: int = 0, *,
                    progress: bool = True) -> Path:
-    """``out_dir``, generating the preset there only if ``train.json`` or ``valid.json`` is missing."""
+    """``out_dir``; generates ``preset`` there unless ``train.json`` and ``valid.json`` exist."""
     out_dir = Path(out_dir)
     if all((out_dir / f"{split}.json").is_file() for split in SPLITS):
         logger.info("synthetic dataset already present in %s", out_dir)

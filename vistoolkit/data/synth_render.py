@@ -1,8 +1,9 @@
 """Integer-only drawing for the synthetic benchmark: shapes, object textures, cluttered backgrounds.
 
-Geometry uses fixed point: ``SUB`` units per pixel, pixel ``i`` has its centre at ``SUB * i + SUB // 2``;
-rotations use integer cosine/sine tables scaled by ``ONE`` (``ANGLE_STEPS`` steps per turn). Nothing here
-calls a transcendental function per pixel, so masks and pixels are the same on every machine.
+Geometry uses fixed point: ``SUB`` units per pixel, pixel ``i`` has its centre at
+``SUB * i + SUB // 2``; rotations use integer cosine/sine tables scaled by ``ONE`` (``ANGLE_STEPS``
+steps per turn). Nothing here calls a transcendental function per pixel, so masks and pixels are
+the same on every machine.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _convex(u: np.ndarray, v: np.ndarray, verts: tuple[tuple[int, int], ...], r:
     """Points inside the polygon ``verts`` scaled to circumradius ``r`` (``sign`` -1 flips it)."""
     pts = [(sign * r * x // ONE, sign * r * y // ONE) for x, y in verts]
     inside = np.ones(u.shape, dtype=bool)
-    for (ax, ay), (bx, by) in zip(pts, pts[1:] + pts[:1]):
+    for (ax, ay), (bx, by) in zip(pts, pts[1:] + pts[:1], strict=True):
         inside &= (bx - ax) * (v - ay) - (by - ay) * (u - ax) <= 0
     return inside
 
@@ -136,9 +137,100 @@ def texture_colours(app: Appearance, u: np.ndarray, v: np.ndarray, r: int, r0: i
     return np.where(second[:, None], b[None, :], a[None, :]).astype(np.uint8)   # (n, 3)
 
 
+@dataclass(frozen=True, slots=True)
+class InstancePlan:
+    """One object over the video: ``present`` (L,) bool, ``centres`` (L, 2) fixed-point (y, x),
+    ``radii`` (L,) fixed point, ``angles`` (L,) rotation steps; ``depth`` 0 is nearest."""
+
+    category_id: int
+    shape: str
+    appearance: Appearance
+    depth: int
+    present: np.ndarray
+    centres: np.ndarray
+    radii: np.ndarray
+    angles: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class VideoPlan:
+    """The geometry of one video; ``occluder`` is a bar in front of everything, or None."""
+
+    id: int
+    name: str
+    height: int
+    width: int
+    length: int
+    instances: tuple[InstancePlan, ...]
+    occluder: InstancePlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One drawn object on one frame: ``full`` (h', w') bool shape pixels inside ``window``."""
+
+    inst: InstancePlan
+    window: tuple[slice, slice]
+    full: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+
+def _layer(inst: InstancePlan, t: int, height: int, width: int) -> Layer | None:
+    cy, cx = (int(c) for c in inst.centres[t])
+    r = int(inst.radii[t])
+    reach = r * 11 // 10 + SUB
+    y0, y1 = max(0, (cy - reach) // SUB), min(height, (cy + reach) // SUB + 1)
+    x0, x1 = max(0, (cx - reach) // SUB), min(width, (cx + reach) // SUB + 1)
+    if y0 >= y1 or x0 >= x1:
+        return None
+    u, v = rotate(pixel_offsets(x0, x1, cx)[None, :], pixel_offsets(y0, y1, cy)[:, None],
+                  int(inst.angles[t]))                                  # (h', w') each
+    full = shape_mask(inst.shape, u, v, r)
+    return Layer(inst, (slice(y0, y1), slice(x0, x1)), full, u, v)
+
+
+def compose(plan: VideoPlan, t: int, min_visible: float) -> tuple[list[Layer], dict]:
+    """Layers front to back, and {instance index: (layer, visible (h', w') bool)} to annotate.
+
+    A nearer object (or the occluder bar) removes its pixels from every farther mask; a mask keeping
+    less than ``min_visible`` of its drawn pixels (or under 4 pixels) is not annotated.
+    """
+    covered = np.zeros((plan.height, plan.width), dtype=bool)           # (H, W)
+    layers: list[Layer] = []
+    if plan.occluder is not None:
+        occ = _layer(plan.occluder, t, plan.height, plan.width)
+        if occ is not None:
+            covered[occ.window] |= occ.full
+            layers.append(occ)
+    visible = {}
+    for i in sorted(range(len(plan.instances)), key=lambda k: plan.instances[k].depth):
+        inst = plan.instances[i]
+        lay = _layer(inst, t, plan.height, plan.width) if inst.present[t] else None
+        if lay is None:
+            continue
+        vis = lay.full & ~covered[lay.window]
+        covered[lay.window] |= lay.full
+        layers.append(lay)
+        if vis.sum() >= max(4, min_visible * lay.full.sum()):
+            visible[i] = (lay, vis)
+    return layers, visible
+
+
+def paint(base: np.ndarray, layers: list[Layer], t: int, length: int) -> np.ndarray:
+    """Draw layers (front-to-back list) back to front onto a copy of ``base`` (H, W, 3) int16."""
+    frame = base.copy()
+    for lay in reversed(layers):
+        region = frame[lay.window]                                      # view (h', w', 3)
+        region[lay.full] = texture_colours(lay.inst.appearance, lay.u[lay.full], lay.v[lay.full],
+                                           int(lay.inst.radii[t]), int(lay.inst.radii[0]),
+                                           t, length)
+    return frame
+
+
 def _smooth_noise(rng: np.random.Generator, height: int, width: int, cells: int,
                   amplitude: int) -> np.ndarray:
-    """Low-frequency noise (H, W, 3) int16 in [-amplitude, amplitude]: Pillow bilinear upsampling."""
+    """Low-frequency noise (H, W, 3) int16 in [-amplitude, amplitude] (Pillow bilinear resize)."""
     grid = rng.integers(0, 256, size=(cells, max(cells * width // height, 2), 3), dtype=np.uint8)
     big = np.asarray(Image.fromarray(grid).resize((width, height), Image.BILINEAR), dtype=np.int16)
     return (big - 128) * amplitude // 128                              # (H, W, 3)
@@ -165,7 +257,7 @@ def _blob(rng: np.random.Generator, canvas: np.ndarray, size: int) -> None:
 
 def background(rng: np.random.Generator, height: int, width: int, *,
                num_distractors: int) -> np.ndarray:
-    """A cluttered static canvas (H, W, 3) int16: tinted noise, a striped band and distractor blobs."""
+    """A cluttered canvas (H, W, 3) int16: tinted noise, a striped band and distractor blobs."""
     base = rng.integers(60, 190, size=3, dtype=np.int16)
     canvas = base[None, None, :] + _smooth_noise(rng, height, width, 4, 50)
     canvas += _smooth_noise(rng, height, width, 16, 25)
