@@ -31,9 +31,9 @@ def _video() -> tuple[Video, list[Track]]:
 
 
 def test_split_clips_length10_t4_last_shorter():
-    assert split_clips(10, 4) == [range(0, 4), range(4, 8), range(8, 10)]
-    assert split_clips(8, 4) == [range(0, 4), range(4, 8)]
-    assert split_clips(3, 4) == [range(0, 3)]
+    assert split_clips(10, 4) == [range(4), range(4, 8), range(8, 10)]
+    assert split_clips(8, 4) == [range(4), range(4, 8)]
+    assert split_clips(3, 4) == [range(3)]
     assert split_clips(0, 4) == []
 
 
@@ -66,16 +66,16 @@ def test_clip_targets_hand_built_video_values():
 def test_clip_targets_absent_track_dropped_unless_keep_absent():
     video, tracks = _video()
     cats = {10: 0, 30: 1}
-    out = clip_targets(video, tracks, range(0, 2), cats)
+    out = clip_targets(video, tracks, range(2), cats)
     assert out.track_ids.tolist() == [11]
-    kept = clip_targets(video, tracks, range(0, 2), cats, keep_absent=True)
+    kept = clip_targets(video, tracks, range(2), cats, keep_absent=True)
     assert kept.track_ids.tolist() == [11, 12]
     assert kept.labels[1].tolist() == [2, 2] and not kept.present[1].any()
 
 
 def test_clip_targets_no_tracks_empty_shapes():
     video, _ = _video()
-    out = clip_targets(video, [], range(0, 4), {1: 0})
+    out = clip_targets(video, [], range(4), {1: 0})
     assert out.labels.shape == (0, 4) and out.masks.shape == (0, 4, 6, 8)
     assert out.boxes.shape == (0, 4, 4) and out.present.shape == (0, 4)
 
@@ -92,14 +92,14 @@ def test_sample_clip_pair_medium_video_overlapping_ends():
     seen = set()
     for seed in range(30):
         pair = sample_clip_pair(7, 5, np.random.default_rng(seed))
-        assert set(pair) == {range(0, 5), range(2, 7)}
+        assert set(pair) == {range(5), range(2, 7)}
         seen.add(pair[0].start)
     assert seen == {0, 2}                                   # both orders occur
 
 
 def test_sample_clip_pair_short_video_single_clip():
-    assert sample_clip_pair(5, 5, np.random.default_rng(0)) == (range(0, 5), None)
-    assert sample_clip_pair(2, 5, np.random.default_rng(0)) == (range(0, 2), None)
+    assert sample_clip_pair(5, 5, np.random.default_rng(0)) == (range(5), None)
+    assert sample_clip_pair(2, 5, np.random.default_rng(0)) == (range(2), None)
 
 
 def test_sample_clip_pair_both_orders_occur_and_seed_deterministic():
@@ -112,11 +112,11 @@ def test_sample_clip_pair_both_orders_occur_and_seed_deterministic():
 def test_sample_clip_pair_exactly_2t_uses_both_halves():
     for seed in range(10):
         pair = sample_clip_pair(8, 4, np.random.default_rng(seed))
-        assert set(pair) == {range(0, 4), range(4, 8)}
+        assert set(pair) == {range(4), range(4, 8)}
 
 
 def test_sample_clip_within_video_and_length():
     for seed in range(20):
         r = sample_clip(9, 4, np.random.default_rng(seed))
         assert len(r) == 4 and 0 <= r.start and r.stop <= 9
-    assert sample_clip(3, 4, np.random.default_rng(0)) == range(0, 3)
+    assert sample_clip(3, 4, np.random.default_rng(0)) == range(3)

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from efficientvis.data import (
     VideoEpochSampler,
     YTVISClipDataset,
     collate_pairs,
     resized_size,
 )
+from PIL import Image
+
 from vistoolkit.data import rle
 from vistoolkit.errors import InputError
 

@@ -125,9 +125,9 @@ def sample_clip_pair(length: int, clip_length: int,
     if t < 1 or length < 1:
         raise ValueError(f"need length >= 1 and clip_length >= 1, got {length}, {t}")
     if length <= t:
-        return range(0, length), None
+        return range(length), None
     if length < 2 * t:
-        pair = [range(0, t), range(length - t, length)]
+        pair = [range(t), range(length - t, length)]
         if rng.random() < 0.5:
             pair.reverse()
         return pair[0], pair[1]
