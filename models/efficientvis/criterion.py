@@ -1,0 +1,191 @@
+"""Clip loss (Eq. 5 of EfficientVIS, spec §6) with deep supervision over all stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.ops import roi_align
+
+from efficientvis.matcher import TrackletMatcher, elementwise_giou
+
+if TYPE_CHECKING:
+    from efficientvis.config import EfficientVISConfig
+    from efficientvis.data import ClipTargetTensors
+    from efficientvis.model import EfficientVISOutput, StageOutput
+
+Indices = list[tuple[Tensor, Tensor]]
+TERMS = ("loss_class", "loss_box", "loss_giou", "loss_mask", "loss_dice")
+
+
+class MatchedFrames(NamedTuple):
+    """Every (matched tracklet, real frame) entry of a batch, E entries in all.
+
+    pred_boxes, gt_boxes: (E, 4) ``xyxy``; frame_wh: (E, 4) (W, H, W, H) normaliser;
+    present: (E,) bool; mask_logits: (E, h, w); mask_targets: (E, h, w) float 0/1, the GT cropped
+    at the detached mask_boxes (all-zero on absent frames).
+    """
+
+    pred_boxes: Tensor
+    gt_boxes: Tensor
+    frame_wh: Tensor
+    present: Tensor
+    mask_logits: Tensor
+    mask_targets: Tensor
+
+
+def _global_count(value: float, device: torch.device) -> float:
+    """``value`` averaged over processes when torch.distributed is initialised; at least 1."""
+    count = torch.as_tensor(float(value), device=device)
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(count)
+        count = count / dist.get_world_size()
+    return max(float(count), 1.0)
+
+
+@torch.no_grad()
+def roi_mask_targets(gt_masks: Tensor, boxes: Tensor, size: tuple[int, int]) -> Tensor:
+    """Binary RoI targets: GT masks (P, H, W) cropped at ``xyxy`` boxes (P, 4), resized to
+    ``size`` with RoI align (aligned=True) and thresholded at 0.5. Returns (P, h, w) float."""
+    if gt_masks.shape[0] == 0:
+        return gt_masks.new_zeros((0, *size), dtype=torch.float32)
+    index = torch.arange(len(boxes), device=boxes.device, dtype=boxes.dtype)[:, None]
+    rois = torch.cat([index, boxes.float()], dim=1)                      # (P, 5)
+    crops = roi_align(gt_masks[:, None].float(), rois, size, aligned=True)   # (P, 1, h, w)
+    return (crops[:, 0] >= 0.5).float()
+
+
+class ClipCriterion(nn.Module):
+    """Eq. 5 at every stage (deep supervision), each term normalised by its entry count.
+
+    Terms (keys ``<term>_s<stage>``; ``weight_dict`` gives each term's weight):
+    ``loss_class`` softmax CE over all N*T' entries, background weight ``eos_coef``;
+    ``loss_box`` L1 of normalised ``xyxy`` boxes and ``loss_giou`` 1 - GIoU on matched present
+    frames; ``loss_mask`` BCE on all frames of matched tracklets (zeros where absent);
+    ``loss_dice`` dice on matched present frames. ``"loss"`` is the weighted sum over stages.
+    """
+
+    def __init__(self, matcher: TrackletMatcher, *, num_classes: int, class_weight: float = 2.0,
+                 l1_weight: float = 5.0, giou_weight: float = 2.0, bce_weight: float = 1.0,
+                 dice_weight: float = 8.0, eos_coef: float = 0.1) -> None:
+        super().__init__()
+        self.matcher, self.num_classes = matcher, num_classes
+        self.weight_dict = {"loss_class": class_weight, "loss_box": l1_weight,
+                            "loss_giou": giou_weight, "loss_mask": bce_weight,
+                            "loss_dice": dice_weight}
+        class_weights = torch.ones(num_classes + 1)
+        class_weights[-1] = eos_coef
+        self.register_buffer("class_weights", class_weights, persistent=False)
+
+    @classmethod
+    def from_config(cls, cfg: EfficientVISConfig) -> ClipCriterion:
+        """Matcher and criterion with the loss weights of ``cfg`` (spec §5)."""
+        matcher = TrackletMatcher(class_weight=cfg.class_weight, l1_weight=cfg.l1_weight,
+                                  giou_weight=cfg.giou_weight, mask_iou_weight=cfg.mask_iou_cost)
+        return cls(matcher, num_classes=cfg.num_classes, class_weight=cfg.class_weight,
+                   l1_weight=cfg.l1_weight, giou_weight=cfg.giou_weight,
+                   bce_weight=cfg.bce_weight, dice_weight=cfg.dice_weight, eos_coef=cfg.eos_coef)
+
+    def stage_weight_dict(self, num_stages: int) -> dict[str, float]:
+        """Weights keyed like the loss dict: ``loss_class_s0`` ... ``loss_dice_s{M-1}``."""
+        return {f"{k}_s{s}": w for s in range(num_stages) for k, w in self.weight_dict.items()}
+
+    def match(self, output: EfficientVISOutput,
+              targets: Sequence[ClipTargetTensors]) -> list[Indices]:
+        """Assignment at every stage (spec §6): M lists of B (pred_idx, gt_idx)."""
+        return [self.matcher(stage, targets) for stage in output.stages]
+
+    def forward(self, output: EfficientVISOutput, targets: Sequence[ClipTargetTensors],
+                indices: Indices | None = None, *,
+                stage_indices: Sequence[Indices] | None = None) -> dict[str, Tensor]:
+        """Loss dict. ``indices`` (B pairs) is reused at every stage (CL clip 2, spec §7);
+        ``stage_indices`` (one per stage) reuses precomputed matches; else each stage is matched.
+        """
+        if indices is not None:
+            stage_indices = [indices] * len(output.stages)
+        elif stage_indices is None:
+            stage_indices = self.match(output, targets)
+        losses: dict[str, Tensor] = {}
+        total = output.stages[0].logits.new_zeros(())
+        for s, (stage, idx) in enumerate(zip(output.stages, stage_indices, strict=True)):
+            for name, value in self.stage_losses(stage, targets, idx).items():
+                losses[f"{name}_s{s}"] = value
+                total = total + self.weight_dict[name] * value
+        losses["loss"] = total
+        return losses
+
+    def stage_losses(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
+                     indices: Indices) -> dict[str, Tensor]:
+        """Unweighted Eq. 5 terms of one stage for a given assignment."""
+        matched = self.matched_frames(stage, targets, indices)
+        device = stage.logits.device
+        num_present = _global_count(matched.present.sum().item(), device)
+        num_frames = _global_count(matched.present.numel(), device)
+        return {"loss_class": self.loss_class(stage, targets, indices),
+                "loss_box": self.loss_box(matched, num_present),
+                "loss_giou": self.loss_giou(matched, num_present),
+                "loss_mask": self.loss_mask(matched, num_frames),
+                "loss_dice": self.loss_dice(matched, num_present)}
+
+    def matched_frames(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
+                       indices: Indices) -> MatchedFrames:
+        """Gather the (matched tracklet, real frame) entries of all clips."""
+        parts = []
+        mask_size = tuple(stage.masks.shape[-2:])
+        for b, (target, (pred_idx, gt_idx)) in enumerate(zip(targets, indices, strict=True)):
+            t_len = target.labels.shape[1]
+            pred_idx, gt_idx = pred_idx.to(stage.boxes.device), gt_idx.to(stage.boxes.device)
+            height, width = target.masks.shape[-2:]
+            mask_boxes = stage.mask_boxes[b, pred_idx, :t_len].detach().reshape(-1, 4)  # (E_b, 4)
+            gt_masks = target.masks[gt_idx].reshape(-1, height, width)   # (E_b, H, W)
+            parts.append((stage.boxes[b, pred_idx, :t_len].reshape(-1, 4),
+                          target.boxes[gt_idx].reshape(-1, 4).to(stage.boxes.dtype),
+                          stage.boxes.new_tensor([width, height, width, height]).expand(
+                              len(mask_boxes), 4),
+                          target.present[gt_idx].reshape(-1),
+                          stage.masks[b, pred_idx, :t_len].reshape(-1, *mask_size),
+                          roi_mask_targets(gt_masks, mask_boxes, mask_size)))
+        return MatchedFrames(*(torch.cat(p) for p in zip(*parts)))
+
+    def loss_class(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
+                   indices: Indices) -> Tensor:
+        """Softmax CE over all N*T' entries; unmatched and absent entries are background."""
+        logits, classes = [], []
+        for b, (target, (pred_idx, gt_idx)) in enumerate(zip(targets, indices, strict=True)):
+            t_len = target.labels.shape[1]
+            num_queries = stage.logits.shape[1]
+            y = target.labels.new_full((num_queries, t_len), self.num_classes)   # (N, T')
+            y[pred_idx.to(y.device)] = target.labels[gt_idx.to(y.device)]
+            logits.append(stage.logits[b, :, :t_len].reshape(-1, stage.logits.shape[-1]))
+            classes.append(y.reshape(-1))
+        return F.cross_entropy(torch.cat(logits).float(), torch.cat(classes),
+                               weight=self.class_weights.to(stage.logits.device))
+
+    def loss_box(self, matched: MatchedFrames, num_present: float) -> Tensor:
+        """L1 of ``xyxy`` boxes normalised by (W, H, W, H), summed over matched present frames."""
+        diff = (matched.pred_boxes - matched.gt_boxes).abs() / matched.frame_wh   # (E, 4)
+        return diff[matched.present].sum() / num_present
+
+    def loss_giou(self, matched: MatchedFrames, num_present: float) -> Tensor:
+        """1 - GIoU over matched present frames."""
+        p = matched.present
+        giou = elementwise_giou(matched.pred_boxes[p].float(), matched.gt_boxes[p].float())
+        return (1 - giou).sum() / num_present
+
+    def loss_mask(self, matched: MatchedFrames, num_frames: float) -> Tensor:
+        """Per-pixel-mean BCE on ALL frames of matched tracklets (pushes absent frames to 0)."""
+        bce = F.binary_cross_entropy_with_logits(matched.mask_logits.float(),
+                                                 matched.mask_targets, reduction="none")
+        return bce.flatten(1).mean(1).sum() / num_frames
+
+    def loss_dice(self, matched: MatchedFrames, num_present: float) -> Tensor:
+        """QueryInst dice 1 - 2Σpg / (Σp² + Σg² + 1e-5) over matched present frames."""
+        p = matched.present
+        prob = matched.mask_logits[p].float().sigmoid().flatten(1)       # (E_p, h*w)
+        gt = matched.mask_targets[p].flatten(1)                          # (E_p, h*w)
+        dice = 1 - 2 * (prob * gt).sum(1) / ((prob * prob).sum(1) + (gt * gt).sum(1) + 1e-5)
+        return dice.sum() / num_present
