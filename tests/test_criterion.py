@@ -168,4 +168,4 @@ def test_criterion_gradients_reach_all_prediction_tensors():
     losses["loss"].backward()
     assert stage.logits.grad.abs().sum() > 0 and stage.boxes.grad.abs().sum() > 0
     assert stage.masks.grad.abs().sum() > 0
-    assert stage.mask_boxes.grad is None                                 # targets use detached boxes
+    assert stage.mask_boxes.grad is None  # targets: detached boxes
