@@ -12,6 +12,7 @@ from vistoolkit.errors import InputError
 
 # command name -> "module:attribute"; each command lives in its own module under vistoolkit.cli.
 COMMANDS: dict[str, str] = {
+    "link": "vistoolkit.cli.link_cmd:link_command",
 }
 
 

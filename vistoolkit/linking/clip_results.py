@@ -235,7 +235,7 @@ def _iter_records(path: Path) -> Iterator[tuple[str, Any]]:
         head = json.loads(first)
     except json.JSONDecodeError:
         head = None
-    if isinstance(head, dict) and head.get("format") == FORMAT_NAME:
+    if isinstance(head, dict) and "header" not in head:
         yield "header", head
         for i, line in enumerate(rest.splitlines(), start=2):
             if line.strip():

@@ -99,6 +99,18 @@ def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float 
     """
     results = load_clip_results(clip_path)
     gt = load_dataset(gt_path) if gt_path is not None else None
+    try:
+        return _link_loaded(results, gt, out_path, method=method, threshold=threshold,
+                            sweep=sweep, top_k=top_k, label_mode=label_mode)
+    except InputError as err:
+        if err.path is None:
+            err.path = clip_path
+        raise
+
+
+def _link_loaded(results: ClipResults, gt: Dataset | None, out_path: Path, *, method: str,
+                 threshold: float | None, sweep: bool, top_k: int,
+                 label_mode: str) -> SweepResult | None:
     if sweep:
         if method != "handcraft" or gt is None:
             raise InputError("--sweep needs --method handcraft and --gt")

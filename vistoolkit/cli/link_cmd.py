@@ -1,0 +1,36 @@
+"""``vistool link``: inter-clip linking baselines on a clip-level result file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("link")
+@click.argument("clip_results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--method", type=click.Choice(["handcraft", "overlap", "motion"]),
+              default="handcraft", show_default=True, help="Linking baseline.")
+@click.option("--threshold", type=float, default=None,
+              help="Theta (handcraft, default 0.5), IoU (overlap, 0.5) or affinity (motion, 0.3).")
+@click.option("--gt", "gt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Annotation file: video sizes, and the ground truth for --sweep.")
+@click.option("--sweep", is_flag=True, help="Hand-craft only: evaluate theta 0.1..0.9, keep the best.")
+@click.option("--label-mode", type=click.Choice(["topk", "argmax"]), default="topk",
+              show_default=True, help="Top-10 (track, class) pairs per video, or argmax per track.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="YouTube-VIS result JSON to write.")
+def link_command(clip_results: Path, method: str, threshold: float | None, gt_path: Path | None,
+                 sweep: bool, label_mode: str, out: Path) -> None:
+    """Link the tracklets of CLIP_RESULTS (from inference without query hand-over) into tracks."""
+    from vistoolkit.linking.link import link_file
+
+    res = link_file(clip_results, out, method=method, threshold=threshold, gt_path=gt_path,
+                    sweep=sweep, label_mode=label_mode)
+    if res is not None:
+        click.echo("theta  " + "  ".join(f"{k:>6}" for k in ("AP", "AP50", "AP75", "AR1", "AR10")))
+        for thr, stats in res.rows:
+            cells = "  ".join(f"{100 * stats[k]:6.1f}" for k in ("AP", "AP50", "AP75", "AR1", "AR10"))
+            click.echo(f"{thr:5.2f}  {cells}")
+        click.echo(f"best theta {res.best_threshold:.2f}: AP {100 * res.best_stats['AP']:.1f}")
+    click.echo(f"wrote {out}")
