@@ -1,4 +1,4 @@
-"""Synthetic YouTube-VIS generator: determinism, format validity and the scene properties it promises."""
+"""Synthetic YouTube-VIS generator: determinism, format validity and the promised scene properties."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def test_synth_occluded_instance_area_drops(small_sets: list) -> None:
     drops = 0
     for ds in small_sets:
         for tr in ds.tracks:
-            for a0, a1, a2 in zip(tr.areas, tr.areas[1:], tr.areas[2:]):
+            for a0, a1, a2 in zip(tr.areas[:-2], tr.areas[1:-1], tr.areas[2:], strict=True):
                 if a0 and a1 and a2 and a1 < 0.66 * min(a0, a2):
                     drops += 1
     assert drops >= 1
@@ -173,7 +173,7 @@ def test_synth_fast_motion_jumps_exceed_quarter_width(small_sets: list) -> None:
     for ds in small_sets:
         for tr in ds.tracks:
             width = ds.video_index()[tr.video_id].width
-            for b0, b1 in zip(tr.bboxes, tr.bboxes[1:]):
+            for b0, b1 in zip(tr.bboxes[:-1], tr.bboxes[1:], strict=True):
                 if b0 and b1 and np.abs(_centre(b0) - _centre(b1))[0] > 0.25 * width:
                     jumps += 1
     assert jumps >= 5

@@ -253,6 +253,10 @@ def _blob(rng: np.random.Generator, canvas: np.ndarray, size: int) -> None:
             rr = r * int(rng.integers(3, 7)) // 8
             hit |= (ys - oy) ** 2 + (xs - ox) ** 2 <= rr * rr
     canvas[hit] = (canvas[hit] + colour) // 2 if rng.random() < 0.5 else colour
+    if rng.random() < 0.5:                            # a textured distractor, like the objects
+        p = int(rng.integers(2, 6))
+        second = hit & ((np.arange(h)[:, None] // p + np.arange(w)[None, :] // p) % 2 == 1)
+        canvas[second] = PALETTE[int(rng.integers(len(PALETTE)))]
 
 
 def background(rng: np.random.Generator, height: int, width: int, *,
