@@ -1,0 +1,179 @@
+"""Correspondence learning step on clip pairs (efficientvis.correspondence)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import torch
+from efficientvis.correspondence import assignment_agreement, clip_pair_loss, present_only
+from efficientvis.criterion import ClipCriterion
+from efficientvis.data import ClipBatch, ClipTargetTensors, PairBatch
+from efficientvis.matcher import TrackletMatcher
+from efficientvis.tracklet_query import handover_queries
+from torch import Tensor, nn
+
+N, C, K, M, HW = 3, 4, 2, 2, 32
+
+
+class FakeStage(NamedTuple):
+    logits: Tensor
+    boxes: Tensor
+    masks: Tensor
+    mask_boxes: Tensor
+
+
+class FakeOutput(NamedTuple):
+    stages: tuple
+    queries: Tensor
+
+
+class FakeModel(nn.Module):
+    """Deterministic stand-in with the contract's call signature; records its inputs/outputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.q_star = nn.Parameter(torch.randn(N, C))
+        self.update = nn.ModuleList(nn.Linear(C, C) for _ in range(M))
+        self.cls = nn.ModuleList(nn.Linear(C, K + 1) for _ in range(M))
+        self.box = nn.ModuleList(nn.Linear(C, 4) for _ in range(M))
+        self.mask = nn.ModuleList(nn.Linear(C, 64) for _ in range(M))
+        self.inits: list[Tensor | None] = []
+        self.outputs: list[FakeOutput] = []
+
+    def forward(self, images, frame_valid, image_sizes, init_queries=None):
+        self.inits.append(init_queries)
+        b, t = images.shape[:2]
+        init = self.q_star.expand(b, N, C) if init_queries is None else init_queries
+        feat = images.mean((2, 3, 4)) / 255                                # (B, T)
+        q = init[:, :, None, :] + feat[:, None, :, None]                    # (B, N, T, C)
+        stages = []
+        for s in range(M):
+            q = q + torch.tanh(self.update[s](q))
+            raw = torch.sigmoid(self.box[s](q)) * HW / 2
+            boxes = torch.cat([raw[..., :2], raw[..., :2] + raw[..., 2:] + 1], -1)
+            stages.append(FakeStage(self.cls[s](q), boxes,
+                                    self.mask[s](q).view(b, N, t, 8, 8), boxes.detach()))
+        out = FakeOutput(tuple(stages), q)
+        self.outputs.append(out)
+        return out
+
+
+class CountingMatcher(TrackletMatcher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[int]] = []
+
+    def forward(self, stage, targets):
+        self.calls.append([t.labels.shape[0] for t in targets])
+        return super().forward(stage, targets)
+
+
+def _targets(present: list[list[bool]], labels: list[int]) -> ClipTargetTensors:
+    pres = torch.tensor(present)                                         # (G, T)
+    g, t = pres.shape
+    boxes = torch.tensor([[2.0 + 6 * i, 3.0, 12.0 + 6 * i, 15.0] for i in range(g)])
+    boxes = boxes[:, None].repeat(1, t, 1) * pres[..., None]             # (G, T, 4)
+    masks = torch.zeros((g, t, HW, HW), dtype=torch.uint8)
+    for i in range(g):
+        masks[i, pres[i], 3:15, 2 + 6 * i:12 + 6 * i] = 1
+    lab = torch.where(pres, torch.tensor(labels)[:, None], K)
+    return ClipTargetTensors(lab, boxes, masks, pres)
+
+
+def _clip(targets: list[ClipTargetTensors], shade: float) -> ClipBatch:
+    b, t = len(targets), max(x.labels.shape[1] for x in targets)
+    images = torch.full((b, t, 3, HW, HW), shade) + torch.arange(t).view(1, t, 1, 1, 1) * 10
+    valid = torch.tensor([[i < x.labels.shape[1] for i in range(t)] for x in targets])
+    return ClipBatch(images, valid, torch.tensor([[HW, HW]] * b), targets, torch.arange(b))
+
+
+def _batch() -> PairBatch:
+    """Video 0 has a pair (instance 1 only in clip 2); video 1 is a single clip."""
+    t1 = [_targets([[True, True, False], [False, False, False]], [0, 1]),
+          _targets([[True, False]], [1])]
+    t2 = [_targets([[False, True, True], [True, True, True]], [0, 1])]
+    return PairBatch(_clip(t1, 50.0), _clip(t2, 90.0), torch.tensor([0]))
+
+
+def _criterion() -> ClipCriterion:
+    return ClipCriterion(CountingMatcher(), num_classes=K)
+
+
+def test_clip_pair_loss_clip2_reuses_clip1_last_stage_assignment():
+    model, crit, batch = FakeModel(), _criterion(), _batch()
+    loss, stats = clip_pair_loss(model, crit, batch, correspondence=True)
+    assert crit.matcher.calls == [[2, 1]] * M                            # clip 1 only, per stage
+    out1 = model.outputs[0]
+    last = crit.matcher(out1.stages[-1], batch.clip1.targets)
+    q2 = handover_queries(out1.queries, batch.clip1.frame_valid)[batch.pair_index]
+    torch.testing.assert_close(model.inits[1], q2)
+    expected = crit(model.outputs[1], batch.clip2.targets, indices=[last[0]])
+    for key, value in expected.items():
+        assert abs(stats[f"clip2/{key}"] - float(value)) < 1e-5
+    torch.testing.assert_close(float(loss), stats["clip1/loss"] + stats["clip2/loss"])
+    assert stats["loss"] == float(loss)
+
+
+def test_clip_pair_loss_gradient_flows_through_handover_unless_detached():
+    model, batch = FakeModel(), _batch()
+    loss, _ = clip_pair_loss(model, _criterion(), batch, correspondence=True, detach=False)
+    q2, q_final1 = model.inits[1], model.outputs[0].queries
+    assert q2.requires_grad
+    (grad,) = torch.autograd.grad(model.outputs[1].stages[-1].logits.sum(), q_final1,
+                                  retain_graph=True)
+    assert grad.abs().sum() > 0                                          # clip 2 -> clip 1
+    model_d = FakeModel()
+    clip_pair_loss(model_d, _criterion(), batch, correspondence=True, detach=True)
+    assert not model_d.inits[1].requires_grad
+    assert model_d.outputs[1].stages[-1].logits.grad_fn is not None
+
+
+def test_clip_pair_loss_detach_changes_only_the_handover_gradient():
+    grads = []
+    for detach in (False, True):
+        model = FakeModel()
+        loss, _ = clip_pair_loss(model, _criterion(), _batch(), correspondence=True,
+                                 detach=detach)
+        loss.backward()
+        grads.append((model.q_star.grad.clone(), model.cls[-1].weight.grad.clone()))
+    assert not torch.allclose(grads[0][0], grads[1][0])                  # q* via clip 2
+    assert grads[0][1].abs().sum() > 0 and grads[1][1].abs().sum() > 0
+
+
+def test_clip_pair_loss_without_cl_trains_clips_independently_from_q_star():
+    model, crit, batch = FakeModel(), _criterion(), _batch()
+    _, stats = clip_pair_loss(model, crit, batch, correspondence=False)
+    assert model.inits == [None, None]
+    # Clip 1 loses the instance absent from it; clip 2 keeps both (present in clip 2).
+    assert crit.matcher.calls == [[1, 1]] * M + [[2]] * M
+    assert {"clip1/loss", "clip2/loss", "loss"} <= set(stats)
+
+
+def test_clip_pair_loss_single_clip_batch_runs_clip1_only():
+    model, crit, batch = FakeModel(), _criterion(), _batch()
+    single = PairBatch(batch.clip1, None, torch.zeros(0, dtype=torch.long))
+    loss, stats = clip_pair_loss(model, crit, single, correspondence=True)
+    assert len(model.inits) == 1 and not any(k.startswith("clip2/") for k in stats)
+    assert stats["loss"] == float(loss) == stats["clip1/loss"]
+
+
+def test_clip_pair_loss_defaults_follow_model_cfg():
+    model, crit = FakeModel(), _criterion()
+    model.cfg = SimpleNamespace(correspondence_learning=False, cl_detach=False)
+    clip_pair_loss(model, crit, _batch())
+    assert model.inits == [None, None]
+
+
+def test_present_only_drops_rows_absent_from_the_clip():
+    t = _targets([[True, False], [False, False]], [0, 1])
+    (out,) = present_only([t])
+    assert out.labels.tolist() == [[0, K]] and out.masks.shape == (1, 2, HW, HW)
+
+
+def test_assignment_agreement_fraction_of_same_slots():
+    a = [(torch.tensor([0, 2]), torch.tensor([1, 0]))]                  # gt1 -> 0, gt0 -> 2
+    b = [(torch.tensor([1, 2]), torch.tensor([1, 0]))]                  # gt1 -> 1, gt0 -> 2
+    assert assignment_agreement(a, a) == 1.0
+    assert assignment_agreement(a, b) == 0.5
