@@ -118,7 +118,7 @@ def test_clip_pair_loss_clip2_reuses_clip1_last_stage_assignment():
 
 def test_clip_pair_loss_gradient_flows_through_handover_unless_detached():
     model, batch = FakeModel(), _batch()
-    loss, _ = clip_pair_loss(model, _criterion(), batch, correspondence=True, detach=False)
+    clip_pair_loss(model, _criterion(), batch, correspondence=True, detach=False)
     q2, q_final1 = model.inits[1], model.outputs[0].queries
     assert q2.requires_grad
     (grad,) = torch.autograd.grad(model.outputs[1].stages[-1].logits.sum(), q_final1,
