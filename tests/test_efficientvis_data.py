@@ -140,3 +140,19 @@ def test_dataset_missing_frame_raises_input_error(root):
     (root / "train" / "JPEGImages" / "v2" / "00001.jpg").unlink()
     with pytest.raises(InputError, match="frame image not found"):
         _dataset(root)[(1, 0)]
+
+
+def test_dataloader_with_epoch_sampler_yields_pair_batches(root):
+    ds = _dataset(root, seed=2)
+    sampler = VideoEpochSampler(len(ds), seed=2)
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, sampler=sampler,
+                                         collate_fn=collate_pairs)
+    sampler.set_epoch(1)
+    batches = list(loader)
+    assert [len(b.clip1.targets) for b in batches] == [2, 1]
+    ids = sorted(i for b in batches for i in b.clip1.video_ids.tolist())
+    assert ids == [1, 2, 3]
+    order = [i for i, _ in sampler]
+    first = ds[(order[0], 1)]
+    torch.testing.assert_close(batches[0].clip1.images[0, :, :, :48, :60],
+                               first.frames1.float())

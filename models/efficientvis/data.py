@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -28,6 +28,9 @@ from vistoolkit.data.clips import (
 )
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
+
+if TYPE_CHECKING:
+    from efficientvis.config import EfficientVISConfig
 
 SIZE_DIVISOR = 32
 
@@ -143,6 +146,15 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         longest = max((v.length for v in self.videos), default=0)
         self.pairs = longest > clip_length if pairs is None else pairs
         self.epoch = 0
+
+    @classmethod
+    def from_config(cls, root: Path | str, cfg: EfficientVISConfig, *, seed: int = 0,
+                    split: str = "train", ann_file: Path | str | None = None,
+                    pairs: bool | None = None) -> YTVISClipDataset:
+        """Dataset with the clip length and input size of ``cfg``."""
+        return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
+                   input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
+                   ann_file=ann_file)
 
     @property
     def num_classes(self) -> int:
