@@ -1,4 +1,4 @@
-"""Synthetic YouTube-VIS generator: determinism, format validity and the promised scene properties."""
+"""Synthetic YouTube-VIS generator: determinism, format validity, promised scene properties."""
 
 from __future__ import annotations
 
