@@ -1,0 +1,120 @@
+"""Table 1 definitions and the reproduce machinery (cache, aggregation, reports) with a fake runner."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from vistoolkit.studies.reproduce import BUDGETS, CellResult, reproduce
+from vistoolkit.studies.report import format_markdown
+from vistoolkit.studies.table1 import METRICS, TABLE1, clip_length_for, model_overrides
+
+
+def test_table1_has_every_paper_row():
+    rows = {name: [r.label for r in t.rows] for name, t in TABLE1.items()}
+    assert list(rows) == [f"table1{c}" for c in "abcdefgh"]
+    assert [len(r) for r in rows.values()] == [4, 2, 3, 5, 2, 2, 3, 2]
+    for t in TABLE1.values():
+        for r in t.rows:
+            assert set(r.paper) == set(METRICS)
+            assert r.reference is None or t.row(r.reference).reference is None
+
+
+@pytest.mark.parametrize("table,row,metric,value", [
+    ("table1a", "temporal", "AP", 30.4), ("table1a", "joint", "AR10", 44.6),
+    ("table1b", "still", "AP", 36.0), ("table1c", "T18", "AR10", 46.8),
+    ("table1d", "T9_handcraft", "AP", 33.7), ("table1d", "T18_vistr", "AP", 29.7),
+    ("table1d", "T18_handcraft", "AR1", 36.6), ("table1e", "no_cl", "AP50", 19.0),
+    ("table1f", "shared", "AP", 35.5), ("table1g", "vistr", "AP", 35.6),
+    ("table1g", "efficientvis_ms", "AP75", 43.0), ("table1h", "fps1.5", "AP75", 39.1),
+])
+def test_table1_paper_numbers_match_the_paper_text(table, row, metric, value):
+    assert TABLE1[table].row(row).paper[metric] == value
+
+
+def test_table1_row_settings_and_clip_length_mapping():
+    d = TABLE1["table1d"]
+    assert d.row("T18_vistr").model["architecture"] == "dense"
+    assert d.row("T18_vistr").linking == "overlap"
+    assert d.row("T9_handcraft").linking == "handcraft"
+    assert TABLE1["table1h"].row("fps1.5").test_fps == 1.5
+    assert [clip_length_for(t, "tiny") for t in (9, 18, 36)] == [3, 6, 9]
+    assert clip_length_for(18, "paper") == 18
+    assert model_overrides(TABLE1["table1a"].row("joint"), "tiny") == {
+        "attention": "joint", "tdc": "temporal", "query": "disentangled",
+        "correspondence_learning": True, "architecture": "efficientvis", "clip_length": 9}
+
+
+class FakeRunner:
+    """Deterministic AP per (row, seed); records the calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, spec, out_dir, resume):
+        self.calls.append((spec.table, spec.row, spec.seed))
+        base = {"spatial": 0.30, "temporal": 0.25, "joint": 0.33, "ftsa": 0.40}[spec.row]
+        ap = base + 0.01 * spec.seed
+        return CellResult({m: ap for m in METRICS}, {"curve": [[1, ap / 2], [2, ap]]})
+
+
+def test_reproduce_fake_runner_aggregates_caches_and_writes_reports(tmp_path):
+    fake = FakeRunner()
+    (res,) = reproduce(["table1a"], out_dir=tmp_path, budget="smoke", seeds=3, preset="micro",
+                       data_root=tmp_path, run_cell=fake)
+    assert len(fake.calls) == 12
+    ftsa = res.result("ftsa")
+    assert ftsa.mean["AP"] == pytest.approx(0.41) and ftsa.std["AP"] == pytest.approx(0.01)
+    md = format_markdown(res, budget=BUDGETS["smoke"], preset="micro")
+    assert "| Temporal (T) | 26.0 ± 1.0 (30.4) |" in md
+    assert re.search(r"\| Spatial \(S\) \|.*\| -10\.0 / -4\.2 \| yes \|", md)
+    for suffix in (".md", ".csv", ".json", ".png"):
+        assert (tmp_path / f"table1a{suffix}").stat().st_size > 0
+    data = json.loads((tmp_path / "table1a.json").read_text())
+    assert data["rows"][3]["direction"] == "ref"
+    assert len((tmp_path / "table1a.csv").read_text().splitlines()) == 1 + 4 * 5
+    # second run: everything cached, nothing recomputed; one more seed computes only that seed
+    reproduce(["table1a"], out_dir=tmp_path, budget="smoke", seeds=3, preset="micro",
+              data_root=tmp_path, run_cell=fake)
+    assert len(fake.calls) == 12
+    reproduce(["table1a"], out_dir=tmp_path, budget="smoke", seeds=4, preset="micro",
+              data_root=tmp_path, run_cell=fake)
+    assert sorted(fake.calls[12:]) == [("table1a", r, 3)
+                                       for r in ("ftsa", "joint", "spatial", "temporal")]
+
+
+def test_reproduce_shared_experiments_are_computed_once(tmp_path):
+    calls = []
+
+    def runner(spec, out_dir, resume):
+        calls.append((spec.table, spec.row))
+        return CellResult({m: 0.5 for m in METRICS})
+
+    reproduce(["table1a", "table1b", "table1f"], out_dir=tmp_path, budget="smoke", seeds=1,
+              preset="micro", data_root=tmp_path, run_cell=runner)
+    # FTSA (1a) = temporal TDC (1b) = disentangled query (1f): one cell for the three
+    assert calls == [("table1a", r) for r in ("spatial", "temporal", "joint", "ftsa")] + [
+        ("table1b", "still"), ("table1f", "shared")]
+
+
+def test_reproduce_unrunnable_row_is_reported_not_run(tmp_path):
+    def runner(spec, out_dir, resume):
+        ap = 0.2 if spec.row == "vistr" else 0.3
+        return CellResult({m: ap for m in METRICS}, {"curve": [[1, ap / 3], [2, ap]]})
+
+    (res,) = reproduce(["table1g"], out_dir=tmp_path, budget="smoke", seeds=1, preset="micro",
+                       data_root=tmp_path, run_cell=runner)
+    assert math.isnan(res.result("efficientvis_ms").mean["AP"])
+    md = (tmp_path / "table1g.md").read_text()
+    assert "| – (37.9) |" in md and "| not run |" in md
+    assert (tmp_path / "table1g_curve.png").stat().st_size > 0
+
+
+def test_reproduce_unknown_table_raises_input_error(tmp_path):
+    from vistoolkit.errors import InputError
+
+    with pytest.raises(InputError, match="unknown table 'table1z'"):
+        reproduce(["table1z"], out_dir=tmp_path, data_root=tmp_path, run_cell=FakeRunner())

@@ -1,0 +1,140 @@
+"""Reports of reproduced Table 1 sub-tables: Markdown in the paper's layout, CSV, JSON, PNG.
+
+Each cell reads ``ours mean ± std (paper)`` in percent. The ``direction`` column says whether the
+row moves the same way as in the paper relative to the row it is compared with: ``yes`` when
+the signs of the AP differences agree, or, where the paper reports no change (|ΔAP| < 0.5), when
+ours stays within max(1 AP, 2 std); ``no`` otherwise; ``ref`` for the compared-with row;
+``not run`` without numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from vistoolkit.atomic import write_text_atomic
+from vistoolkit.studies.reproduce import Budget, RowResult, TableResult
+from vistoolkit.studies.table1 import METRICS
+
+NO_CHANGE = 0.5   # paper |delta AP| below this counts as "no change"
+
+
+def _pct(v: float) -> float:
+    return 100.0 * v
+
+
+def direction(res: TableResult, rr: RowResult) -> tuple[str, float, float]:
+    """(verdict, our delta AP, paper delta AP) of a row against its reference row, in points."""
+    ref_key = rr.row.reference
+    if ref_key is None:
+        return "ref", math.nan, math.nan
+    ref = res.result(ref_key)
+    paper_d = rr.row.paper["AP"] - ref.row.paper["AP"]
+    if not rr.cells or not ref.cells or math.isnan(rr.mean["AP"]) or math.isnan(ref.mean["AP"]):
+        return "not run", math.nan, paper_d
+    ours_d = _pct(rr.mean["AP"] - ref.mean["AP"])
+    if abs(paper_d) < NO_CHANGE:
+        tol = max(1.0, 2 * _pct(max(rr.std["AP"], ref.std["AP"])))
+        return ("yes" if abs(ours_d) <= tol else "no"), ours_d, paper_d
+    return ("yes" if ours_d * paper_d > 0 else "no"), ours_d, paper_d
+
+
+def _cell(rr: RowResult, m: str) -> str:
+    paper = f"({rr.row.paper[m]:.1f})"
+    if not rr.cells or math.isnan(rr.mean[m]):
+        return f"– {paper}"
+    return f"{_pct(rr.mean[m]):.1f} ± {_pct(rr.std[m]):.1f} {paper}"
+
+
+def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: str = "") -> str:
+    """The sub-table in the paper's layout, ours beside the paper's numbers."""
+    t = res.table
+    n = max((len(r.seeds) for r in res.rows), default=0)
+    head = [f"### Table 1{t.name[-1]}: {t.title}", ""]
+    if budget is not None:
+        head += [f"Budget `{budget.name}` ({budget.epochs} epochs"
+                 + (f", max {budget.max_iters} iters" if budget.max_iters else "")
+                 + f", data `{budget.data_preset}`), preset `{preset}`, {n} seed(s), "
+                 f"wall {res.wall_s:.0f} s. Cells: ours mean ± std (paper), percent.", ""]
+    cols = ["Row", *METRICS, "ΔAP ours / paper", "direction"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for rr in res.rows:
+        verdict, ours_d, paper_d = direction(res, rr)
+        delta = "" if math.isnan(paper_d) else (
+            f"{'–' if math.isnan(ours_d) else f'{ours_d:+.1f}'} / {paper_d:+.1f}")
+        label = rr.row.label + (f" [{rr.row.note}]" if rr.row.note else "")
+        lines.append("| " + " | ".join([label, *(_cell(rr, m) for m in METRICS), delta,
+                                        verdict]) + " |")
+    return "\n".join(head + lines) + "\n"
+
+
+def rows_as_records(res: TableResult) -> list[dict[str, Any]]:
+    """One flat record per row and metric (percent), for CSV and JSON."""
+    out = []
+    for rr in res.rows:
+        verdict, ours_d, paper_d = direction(res, rr)
+        for m in METRICS:
+            out.append({"table": res.table.name, "row": rr.row.key, "label": rr.row.label,
+                        "metric": m, "mean": _pct(rr.mean[m]), "std": _pct(rr.std[m]),
+                        "n": len(rr.cells), "paper": rr.row.paper[m], "direction": verdict,
+                        "delta_ap_ours": ours_d, "delta_ap_paper": paper_d})
+    return out
+
+
+def format_csv(res: TableResult) -> str:
+    """CSV of ``rows_as_records``."""
+    buf = io.StringIO()
+    recs = rows_as_records(res)
+    writer = csv.DictWriter(buf, fieldnames=list(recs[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(recs)
+    return buf.getvalue()
+
+
+def table_json(res: TableResult) -> dict[str, Any]:
+    """Everything of a table: rows, per-seed cells (with sweeps and curves), wall time."""
+    rows = []
+    for rr in res.rows:
+        rows.append({"row": rr.row.key, "label": rr.row.label, "paper": dict(rr.row.paper),
+                     "seeds": list(rr.seeds), "mean": dict(rr.mean), "std": dict(rr.std),
+                     "direction": direction(res, rr)[0], "runnable": rr.row.runnable,
+                     "cells": [{"stats": dict(c.stats), "extra": dict(c.extra),
+                                "wall_s": c.wall_s} for c in rr.cells]})
+    return {"table": res.table.name, "title": res.table.title, "wall_s": res.wall_s,
+            "rows": rows}
+
+
+def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | None = None,
+                        preset: str = "") -> list[Path]:
+    """Write ``<name>.md``, ``.csv``, ``.json`` and ``.png`` (and ``_curve.png`` for 1g)."""
+    from vistoolkit.viz.study_plots import plot_curves, plot_table
+
+    base = Path(out_dir) / res.table.name
+    write_text_atomic(base.with_suffix(".md"), format_markdown(res, budget=budget, preset=preset))
+    write_text_atomic(base.with_suffix(".csv"), format_csv(res))
+    write_text_atomic(base.with_suffix(".json"), json.dumps(table_json(res), indent=1,
+                                                            allow_nan=True))
+    paths = [base.with_suffix(s) for s in (".md", ".csv", ".json", ".png")]
+    plot_table(res, paths[-1])
+    if res.table.curve:
+        curve_path = base.parent / f"{res.table.name}_curve.png"
+        plot_curves(curves_of(res), curve_path, title=res.table.title)
+        paths.append(curve_path)
+    return paths
+
+
+def curves_of(res: TableResult) -> dict[str, list[tuple[int, float]]]:
+    """Per row label: (epoch, mean AP in percent over seeds) for cells that logged a curve."""
+    out: dict[str, list[tuple[int, float]]] = {}
+    for rr in res.rows:
+        per_epoch: dict[int, list[float]] = {}
+        for c in rr.cells:
+            for epoch, ap in c.extra.get("curve", []):
+                per_epoch.setdefault(int(epoch), []).append(_pct(float(ap)))
+        if per_epoch:
+            out[rr.row.label] = [(e, sum(v) / len(v)) for e, v in sorted(per_epoch.items())]
+    return out

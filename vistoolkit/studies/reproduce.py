@@ -1,0 +1,235 @@
+"""``vistool reproduce``: train and evaluate every row of Table 1, cache each cell, aggregate.
+
+A *cell* is one row trained and evaluated with one seed. Its result is cached as an atomic JSON
+file ``<out>/cells/<cell_key>.json``; the key depends only on what is computed (model preset and
+overrides, training budget, seed, linking, test frame rate), so rows that are the same experiment
+in several tables (e.g. FTSA in 1a = temporal TDC in 1b) are computed once, and rows that share a
+model (1d, 1h) share one checkpoint ``<out>/train/<train_key>``. The runner that computes a cell is
+injectable (``run_cell``); the default trains with ``efficientvis.train`` (``studies.cells``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from vistoolkit.atomic import write_json_atomic
+from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table, model_overrides
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How long each cell trains, on which synthetic preset, with how many seeds by default."""
+
+    name: str
+    epochs: int
+    max_iters: int | None
+    data_preset: str
+    seeds: int
+
+
+BUDGETS: Mapping[str, Budget] = MappingProxyType({
+    "smoke": Budget("smoke", epochs=1, max_iters=2, data_preset="small", seeds=1),
+    "quick": Budget("quick", epochs=4, max_iters=None, data_preset="default", seeds=3),
+    "full": Budget("full", epochs=24, max_iters=None, data_preset="default", seeds=3),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class CellSpec:
+    """Everything that determines one cell's numbers."""
+
+    table: str
+    row: str
+    seed: int
+    preset: str
+    model: Mapping[str, Any]
+    linking: str
+    test_fps: float | None
+    curve: bool
+    budget: Budget
+    data_root: Path
+    device: str = "cpu"
+
+    @property
+    def train_key(self) -> str:
+        """Names the checkpoint: same model, data, budget and seed => same key."""
+        what = {"preset": self.preset, "model": dict(sorted(self.model.items())),
+                "epochs": self.budget.epochs, "max_iters": self.budget.max_iters,
+                "data": str(self.data_root), "curve": self.curve}
+        return f"{self.preset}-{_digest(what)}-s{self.seed}"
+
+    @property
+    def cell_key(self) -> str:
+        """Names the cached result: the checkpoint plus how it is tested."""
+        fps = "orig" if self.test_fps is None else f"fps{self.test_fps:g}"
+        return f"{self.train_key}-{self.linking}-{fps}"
+
+
+@dataclass(frozen=True, slots=True)
+class CellResult:
+    """Metrics of one cell (fractions in [0, 1]) plus method details (sweep, curve, timings)."""
+
+    stats: Mapping[str, float]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+
+CellRunner = Callable[[CellSpec, Path, bool], CellResult]   # (spec, out_dir, resume)
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """One row aggregated over seeds: mean and sample std per metric (NaN without runs)."""
+
+    row: Row
+    seeds: tuple[int, ...]
+    mean: Mapping[str, float]
+    std: Mapping[str, float]
+    cells: tuple[CellResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableResult:
+    """A Table 1 sub-table as reproduced."""
+
+    table: Table
+    rows: tuple[RowResult, ...]
+    wall_s: float
+
+    def result(self, key: str) -> RowResult:
+        """The row with this key."""
+        return next(r for r in self.rows if r.row.key == key)
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def cell_specs(table: Table, row: Row, *, seeds: Sequence[int], preset: str, budget: Budget,
+               data_root: Path, device: str) -> list[CellSpec]:
+    """One spec per seed for a row."""
+    return [CellSpec(table=table.name, row=row.key, seed=s, preset=preset,
+                     model=MappingProxyType(model_overrides(row, preset)), linking=row.linking,
+                     test_fps=row.test_fps, curve=table.curve, budget=budget,
+                     data_root=data_root, device=device) for s in seeds]
+
+
+def load_cell(path: Path) -> CellResult | None:
+    """A cached cell, or None if absent."""
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text())
+    return CellResult(stats=raw["stats"], extra=raw.get("extra", {}), wall_s=raw.get("wall_s", 0))
+
+
+def run_cached(spec: CellSpec, out_dir: Path, *, run_cell: CellRunner, resume: bool) -> CellResult:
+    """The cell's cached result, computing and caching it first if missing."""
+    path = out_dir / "cells" / f"{spec.cell_key}.json"
+    cached = load_cell(path)
+    if cached is not None:
+        log.info("cached %s/%s seed %d", spec.table, spec.row, spec.seed)
+        return cached
+    t0 = time.perf_counter()
+    res = run_cell(spec, out_dir, resume)
+    res = CellResult(res.stats, res.extra, res.wall_s or time.perf_counter() - t0)
+    missing = [m for m in METRICS if m not in res.stats]
+    if missing:
+        raise ValueError(f"cell {spec.cell_key} returned no {', '.join(missing)}")
+    write_json_atomic(path, {"spec": _spec_json(spec), **asdict(res)}, indent=1)
+    return res
+
+
+def _spec_json(spec: CellSpec) -> dict[str, Any]:
+    return {"table": spec.table, "row": spec.row, "seed": spec.seed, "preset": spec.preset,
+            "model": dict(spec.model), "linking": spec.linking, "test_fps": spec.test_fps,
+            "curve": spec.curve, "budget": asdict(spec.budget), "data_root": str(spec.data_root),
+            "train_key": spec.train_key}
+
+
+def aggregate(row: Row, seeds: Sequence[int], cells: Sequence[CellResult]) -> RowResult:
+    """Mean and sample standard deviation (ddof=1; 0 for one seed) of each metric."""
+    mean, std = {}, {}
+    for m in METRICS:
+        vals = [float(c.stats[m]) for c in cells if not math.isnan(float(c.stats[m]))]
+        mean[m] = sum(vals) / len(vals) if vals else math.nan
+        var = (sum((v - mean[m]) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
+        std[m] = math.sqrt(var) if vals else math.nan
+    return RowResult(row, tuple(seeds), mean, std, tuple(cells))
+
+
+def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence[int],
+                    preset: str, data_root: Path, device: str = "cpu", resume: bool = False,
+                    run_cell: CellRunner | None = None) -> TableResult:
+    """Compute (or load) every runnable row of one table and aggregate it."""
+    if run_cell is None:
+        from vistoolkit.studies.cells import run_cell_efficientvis as run_cell
+    table = TABLE1[name]
+    t0 = time.perf_counter()
+    rows = []
+    for row in table.rows:
+        if not row.runnable:
+            rows.append(aggregate(row, (), ()))
+            continue
+        specs = cell_specs(table, row, seeds=seeds, preset=preset, budget=budget,
+                           data_root=data_root, device=device)
+        cells = [run_cached(s, out_dir, run_cell=run_cell, resume=resume) for s in specs]
+        rows.append(aggregate(row, seeds, cells))
+    return TableResult(table, tuple(rows), time.perf_counter() - t0)
+
+
+def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
+              seeds: int | None = None, preset: str = "tiny", data_root: Path | None = None,
+              device: str = "cpu", resume: bool = False, run_cell: CellRunner | None = None,
+              write: bool = True) -> list[TableResult]:
+    """Reproduce Table 1 sub-tables (``"all"`` = every one) and write their reports.
+
+    Args:
+        names: ``table1a`` .. ``table1h`` or ``all``.
+        out_dir: cache, checkpoints and reports go here.
+        budget: ``smoke`` | ``quick`` | ``full`` (see ``BUDGETS``).
+        seeds: seeds per row (default: the budget's); seeds are 0 .. seeds-1.
+        preset: model preset (``micro`` | ``tiny`` | ``paper``).
+        data_root: YouTube-VIS directory; default the budget's synthetic preset under out_dir.
+        device: ``cpu`` or ``cuda``.
+        resume: continue interrupted trainings.
+        run_cell: computes one cell (default: train and evaluate EfficientVIS).
+        write: write Markdown, CSV, JSON and PNG reports per table.
+
+    Returns:
+        One ``TableResult`` per table, in the order asked.
+    """
+    from vistoolkit.errors import InputError
+
+    if budget not in BUDGETS:
+        raise InputError(f"unknown budget {budget!r} (choose from {', '.join(BUDGETS)})")
+    b = BUDGETS[budget]
+    wanted = list(TABLE1) if "all" in names else list(names)
+    unknown = [n for n in wanted if n not in TABLE1]
+    if unknown:
+        raise InputError(f"unknown table {unknown[0]!r} (choose from {', '.join(TABLE1)}, all)")
+    if data_root is None:
+        from vistoolkit.data.synth import ensure_dataset
+        data_root = ensure_dataset(out_dir / "data" / f"synth-{b.data_preset}", b.data_preset,
+                                   progress=False)
+    seed_list = list(range(b.seeds if seeds is None else seeds))
+    results = []
+    for name in wanted:
+        res = reproduce_table(name, out_dir=out_dir, budget=b, seeds=seed_list, preset=preset,
+                              data_root=Path(data_root), device=device, resume=resume,
+                              run_cell=run_cell)
+        if write:
+            from vistoolkit.studies.report import write_table_reports
+            write_table_reports(res, out_dir, budget=b, preset=preset)
+        results.append(res)
+    return results
