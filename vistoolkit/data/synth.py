@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -122,7 +122,7 @@ def _listify(x: Any) -> Any:
     return [_listify(v) for v in x] if isinstance(x, tuple) else x
 
 
-PRESETS: MappingProxyType = MappingProxyType({
+PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "default": MappingProxyType({}),
     "small": MappingProxyType({
         "num_train_videos": 6, "num_valid_videos": 3, "height": 64, "width": 96,
@@ -163,7 +163,7 @@ def _presence(rng: np.random.Generator, config: SynthConfig, length: int) -> np.
 
 def _trajectory(rng: np.random.Generator, config: SynthConfig, length: int, height: int,
                 width: int) -> np.ndarray:
-    """(L, 2) fixed-point centres (y, x): drift with bounces plus random jumps >= 25% of width."""
+    """(L, 2) fixed-point centres (y, x): drift with bounces, and jumps of >= W/3 (L1) mostly."""
     lo, hi = np.array([0, 0]), np.array([height * SUB, width * SUB])
     pos = rng.integers(lo + hi // 8, hi - hi // 8)
     vel = rng.integers(-hi // 40, hi // 40 + 1)
@@ -186,7 +186,7 @@ def _trajectory(rng: np.random.Generator, config: SynthConfig, length: int, heig
 
 def _appearances(rng: np.random.Generator, config: SynthConfig, n: int,
                  r_unit: int) -> list[Appearance]:
-    """``n`` appearances that differ in texture kind and first colour within the video."""
+    """``n`` appearances with distinct first colours (and texture kinds, up to five)."""
     kinds = rng.permutation(len(TEXTURES))
     firsts = rng.permutation(len(PALETTE))
     out = []

@@ -190,7 +190,8 @@ def _layer(inst: InstancePlan, t: int, height: int, width: int) -> Layer | None:
     return Layer(inst, (slice(y0, y1), slice(x0, x1)), full, u, v)
 
 
-def compose(plan: VideoPlan, t: int, min_visible: float) -> tuple[list[Layer], dict]:
+def compose(plan: VideoPlan, t: int,
+            min_visible: float) -> tuple[list[Layer], dict[int, tuple[Layer, np.ndarray]]]:
     """Layers front to back, and {instance index: (layer, visible (h', w') bool)} to annotate.
 
     A nearer object (or the occluder bar) removes its pixels from every farther mask; a mask keeping
