@@ -60,6 +60,16 @@ def test_generate_same_seed_identical_bytes(small_dir: Path, small_sets: list,
     assert first == second
 
 
+def test_generate_small_preset_json_matches_golden_digest(small_dir: Path) -> None:
+    """Pinned on the development machine: annotations must be identical on every machine."""
+    digests = {s: hashlib.sha256((small_dir / f"{s}.json").read_bytes()).hexdigest()
+               for s in ("train", "valid")}
+    assert digests == {
+        "train": "3ae2311309e8f4525bf8461b6d68d4bf9737aff57a7cc30daf654ff3c6bab120",
+        "valid": "9cdc43fe5899dcc65743138f9658c915466c0602c654fbc3c14527da6cbf84bf",
+    }
+
+
 def test_generate_other_seed_differs(small_dir: Path, tmp_path: Path) -> None:
     generate(tmp_path, dataclasses.replace(SMALL, seed=1), progress=False)
     first, second = _hashes(small_dir), _hashes(tmp_path)
