@@ -13,6 +13,8 @@ from vistoolkit.errors import InputError
 # command name -> "module:attribute"; each command lives in its own module under vistoolkit.cli.
 COMMANDS: dict[str, str] = {
     "link": "vistoolkit.cli.link_cmd:link_command",
+    "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
+    "study": "vistoolkit.cli.study_cmd:study_group",
 }
 
 

@@ -68,18 +68,21 @@ def link_results(results: ClipResults, *, method: str, videos: Mapping[int, Vide
 
 def sweep_handcraft(results: ClipResults, gt: Dataset, *,
                     thresholds: Sequence[float] = SWEEP_THRESHOLDS,
-                    evaluate: Callable[[Dataset, list[PredTrack]], Any] | None = None,
+                    score: Callable[[Dataset, list[PredTrack]], Mapping[str, float]] | None = None,
                     **options: Any) -> SweepResult:
     """Evaluate hand-craft linking at every theta; the best is the highest AP (Table 1d protocol:
-    "we report the best results by varying matching score thresholds")."""
-    if evaluate is None:
-        from vistoolkit.eval import evaluate
+    "we report the best results by varying matching score thresholds").
+
+    ``score(gt, preds)`` returns the metrics (default: ``vistoolkit.eval.evaluate(...).stats``).
+    """
+    if score is None:
+        score = _official_stats
     videos = video_infos(results, gt)
     rows, best = [], None
     for thr in thresholds:
         preds = link_results(results, method="handcraft", videos=videos, threshold=thr,
                              **options)
-        stats = dict(evaluate(gt, preds).stats)
+        stats = dict(score(gt, preds))
         log.info("handcraft theta=%.2f AP=%.4f", thr, stats["AP"])
         rows.append((float(thr), stats))
         if best is None or stats["AP"] > best[1]["AP"]:
@@ -87,6 +90,12 @@ def sweep_handcraft(results: ClipResults, gt: Dataset, *,
     if best is None:
         raise ValueError("no thresholds to sweep")
     return SweepResult(tuple(rows), best[0], best[1], best[2])
+
+
+def _official_stats(gt: Dataset, preds: list[PredTrack]) -> Mapping[str, float]:
+    from vistoolkit.eval import evaluate
+
+    return evaluate(gt, preds).stats
 
 
 def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float | None = None,

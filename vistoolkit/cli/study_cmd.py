@@ -1,0 +1,42 @@
+"""``vistool study``: studies beyond Table 1 (``lowfps``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vistoolkit.errors import InputError
+
+
+def _fps_list(value: str) -> list[float]:
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--fps must be comma-separated numbers, not {value!r}") from None
+
+
+@click.group("study")
+def study_group() -> None:
+    """Robustness studies of EfficientVIS against linking baselines."""
+
+
+@study_group.command("lowfps")
+@click.option("--fps", "fps", default="6,3,1.5,0.5,0.2", show_default=True,
+              help="Comma-separated test frame rates (source: 6 FPS).")
+@click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="YouTube-VIS directory (default: the synthetic benchmark, generated if missing).")
+@click.option("--ckpt", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="EfficientVIS checkpoint (default: the bundled one).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("runs/lowfps"), show_default=True, help="Output directory.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+def lowfps_command(fps: str, data_root: Path | None, ckpt: Path | None, out_dir: Path,
+                   device: str) -> None:
+    """AP against test frame rate: EfficientVIS end-to-end vs hand-crafted and motion linking."""
+    from vistoolkit.studies.lowfps import format_lowfps_markdown, run_lowfps
+
+    res, paths = run_lowfps(fps_list=_fps_list(fps), data_root=data_root, ckpt=ckpt,
+                            out_dir=out_dir, device=device)
+    click.echo(format_lowfps_markdown(res))
+    click.echo("wrote " + ", ".join(str(p) for p in paths))

@@ -1,0 +1,138 @@
+"""The default Table 1 cell runner: train EfficientVIS (or the dense baseline) once per
+checkpoint key, then test it with end-to-end inference or a linking baseline.
+
+Layout under the reproduce output directory:
+
+* ``train/<train_key>/`` the trainer's directory (``checkpoint.pt``), ``done.json`` once training
+  finished, ``curve/<epoch>.json`` per-epoch metrics for Table 1g;
+* ``eval/<cell_key>/`` result files, resampled annotation files, the hand-craft sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_dataset
+from vistoolkit.studies.reproduce import CellResult, CellSpec
+
+log = logging.getLogger(__name__)
+
+SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 FPS
+
+
+def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
+    """Official YouTube-VIS metrics (fractions); all 0 when there are no predictions."""
+    from vistoolkit.eval import evaluate
+
+    if not preds:
+        log.warning("no predictions: every metric is 0")
+        return {k: 0.0 for k in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")}
+    return {k: float(v) for k, v in evaluate(gt, preds).stats.items()}
+
+
+def test_annotations(data_root: Path, work_dir: Path, test_fps: float | None
+                     ) -> tuple[Dataset, Path | None]:
+    """The valid ground truth (resampled to ``test_fps`` and saved, if given) and its file."""
+    gt = load_dataset(Path(data_root) / "valid.json")
+    if test_fps is None or test_fps == SOURCE_FPS:
+        return gt, None
+    from vistoolkit.data.resample import resample_dataset
+
+    gt = resample_dataset(gt, fps=test_fps, src_fps=SOURCE_FPS)
+    ann = Path(work_dir) / f"valid_fps{test_fps:g}.json"
+    save_dataset(gt, ann)
+    return gt, ann
+
+
+def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Path,
+                   work_dir: Path, test_fps: float | None = None, device: str = "cpu"
+                   ) -> tuple[dict[str, float], dict[str, Any]]:
+    """Metrics of a trained model on the valid split with one linking scheme.
+
+    ``e2e`` is the model's own clip-by-clip inference with query hand-over; ``handcraft``
+    (best theta of the sweep, spec §10.1) and ``overlap`` (windows with stride T/2, spec §10.2)
+    link clips predicted independently from q*.
+    """
+    from efficientvis.inference import infer_clips, infer_dataset
+
+    from vistoolkit.linking.clip_results import load_clip_results
+    from vistoolkit.linking.link import link_results, sweep_handcraft
+    from vistoolkit.linking.tracks import video_infos
+
+    work_dir = Path(work_dir)
+    gt, ann = test_annotations(data_root, work_dir, test_fps)
+    common = dict(data_root=data_root, split="valid", ann_file=ann, device=device,
+                  progress=False)
+    if linking == "e2e":
+        path = infer_dataset(model, out_path=work_dir / "results.json", **common)
+        return score(gt, load_predictions(path)), {}
+    stride = None if linking == "handcraft" else max(1, clip_length // 2)
+    clips = load_clip_results(infer_clips(model, out_path=work_dir / "clips.jsonl",
+                                          stride=stride, **common))
+    if linking == "handcraft":
+        sweep = sweep_handcraft(clips, gt, score=score)
+        return dict(sweep.best_stats), {"theta": sweep.best_threshold,
+                                        "sweep": [[t, s] for t, s in sweep.rows]}
+    preds = link_results(clips, method=linking, videos=video_infos(clips, gt))
+    return score(gt, preds), {}
+
+
+def _num_classes(data_root: Path) -> int:
+    raw = json.loads((Path(data_root) / "train.json").read_text())
+    return len(raw["categories"])
+
+
+def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
+                   ) -> tuple[Path, list[list[float]]]:
+    """The cell's checkpoint (training it unless ``done.json`` exists) and its AP curve."""
+    done = train_dir / "done.json"
+    if done.is_file():
+        info = json.loads(done.read_text())
+        return Path(info["checkpoint"]), info.get("curve", [])
+    from efficientvis.checkpoint import load_checkpoint
+    from efficientvis.config import EfficientVISConfig
+    from efficientvis.train import TrainConfig, train
+
+    model_cfg = EfficientVISConfig.preset(spec.preset, num_classes=_num_classes(spec.data_root),
+                                          **spec.model)
+    train_cfg = TrainConfig(epochs=spec.budget.epochs, max_iters=spec.budget.max_iters,
+                            seed=spec.seed, device=spec.device)
+    curve_dir = train_dir / "curve"
+
+    def on_epoch_end(epoch: int, ckpt: Path) -> None:
+        model, cfg, _ = load_checkpoint(ckpt)
+        stats, _ = evaluate_model(model, clip_length=cfg.clip_length, linking="e2e",
+                                  data_root=spec.data_root, work_dir=curve_dir / f"e{epoch}",
+                                  device=spec.device)
+        write_json_atomic(curve_dir / f"{epoch:04d}.json", {"epoch": epoch, "stats": stats})
+        log.info("%s epoch %d AP %.4f", spec.train_key, epoch, stats["AP"])
+
+    ckpt = train(model_cfg, train_cfg, data_root=spec.data_root, out_dir=train_dir,
+                 resume=resume, progress=False, on_epoch_end=on_epoch_end if spec.curve else None)
+    curve = [[json.loads(p.read_text())["epoch"], json.loads(p.read_text())["stats"]["AP"]]
+             for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
+    write_json_atomic(done, {"checkpoint": str(ckpt), "curve": curve})
+    return Path(ckpt), curve
+
+
+def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool) -> CellResult:
+    """Train (or reuse) the cell's checkpoint and evaluate it as the row asks."""
+    from efficientvis.checkpoint import load_checkpoint
+
+    t0 = time.perf_counter()
+    ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume)
+    t_train = time.perf_counter() - t0
+    model, cfg, _ = load_checkpoint(ckpt, map_location=spec.device)
+    stats, extra = evaluate_model(model, clip_length=cfg.clip_length, linking=spec.linking,
+                                  data_root=spec.data_root,
+                                  work_dir=Path(out_dir) / "eval" / spec.cell_key,
+                                  test_fps=spec.test_fps, device=spec.device)
+    extra = {**extra, "curve": curve, "train_s": t_train,
+             "eval_s": time.perf_counter() - t0 - t_train}
+    return CellResult(stats, extra, time.perf_counter() - t0)

@@ -1,0 +1,172 @@
+"""Low-frame-rate study: AP against test frame rate for EfficientVIS and two linking baselines.
+
+The valid split is resampled to each frame rate (frames and ground truth, spec §10 (h)). At every
+rate three trackers are scored on the same checkpoint:
+
+* ``EfficientVIS (e2e)``: clip-by-clip inference with query hand-over (no association step);
+* ``hand-craft linking``: clips predicted from q*, linked by spec §10.1 (best theta of 0.1..0.9);
+* ``motion linking``: the same clips split into per-frame detections, linked frame to frame by
+  box IoU and centre distance with a gate (``vistoolkit.linking.motion``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from vistoolkit.atomic import write_json_atomic, write_text_atomic
+from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.ytvis_io import load_predictions
+from vistoolkit.errors import InputError
+from vistoolkit.linking.clip_results import load_clip_results
+from vistoolkit.linking.link import link_results, sweep_handcraft
+from vistoolkit.linking.tracks import video_infos
+from vistoolkit.studies.cells import SOURCE_FPS, score, test_annotations
+from vistoolkit.studies.table1 import METRICS
+
+log = logging.getLogger(__name__)
+
+E2E, HANDCRAFT, MOTION = "EfficientVIS (e2e)", "hand-craft linking", "motion linking"
+METHODS: tuple[str, ...] = (E2E, HANDCRAFT, MOTION)
+
+
+class Predictor(Protocol):
+    """Writes predictions for the valid split (``ann_file`` overrides its annotation file)."""
+
+    def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
+        """YouTube-VIS result file of end-to-end inference."""
+
+    def infer_clips(self, ann_file: Path | None, out_path: Path) -> Path:
+        """Clip-result file of per-clip inference from q* (non-overlapping clips)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointPredictor:
+    """A ``Predictor`` running a trained EfficientVIS checkpoint."""
+
+    model: Any
+    data_root: Path
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls, ckpt: Path, *, data_root: Path, device: str = "cpu") -> CheckpointPredictor:
+        """Load ``ckpt`` with ``efficientvis.checkpoint.load_checkpoint``."""
+        from efficientvis.checkpoint import load_checkpoint
+
+        model, _, _ = load_checkpoint(ckpt, map_location=device)
+        return cls(model, Path(data_root), device)
+
+    def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
+        from efficientvis.inference import infer_dataset
+
+        return infer_dataset(self.model, data_root=self.data_root, split="valid",
+                             out_path=out_path, ann_file=ann_file, device=self.device,
+                             progress=False)
+
+    def infer_clips(self, ann_file: Path | None, out_path: Path) -> Path:
+        from efficientvis.inference import infer_clips
+
+        return infer_clips(self.model, data_root=self.data_root, split="valid",
+                           out_path=out_path, ann_file=ann_file, device=self.device,
+                           progress=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LowFpsResult:
+    """Metrics (fractions) per method and frame rate, plus the hand-craft theta per rate."""
+
+    fps: tuple[float, ...]
+    stats: Mapping[str, Mapping[float, Mapping[str, float]]]
+    theta: Mapping[float, float]
+    num_frames: Mapping[float, int]
+
+
+def bundled_checkpoint() -> Path:
+    """The checkpoint shipped in ``efficientvis/weights`` (exactly one ``.pt`` file)."""
+    import importlib.resources
+
+    try:
+        found = sorted(p for p in importlib.resources.files("efficientvis").joinpath(
+            "weights").iterdir() if p.name.endswith(".pt"))
+    except FileNotFoundError:
+        found = []
+    if len(found) != 1:
+        raise InputError(f"{len(found)} bundled checkpoints in efficientvis/weights; "
+                         "pass --ckpt")
+    return Path(str(found[0]))
+
+
+def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
+                 predictor: Predictor,
+                 score_fn: Callable[[Dataset, list[PredTrack]], Mapping[str, float]] = score,
+                 motion_options: Mapping[str, Any] | None = None) -> LowFpsResult:
+    """Score the three trackers at every frame rate of ``fps_list`` (see module docstring)."""
+    bad = [f for f in fps_list if not 0 < f <= SOURCE_FPS]
+    if bad:
+        raise InputError(f"frame rate {bad[0]:g} is outside (0, {SOURCE_FPS:g}]")
+    stats: dict[str, dict[float, Mapping[str, float]]] = {m: {} for m in METHODS}
+    theta, frames = {}, {}
+    for fps in fps_list:
+        work = Path(out_dir) / f"fps{fps:g}"
+        gt, ann = test_annotations(data_root, work, fps)
+        frames[fps] = sum(v.length for v in gt.videos)
+        stats[E2E][fps] = score_fn(gt, load_predictions(predictor.infer_e2e(ann, work / "e2e.json")))
+        clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))
+        sweep = sweep_handcraft(clips, gt, score=score_fn)
+        stats[HANDCRAFT][fps], theta[fps] = sweep.best_stats, sweep.best_threshold
+        preds = link_results(clips, method="motion", videos=video_infos(clips, gt),
+                             **dict(motion_options or {}))
+        stats[MOTION][fps] = score_fn(gt, preds)
+        log.info("fps %g: AP e2e %.3f handcraft %.3f motion %.3f", fps, stats[E2E][fps]["AP"],
+                 stats[HANDCRAFT][fps]["AP"], stats[MOTION][fps]["AP"])
+    return LowFpsResult(tuple(fps_list), stats, theta, frames)
+
+
+def format_lowfps_markdown(res: LowFpsResult) -> str:
+    """One row per method and frame rate, metrics in percent."""
+    lines = ["| method | FPS | valid frames | " + " | ".join(METRICS) + " |",
+             "|" + "---|" * (3 + len(METRICS))]
+    for m in METHODS:
+        for fps in res.fps:
+            cells = " | ".join(f"{100 * res.stats[m][fps][k]:.1f}" for k in METRICS)
+            name = m + (f" (theta {res.theta[fps]:.1f})" if m == HANDCRAFT else "")
+            lines.append(f"| {name} | {fps:g} | {res.num_frames[fps]} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_lowfps_reports(res: LowFpsResult, out_dir: Path) -> list[Path]:
+    """``lowfps.md``, ``lowfps.csv``, ``lowfps.json`` and ``lowfps.png`` (AP against FPS)."""
+    from vistoolkit.viz.study_plots import plot_ap_vs_fps
+
+    out_dir = Path(out_dir)
+    rows = [{"method": m, "fps": fps, "frames": res.num_frames[fps],
+             **{k: 100 * res.stats[m][fps][k] for k in METRICS}}
+            for m in METHODS for fps in res.fps]
+    csv_lines = [",".join(rows[0])] + [",".join(f'"{v}"' if isinstance(v, str) else f"{v:g}"
+                                                for v in r.values()) for r in rows]
+    paths = [out_dir / f"lowfps.{s}" for s in ("md", "csv", "json", "png")]
+    write_text_atomic(paths[0], format_lowfps_markdown(res))
+    write_text_atomic(paths[1], "\n".join(csv_lines) + "\n")
+    write_json_atomic(paths[2], {"rows": rows, "theta": {f"{k:g}": v for k, v in res.theta.items()}},
+                      indent=1)
+    plot_ap_vs_fps({m: [(fps, 100 * res.stats[m][fps]["AP"]) for fps in res.fps]
+                    for m in METHODS}, paths[3])
+    return paths
+
+
+def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | None = None,
+               ckpt: Path | None = None, device: str = "cpu"
+               ) -> tuple[LowFpsResult, list[Path]]:
+    """The study with a checkpoint (default: bundled) on a dataset (default: synthetic, made in
+    ``out_dir/data`` if missing); writes the reports."""
+    if data_root is None:
+        from vistoolkit.data.synth import ensure_dataset
+        data_root = ensure_dataset(Path(out_dir) / "data", "default", progress=False)
+    predictor = CheckpointPredictor.load(ckpt or bundled_checkpoint(), data_root=data_root,
+                                         device=device)
+    res = lowfps_study(data_root=data_root, fps_list=fps_list, out_dir=out_dir,
+                       predictor=predictor)
+    return res, write_lowfps_reports(res, out_dir)
