@@ -11,7 +11,6 @@ from efficientvis.data import ClipTargetTensors
 from efficientvis.matcher import (
     TrackletMatcher,
     downsample_masks,
-    elementwise_giou,
     pasted_mask_probs,
     soft_mask_iou,
 )
@@ -128,14 +127,6 @@ def test_matcher_padded_frames_ignored():
     longer = FakeStage(*(torch.cat([x, x[:, :, :1] * 0 + 7], dim=2) for x in stage))   # T = 3
     base = TrackletMatcher().cost_matrix(stage, target, 0)
     torch.testing.assert_close(TrackletMatcher().cost_matrix(longer, target, 0), base)
-
-
-def test_elementwise_giou_matches_torchvision_pairwise():
-    gen = torch.Generator().manual_seed(0)
-    xy_a, xy_b = torch.rand((5, 2), generator=gen) * 10, torch.rand((4, 2), generator=gen) * 10
-    a = torch.cat([xy_a, xy_a + 1 + torch.rand((5, 2), generator=gen) * 5], 1)
-    b = torch.cat([xy_b, xy_b + 1 + torch.rand((4, 2), generator=gen) * 5], 1)
-    torch.testing.assert_close(elementwise_giou(a[:, None], b[None]), generalized_box_iou(a, b))
 
 
 def test_soft_mask_iou_hand_values():

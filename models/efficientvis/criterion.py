@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align
 
-from efficientvis.matcher import TrackletMatcher, elementwise_giou
+from efficientvis.box_ops import elementwise_giou
+from efficientvis.matcher import TrackletMatcher
 
 if TYPE_CHECKING:
     from efficientvis.config import EfficientVISConfig

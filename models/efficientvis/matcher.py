@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor, nn
 
+from efficientvis.box_ops import elementwise_giou
 from efficientvis.mask_paste import paste_masks
 
 if TYPE_CHECKING:
@@ -19,24 +20,6 @@ if TYPE_CHECKING:
     from efficientvis.model import StageOutput
 
 logger = logging.getLogger(__name__)
-
-
-def elementwise_giou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tensor:
-    """Generalized IoU of ``xyxy`` boxes (..., 4) and (..., 4), broadcast. Returns (...)."""
-    wh1 = (boxes1[..., 2:] - boxes1[..., :2]).clamp(min=0)               # (..., 2)
-    wh2 = (boxes2[..., 2:] - boxes2[..., :2]).clamp(min=0)
-    area1, area2 = wh1[..., 0] * wh1[..., 1], wh2[..., 0] * wh2[..., 1]
-    lt = torch.maximum(boxes1[..., :2], boxes2[..., :2])                # (..., 2)
-    rb = torch.minimum(boxes1[..., 2:], boxes2[..., 2:])                # (..., 2)
-    wh = (rb - lt).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    union = area1 + area2 - inter
-    iou = inter / union.clamp(min=eps)
-    lt_c = torch.minimum(boxes1[..., :2], boxes2[..., :2])
-    rb_c = torch.maximum(boxes1[..., 2:], boxes2[..., 2:])
-    wh_c = (rb_c - lt_c).clamp(min=0)
-    area_c = wh_c[..., 0] * wh_c[..., 1]
-    return iou - (area_c - union) / area_c.clamp(min=eps)
 
 
 def downsample_masks(masks: Tensor, stride: int) -> Tensor:
