@@ -48,10 +48,10 @@ def test_clip_results_json_object_form_is_read(tmp_path):
 
 def test_clip_result_writer_exception_leaves_no_file(tmp_path):
     path = tmp_path / "clips.jsonl"
-    with pytest.raises(RuntimeError):
-        with ClipResultWriter(path, category_ids=[3, 7], clip_length=2, stride=2) as w:
-            w.add(_tracklet())
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), ClipResultWriter(path, category_ids=[3, 7], clip_length=2,
+                                                        stride=2) as w:
+        w.add(_tracklet())
+        raise RuntimeError("boom")
     assert not path.exists() and list(tmp_path.iterdir()) == []
 
 

@@ -9,8 +9,12 @@ from vistoolkit.data.rle import encode
 from vistoolkit.errors import InputError
 from vistoolkit.linking.clip_results import ClipResults, ClipTracklet, VideoInfo
 from vistoolkit.linking.link import link_results
-from vistoolkit.linking.tracks import (assemble_predictions, assemble_video, track_class_scores,
-                                       video_infos)
+from vistoolkit.linking.tracks import (
+    assemble_predictions,
+    assemble_video,
+    track_class_scores,
+    video_infos,
+)
 
 VIDEO = VideoInfo(id=4, length=5, height=8, width=8)
 

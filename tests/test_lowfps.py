@@ -11,8 +11,15 @@ from vistoolkit.data.synth import SynthConfig, make_annotations
 from vistoolkit.data.ytvis_io import load_dataset, save_dataset, save_predictions
 from vistoolkit.errors import InputError
 from vistoolkit.linking.oracle import write_oracle_clip_results
-from vistoolkit.studies.lowfps import (E2E, HANDCRAFT, METHODS, MOTION, format_lowfps_markdown,
-                                       lowfps_study, write_lowfps_reports)
+from vistoolkit.studies.lowfps import (
+    E2E,
+    HANDCRAFT,
+    METHODS,
+    MOTION,
+    format_lowfps_markdown,
+    lowfps_study,
+    write_lowfps_reports,
+)
 
 
 class OraclePredictor:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from vistoolkit.studies.reproduce import BUDGETS, CellResult, reproduce
 from vistoolkit.studies.report import format_markdown
+from vistoolkit.studies.reproduce import BUDGETS, CellResult, reproduce
 from vistoolkit.studies.table1 import METRICS, TABLE1, clip_length_for, model_overrides
 
 

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any
 
 from vistoolkit.atomic import atomic_open
@@ -125,7 +126,7 @@ class ClipResultWriter:
         self._ctx: Any = None
         self._fh: IO[str] | None = None
 
-    def __enter__(self) -> ClipResultWriter:
+    def __enter__(self) -> ClipResultWriter:  # noqa: PYI034 (Python 3.10 has no typing.Self)
         self._ctx = atomic_open(self.path, "w", encoding="utf-8")
         self._fh = self._ctx.__enter__()
         header = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
@@ -153,7 +154,8 @@ class ClipResultWriter:
             raise RuntimeError("ClipResultWriter is used outside its `with` block")
         self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
         ctx, self._ctx, self._fh = self._ctx, None, None
         return ctx.__exit__(exc_type, exc, tb)
 

@@ -67,8 +67,8 @@ def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Pat
 
     work_dir = Path(work_dir)
     gt, ann = test_annotations(data_root, work_dir, test_fps)
-    common = dict(data_root=data_root, split="valid", ann_file=ann, device=device,
-                  progress=False)
+    common = {"data_root": data_root, "split": "valid", "ann_file": ann, "device": device,
+              "progress": False}
     if linking == "e2e":
         path = infer_dataset(model, out_path=work_dir / "results.json", **common)
         return score(gt, load_predictions(path)), {}

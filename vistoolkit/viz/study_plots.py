@@ -1,4 +1,7 @@
-"""Plots of the reproduction studies: Table 1 bars, AP-vs-epoch curves, AP-vs-FPS lines."""
+"""Plots of the reproduction studies: Table 1 bars, AP-vs-epoch curves, AP-vs-FPS lines.
+
+Figures are built with ``matplotlib.figure.Figure`` (no pyplot state) and saved as PNG by Agg.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from vistoolkit.atomic import atomic_open  # noqa: E402
+from vistoolkit.atomic import atomic_open
 
 if TYPE_CHECKING:
     from vistoolkit.studies.reproduce import TableResult
