@@ -1,0 +1,92 @@
+"""Backbones (ResNet-50/101/18 from torchvision, a micro CNN) + FPN giving P2..P5 (spec §1)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import Tensor, nn
+from torchvision import models
+from torchvision.ops import FeaturePyramidNetwork, FrozenBatchNorm2d
+
+LEVELS: tuple[str, ...] = ("p2", "p3", "p4", "p5")
+_RESNETS = {
+    "resnet18": (models.resnet18, models.ResNet18_Weights, (64, 128, 256, 512)),
+    "resnet50": (models.resnet50, models.ResNet50_Weights, (256, 512, 1024, 2048)),
+    "resnet101": (models.resnet101, models.ResNet101_Weights, (256, 512, 1024, 2048)),
+}
+MICRO_WIDTHS: tuple[int, ...] = (8, 16, 32, 64)
+
+
+def _conv_bn_relu(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
+
+
+class ResNetBody(nn.Module):
+    """torchvision ResNet trunk returning C2..C5 (strides 4, 8, 16, 32).
+
+    Deep ResNets (50/101) use FrozenBatchNorm2d and freeze stem + layer1 when ``pretrained``
+    (spec §1, detectron2 FREEZE_AT=2); ResNet-18 keeps trainable BatchNorm.
+    """
+
+    def __init__(self, name: str, *, pretrained: bool = False) -> None:
+        super().__init__()
+        ctor, weights_enum, self.out_channels = _RESNETS[name]
+        frozen = pretrained and name != "resnet18"
+        net = ctor(weights=weights_enum.IMAGENET1K_V1 if pretrained else None,
+                   norm_layer=FrozenBatchNorm2d if frozen else nn.BatchNorm2d)
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+        self.layers = nn.ModuleList([net.layer1, net.layer2, net.layer3, net.layer4])
+        if frozen:
+            for module in (self.stem, self.layers[0]):
+                module.requires_grad_(False)
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        """x: (B*T, 3, H, W). Returns [C2..C5], C_l: (B*T, c_l, H/2^l, W/2^l)."""
+        x = self.stem(x)                                                  # (B*T, c, H/4, W/4)
+        feats = []
+        for layer in self.layers:
+            x = layer(x)
+            feats.append(x)
+        return feats
+
+
+class MicroBody(nn.Module):
+    """Plain 4-stage CNN (3x3 conv-BN-ReLU), widths 8/16/32/64, strides 4/8/16/32 (spec §0)."""
+
+    def __init__(self, widths: tuple[int, ...] = MICRO_WIDTHS) -> None:
+        super().__init__()
+        self.out_channels = widths
+        self.stem = nn.Sequential(_conv_bn_relu(3, widths[0], 2), _conv_bn_relu(widths[0], widths[0], 2))
+        self.layers = nn.ModuleList(
+            [_conv_bn_relu(widths[0], widths[0], 1)]
+            + [_conv_bn_relu(widths[i - 1], widths[i], 2) for i in range(1, len(widths))])
+
+    def forward(self, x: Tensor) -> list[Tensor]:
+        """x: (B*T, 3, H, W). Returns [C2..C5], C_l: (B*T, w_l, H/2^l, W/2^l)."""
+        x = self.stem(x)                                                  # (B*T, 8, H/4, W/4)
+        feats = []
+        for layer in self.layers:
+            x = layer(x)
+            feats.append(x)
+        return feats
+
+
+class BackboneFPN(nn.Module):
+    """Frame-wise backbone + FPN (3x3 output convs, nearest top-down, sum) -> P2..P5 with C channels."""
+
+    def __init__(self, name: str, *, channels: int, pretrained: bool = False) -> None:
+        super().__init__()
+        if name == "micro":
+            self.body: nn.Module = MicroBody()
+        elif name in _RESNETS:
+            self.body = ResNetBody(name, pretrained=pretrained)
+        else:
+            raise ValueError(f"unknown backbone {name!r}")
+        self.fpn = FeaturePyramidNetwork(list(self.body.out_channels), channels)
+        self.channels = channels
+
+    def forward(self, images: Tensor) -> OrderedDict[str, Tensor]:
+        """images: (B*T, 3, H, W) normalised. Returns {"p2".."p5"}: (B*T, C, H/2^l, W/2^l)."""
+        feats = self.body(images)
+        return self.fpn(OrderedDict(zip(LEVELS, feats)))

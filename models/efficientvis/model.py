@@ -1,0 +1,99 @@
+"""EfficientVIS model (paper §3.1) and ``build_model`` (the only reader of the config)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from efficientvis.backbone import BackboneFPN
+from efficientvis.config import EfficientVISConfig
+from efficientvis.outputs import EfficientVISOutput, StageOutput
+from efficientvis.stage import EfficientVISStage
+from efficientvis.tracklet_query import TrackletProposal, TrackletQuery
+
+__all__ = ["EfficientVIS", "EfficientVISOutput", "StageOutput", "build_model", "normalize_images"]
+
+PIXEL_MEAN: tuple[float, float, float] = (123.675, 116.28, 103.53)   # spec §1 (RGB, 0..255)
+PIXEL_STD: tuple[float, float, float] = (58.395, 57.12, 57.375)
+
+
+def normalize_images(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+    """images: (B, T, 3, H, W) RGB 0..255; mean, std: (3,). Returns (B*T, 3, H, W) normalised."""
+    x = images.flatten(0, 1).to(mean.dtype)                              # (B*T, 3, H, W)
+    return (x - mean[:, None, None]) / std[:, None, None]
+
+
+class EfficientVIS(nn.Module):
+    """Backbone+FPN, tracklet query/proposal and M stages with separate weights (spec §2).
+
+    Call ``model(images, frame_valid, image_sizes, init_queries=None) -> EfficientVISOutput``;
+    the same output in train and eval, no loss. T-agnostic (the last clip may be shorter).
+    """
+
+    def __init__(self, *, num_classes: int, backbone: str = "resnet50", pretrained: bool = False,
+                 channels: int = 256, num_queries: int = 10, num_stages: int = 6,
+                 stage_kwargs: dict | None = None, cfg: EfficientVISConfig | None = None) -> None:
+        super().__init__()
+        self.cfg = cfg                        # kept for checkpoints and training-step switches
+        self.num_classes, self.num_queries, self.channels = num_classes, num_queries, channels
+        self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
+        self.register_buffer("pixel_std", torch.tensor(PIXEL_STD), persistent=False)
+        self.backbone = BackboneFPN(backbone, channels=channels, pretrained=pretrained)
+        self.tracklet_query = TrackletQuery(num_queries, channels)
+        self.tracklet_proposal = TrackletProposal(num_queries)
+        self.stages = nn.ModuleList(
+            EfficientVISStage(channels=channels, num_classes=num_classes, **(stage_kwargs or {}))
+            for _ in range(num_stages))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Xavier-uniform for every stage parameter with dim > 1 (spec §2); whole-frame proposals."""
+        for p in self.stages.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+        self.tracklet_proposal.reset_parameters()
+
+    def initial_queries(self) -> Tensor:
+        """q*: (N, C), for re-initialising slots at inference."""
+        return self.tracklet_query.initial()
+
+    def forward(self, images: Tensor, frame_valid: Tensor, image_sizes: Tensor,
+                init_queries: Tensor | None = None) -> EfficientVISOutput:
+        """Segment and track every tracklet of a clip batch.
+
+        Args:
+            images: (B, T, 3, H_pad, W_pad) RGB 0..255, H_pad and W_pad multiples of 32.
+            frame_valid: (B, T) bool, True on real frames.
+            image_sizes: (B, 2) int64 (H, W) unpadded size.
+            init_queries: (B, N, C) handed-over queries, or None for q*.
+
+        Returns:
+            ``EfficientVISOutput`` with M ``StageOutput`` and the final queries (B, N, T, C).
+        """
+        B, T = images.shape[:2]
+        feats = list(self.backbone(normalize_images(images, self.pixel_mean, self.pixel_std)).values())
+        q = self.tracklet_query(B, T, init_queries)                        # (B, N, T, C)
+        boxes = self.tracklet_proposal(image_sizes, T)                     # (B, N, T, 4)
+        outputs = []
+        for stage in self.stages:
+            q, out = stage(q, boxes, feats, frame_valid)
+            boxes = out.boxes.detach()                                     # spec §2: detached proposals
+            outputs.append(out)
+        return EfficientVISOutput(tuple(outputs), q)
+
+
+def build_model(cfg: EfficientVISConfig) -> nn.Module:
+    """EfficientVIS or DenseVIS (``cfg.architecture``) with every ablation switch from ``cfg``."""
+    if cfg.architecture == "dense":
+        from efficientvis.dense_baseline import DenseVIS
+        return DenseVIS.from_config(cfg)
+    stage_kwargs = dict(
+        num_heads=cfg.num_heads, ffn_dim=cfg.ffn_dim, dynamic_dim=cfg.dynamic_dim,
+        box_roi=cfg.box_roi, mask_roi=cfg.mask_roi, mask_out=cfg.mask_out,
+        mask_convs=cfg.mask_convs, mask_norm=cfg.mask_norm, sampling_ratio=cfg.sampling_ratio,
+        attention=cfg.attention, temporal_tdc=cfg.tdc == "temporal",
+        shared_query=cfg.query == "shared", dropout=cfg.dropout, tdc_embed=cfg.tdc_embed)
+    return EfficientVIS(num_classes=cfg.num_classes, backbone=cfg.backbone,
+                        pretrained=cfg.pretrained, channels=cfg.fpn_channels,
+                        num_queries=cfg.num_queries, num_stages=cfg.num_stages,
+                        stage_kwargs=stage_kwargs, cfg=cfg)

@@ -1,0 +1,23 @@
+"""Model output records shared by EfficientVIS and DenseVIS (re-exported by ``model``)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from torch import Tensor
+
+
+class StageOutput(NamedTuple):
+    """Predictions of one stage (decoder layer for DenseVIS)."""
+
+    logits: Tensor      # (B, N, T, K+1) per-frame class logits, softmax with background K
+    boxes: Tensor       # (B, N, T, 4) xyxy abs pixels (this stage's refined boxes b_new)
+    masks: Tensor       # (B, N, T, h, w) mask logits defined inside `mask_boxes`
+    mask_boxes: Tensor  # (B, N, T, 4) xyxy (detached) boxes the masks live in
+
+
+class EfficientVISOutput(NamedTuple):
+    """All stages plus the final tracklet queries."""
+
+    stages: tuple[StageOutput, ...]   # M stages; stages[-1] is the final prediction
+    queries: Tensor                   # (B, N, T, C) final output tracklet queries
