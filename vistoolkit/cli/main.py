@@ -12,6 +12,7 @@ from vistoolkit.errors import InputError
 
 # command name -> "module:attribute"; each command lives in its own module under vistoolkit.cli.
 COMMANDS: dict[str, str] = {
+    "eval": "vistoolkit.cli.eval_cmd:eval_command",
     "link": "vistoolkit.cli.link_cmd:link_command",
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
     "study": "vistoolkit.cli.study_cmd:study_group",

@@ -1,0 +1,45 @@
+"""``vistool eval``: official-exact YouTube-VIS AP/AR of a result file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("eval")
+@click.argument("gt", type=_FILE)
+@click.argument("pred", type=_FILE)
+@click.option("--per-category", is_flag=True, help="Table of AP, AP50, #gt, #pred per category.")
+@click.option("--per-video", is_flag=True, help="Videos by best-match IoU of their GT, worst first.")
+@click.option("--breakdown", type=click.Choice(["length", "short-long"]), multiple=True,
+              help="AP by GT track length (1-16/17-32/>32 frames) or by video length.")
+@click.option("--long-threshold", type=int, default=36, show_default=True,
+              help="short-long: videos with more frames than this are long.")
+@click.option("--categories", help="Comma-separated category ids or names to evaluate.")
+@click.option("--json", "json_out", type=_OUT, help="Write stats (short keys) and tables as JSON.")
+@click.option("--csv", "csv_out", type=_OUT, help="Write stats and per-category AP as CSV.")
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path),
+              help="Write precision-recall curves (PNG) into this directory.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes for the video IoU phase.")
+@click.option("--lenient", is_flag=True,
+              help="Evaluate length/size/unknown-category problems as the official code does.")
+@click.option("--allow-empty", is_flag=True, help="Accept an empty result file (AP 0).")
+def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
+                 breakdown: tuple[str, ...], long_threshold: int, categories: str | None,
+                 json_out: Path | None, csv_out: Path | None, plot: Path | None, workers: int,
+                 lenient: bool, allow_empty: bool) -> None:
+    """Score PRED (a result file) against GT with the official YouTube-VIS protocol."""
+    from vistoolkit.eval import evaluate, report
+
+    cats = tuple(categories.split(",")) if categories else None
+    result = evaluate(gt, pred, category_ids=cats, lenient=lenient, allow_empty=allow_empty,
+                      workers=workers, breakdowns=breakdown, long_threshold=long_threshold)
+    for line in report.stderr_lines(result):
+        click.echo(line, err=True)
+    click.echo(report.render(result, per_category=per_category, per_video=per_video))
+    report.write_outputs(result, json_path=json_out, csv_path=csv_out, plot_dir=plot)
