@@ -90,3 +90,23 @@ class BackboneFPN(nn.Module):
         """images: (B*T, 3, H, W) normalised. Returns {"p2".."p5"}: (B*T, C, H/2^l, W/2^l)."""
         feats = self.body(images)
         return self.fpn(OrderedDict(zip(LEVELS, feats)))
+
+
+def real_frame_features(backbone: BackboneFPN, images: Tensor,
+                        frame_valid: Tensor) -> OrderedDict[str, Tensor]:
+    """Run ``backbone`` on real frames only; padded frames get zero features.
+
+    Keeps padded frames out of BatchNorm batch statistics and saves their compute
+    (spec §12.16). images: (B*T, 3, H, W); frame_valid: (B, T). Returns {"p2".."p5"}:
+    (B*T, C, H/2^l, W/2^l).
+    """
+    real = frame_valid.reshape(-1)                                        # (B*T,)
+    if bool(real.all()):
+        return backbone(images)
+    feats = backbone(images[real])                                        # (R, C, h_l, w_l) each
+    out = OrderedDict()
+    for name, f in feats.items():
+        full = f.new_zeros((real.shape[0], *f.shape[1:]))                 # (B*T, C, h_l, w_l)
+        full[real] = f
+        out[name] = full
+    return out

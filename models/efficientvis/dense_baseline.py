@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from efficientvis.backbone import BackboneFPN
+from efficientvis.backbone import BackboneFPN, real_frame_features
 from efficientvis.box_ops import box_cxcywh_to_xyxy
 from efficientvis.config import EfficientVISConfig
 from efficientvis.model import PIXEL_MEAN, PIXEL_STD, normalize_images
@@ -96,7 +96,8 @@ class DenseVIS(nn.Module):
         N, C = self.num_queries, self.channels
         if T > self.clip_length:
             raise ValueError(f"DenseVIS was built for clips of <= {self.clip_length} frames, got {T}")
-        feats = self.backbone(normalize_images(images, self.pixel_mean, self.pixel_std))
+        x = normalize_images(images, self.pixel_mean, self.pixel_std)      # (B*T, 3, H_pad, W_pad)
+        feats = real_frame_features(self.backbone, x, frame_valid)
         p4 = self.input_proj(feats["p4"])                                   # (B*T, C, h4, w4)
         h4, w4 = p4.shape[-2:]
         src = p4.view(B, T, C, h4 * w4).transpose(2, 3).reshape(B, T * h4 * w4, C)  # (B, T*h4*w4, C)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from efficientvis.backbone import BackboneFPN
+from efficientvis.backbone import BackboneFPN, real_frame_features
 from efficientvis.config import EfficientVISConfig
 from efficientvis.outputs import EfficientVISOutput, StageOutput
 from efficientvis.stage import EfficientVISStage
@@ -71,7 +71,8 @@ class EfficientVIS(nn.Module):
             ``EfficientVISOutput`` with M ``StageOutput`` and the final queries (B, N, T, C).
         """
         B, T = images.shape[:2]
-        feats = list(self.backbone(normalize_images(images, self.pixel_mean, self.pixel_std)).values())
+        x = normalize_images(images, self.pixel_mean, self.pixel_std)      # (B*T, 3, H_pad, W_pad)
+        feats = list(real_frame_features(self.backbone, x, frame_valid).values())
         q = self.tracklet_query(B, T, init_queries)                        # (B, N, T, C)
         boxes = self.tracklet_proposal(image_sizes, T)                     # (B, N, T, 4)
         outputs = []
