@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-
 from efficientvis.box_ops import (
     SCALE_CLAMP,
     apply_deltas,

@@ -4,7 +4,6 @@ import dataclasses
 
 import pytest
 import torch
-
 from efficientvis.backbone import BackboneFPN
 from efficientvis.config import EfficientVISConfig
 from efficientvis.dense_baseline import DenseVIS

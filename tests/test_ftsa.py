@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from efficientvis.ftsa import FactorisedTemporoSpatialAttention
 
 B, N, T, C = 2, 3, 4, 16

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from efficientvis.tdc import TemporalDynamicConv, adaptive_weights, neighbour_valid, shift_time
 
 B, N, T, C, D, R = 2, 3, 5, 16, 4, 3

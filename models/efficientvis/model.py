@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor, nn
 
@@ -30,20 +32,18 @@ class EfficientVIS(nn.Module):
     the same output in train and eval, no loss. T-agnostic (the last clip may be shorter).
     """
 
-    def __init__(self, *, num_classes: int, backbone: str = "resnet50", pretrained: bool = False,
-                 channels: int = 256, num_queries: int = 10, num_stages: int = 6,
-                 stage_kwargs: dict | None = None, cfg: EfficientVISConfig | None = None) -> None:
+    def __init__(self, *, backbone: BackboneFPN, stages: Sequence[EfficientVISStage],
+                 num_queries: int, cfg: EfficientVISConfig | None = None) -> None:
         super().__init__()
         self.cfg = cfg                        # kept for checkpoints and training-step switches
-        self.num_classes, self.num_queries, self.channels = num_classes, num_queries, channels
+        self.num_queries, self.channels = num_queries, backbone.channels
+        self.num_classes = stages[0].num_classes
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(PIXEL_STD), persistent=False)
-        self.backbone = BackboneFPN(backbone, channels=channels, pretrained=pretrained)
-        self.tracklet_query = TrackletQuery(num_queries, channels)
+        self.backbone = backbone
+        self.tracklet_query = TrackletQuery(num_queries, self.channels)
         self.tracklet_proposal = TrackletProposal(num_queries)
-        self.stages = nn.ModuleList(
-            EfficientVISStage(channels=channels, num_classes=num_classes, **(stage_kwargs or {}))
-            for _ in range(num_stages))
+        self.stages = nn.ModuleList(stages)   # M stages, separate weights (spec §2)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -88,13 +88,12 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
     if cfg.architecture == "dense":
         from efficientvis.dense_baseline import DenseVIS
         return DenseVIS.from_config(cfg)
-    stage_kwargs = dict(
-        num_heads=cfg.num_heads, ffn_dim=cfg.ffn_dim, dynamic_dim=cfg.dynamic_dim,
-        box_roi=cfg.box_roi, mask_roi=cfg.mask_roi, mask_out=cfg.mask_out,
-        mask_convs=cfg.mask_convs, mask_norm=cfg.mask_norm, sampling_ratio=cfg.sampling_ratio,
-        attention=cfg.attention, temporal_tdc=cfg.tdc == "temporal",
-        shared_query=cfg.query == "shared", dropout=cfg.dropout, tdc_embed=cfg.tdc_embed)
-    return EfficientVIS(num_classes=cfg.num_classes, backbone=cfg.backbone,
-                        pretrained=cfg.pretrained, channels=cfg.fpn_channels,
-                        num_queries=cfg.num_queries, num_stages=cfg.num_stages,
-                        stage_kwargs=stage_kwargs, cfg=cfg)
+    stages = [EfficientVISStage(
+        channels=cfg.fpn_channels, num_classes=cfg.num_classes, num_heads=cfg.num_heads,
+        ffn_dim=cfg.ffn_dim, dynamic_dim=cfg.dynamic_dim, box_roi=cfg.box_roi,
+        mask_roi=cfg.mask_roi, mask_out=cfg.mask_out, mask_convs=cfg.mask_convs,
+        mask_norm=cfg.mask_norm, sampling_ratio=cfg.sampling_ratio, attention=cfg.attention,
+        temporal_tdc=cfg.tdc == "temporal", shared_query=cfg.query == "shared",
+        dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
+    backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained)
+    return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries, cfg=cfg)

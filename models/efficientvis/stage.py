@@ -28,7 +28,7 @@ class EfficientVISStage(nn.Module):
                  tdc_embed: bool = False) -> None:
         super().__init__()
         self.box_roi, self.mask_roi, self.sampling_ratio = box_roi, mask_roi, sampling_ratio
-        self.shared_query = shared_query
+        self.shared_query, self.num_classes = shared_query, num_classes
         self.attention = FactorisedTemporoSpatialAttention(channels, num_heads, variant=attention,
                                                            dropout=dropout)
         self.tdc_box = TemporalDynamicConv(channels, dynamic_dim, box_roi, temporal=temporal_tdc,
