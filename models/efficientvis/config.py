@@ -7,9 +7,10 @@ take explicit keyword arguments. Every Table 1 ablation switch is a field (spec 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 _CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "backbone": ("resnet50", "resnet101", "resnet18", "micro"),
