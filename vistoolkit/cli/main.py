@@ -12,6 +12,9 @@ from vistoolkit.errors import InputError
 
 # command name -> "module:attribute"; each command lives in its own module under vistoolkit.cli.
 COMMANDS: dict[str, str] = {
+    "validate": "vistoolkit.cli.validate_cmd:validate_command",
+    "pack": "vistoolkit.cli.pack_cmd:pack_command",
+    "data": "vistoolkit.cli.data_cmd:data_group",
     "eval": "vistoolkit.cli.eval_cmd:eval_command",
     "link": "vistoolkit.cli.link_cmd:link_command",
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",

@@ -1,0 +1,414 @@
+"""Semantic checks of result and annotation files against the ground truth.
+
+Every problem is reported (not just the first) as a ``Problem``; ``raise_first`` turns a list into
+one ``InputError`` for callers that refuse bad input. Per-frame problems (``size``, ``rle``) are
+reported once per record, at its first bad frame, with the number of bad frames in the message.
+The checks are O(frames) dict/str work; ``check_rle`` adds one batched pass over all compressed
+RLE strings (``rle_counts_totals``). A counts string that does not sum to h*w must be refused:
+pycocotools' ``iou`` loops forever on it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from vistoolkit.data.records import Dataset, PredTrack, Segmentation
+from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions, read_json
+from vistoolkit.errors import InputError
+
+# Kinds that ``vistool eval --lenient`` tolerates (official behaviour: truncate / zero IoU / drop).
+LENIENT_KINDS = frozenset({"length", "size", "unknown_category"})
+_CHUNK_STRINGS = 65536  # compressed RLE strings decoded per numpy batch
+_TALL = 2**32 - 1  # RLE height that makes toBbox's row index the plain pixel offset
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One invalid record: ``kind`` (e.g. ``"size"``), a one-line ``message`` and ``where``."""
+
+    kind: str
+    message: str
+    where: str
+
+    def line(self, path: Path | str | None = None) -> str:
+        """``FILE: where: message [kind]`` on one line."""
+        head = ": ".join(str(p) for p in (path, self.where) if p)
+        return f"{head}: {self.message} [{self.kind}]"
+
+
+def raise_first(problems: Sequence[Problem], *, path: Path | str | None) -> None:
+    """Raise ``InputError`` for ``problems[0]`` (counting the others); do nothing if empty."""
+    if not problems:
+        return
+    first = problems[0]
+    more = f" (+{len(problems) - 1} more problem(s); run `vistool validate`)" if len(problems) > 1 else ""
+    raise InputError(first.message + more, path=path, where=first.where)
+
+
+def rle_counts_totals(strings: Sequence[str | bytes],
+                      expected: np.ndarray | None = None) -> np.ndarray:
+    """Sum of the decoded run lengths of each compressed RLE ``counts`` string; -1 if malformed.
+
+    A screen at pycocotools' C speed finds the total from ``area`` and ``toBbox`` (with an
+    extra ``"0"`` appended, which turns the trailing background run into a boundary that
+    ``toBbox`` sees); every string it cannot confirm (or, given ``expected`` (F,), whose total
+    differs from it) is decoded exactly by ``rle_counts_totals_exact``. Returns (F,) int64.
+    """
+    text = [s.decode("latin-1") if type(s) is bytes else s for s in strings]
+    totals = _screen_totals(text)                                          # (F,)
+    redo = totals < 0 if expected is None else totals != expected
+    suspect = np.flatnonzero(redo)
+    if suspect.size:
+        totals[suspect] = rle_counts_totals_exact([text[i] for i in suspect.tolist()])
+    return totals
+
+
+def _area(objs: list[dict]) -> np.ndarray:
+    # pycocotools 2.0.x with NumPy 2 overflows in ``area`` on more than 255 objects at once.
+    if not objs:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([mask_utils.area(objs[i:i + 255]) for i in range(0, len(objs), 255)])
+
+
+def _screen_totals(strings: Sequence[str]) -> np.ndarray:
+    """Totals from pycocotools; -1 where unsure (decoded exactly by the caller)."""
+    out = np.full(len(strings), -1, dtype=np.int64)
+    # Only strings that end on a complete number reach C (it would read past the end otherwise).
+    idx = [i for i, s in enumerate(strings) if s and "0" <= s[-1] < "P"]
+    if not idx:
+        return out
+    tall = [_TALL, 1]  # one column: toBbox then reports run boundaries as plain pixel offsets
+    fg = _area([{"size": tall, "counts": strings[i]} for i in idx]).astype(np.int64)
+    ext = [{"size": tall, "counts": strings[i] + "0"} for i in idx]
+    fg_ext = _area(ext).astype(np.int64)
+    box = mask_utils.toBbox(ext)                                           # (F', 4) x, y, w, h
+    last = box[:, 1].astype(np.int64) + box[:, 3].astype(np.int64)        # last boundary + 1
+    # ext ends [.., fg, bg, fg'] with |fg'| = fg_ext - fg (0 if the string ended on foreground)
+    total = last - (fg_ext - fg)
+    sure = (fg > 0) & (fg_ext >= fg) & (box[:, 3] > 1)
+    sel = np.asarray(idx)[sure]
+    out[sel] = total[sure]
+    return out
+
+
+def rle_counts_totals_exact(strings: Sequence[str | bytes]) -> np.ndarray:
+    """Exact vectorised decode of compressed RLE strings; total per string, -1 if malformed.
+
+    Decodes the pycocotools string format (6-bit chars from '0', continuation bit 0x20, sign bit
+    0x10, counts after the third stored as differences to the one two places back) with numpy.
+    Malformed: non-ASCII or characters outside '0'..'o', a number that does not end within its
+    string or needs more than 7 characters, or a negative run length. Returns (F,) int64.
+    """
+    out = np.full(len(strings), -1, dtype=np.int64)
+    for lo in range(0, len(strings), _CHUNK_STRINGS):
+        out[lo:lo + _CHUNK_STRINGS] = _totals_chunk(strings[lo:lo + _CHUNK_STRINGS])
+    return out
+
+
+def _as_ascii(strings: Sequence[str | bytes]) -> tuple[list[bytes], np.ndarray]:
+    """ASCII bytes of each string (non-ASCII strings become empty) and a (F,) ok flag."""
+    ok = np.ones(len(strings), dtype=bool)
+    data: list[bytes] = []
+    for i, s in enumerate(strings):
+        if isinstance(s, str):
+            if not s.isascii():
+                ok[i], s = False, ""
+            s = s.encode("ascii")
+        data.append(s)
+    return data, ok
+
+
+def _totals_chunk(strings: Sequence[str | bytes]) -> np.ndarray:
+    data, ok = _as_ascii(strings)
+    lens = np.fromiter(map(len, data), dtype=np.int64, count=len(data))  # (F,)
+    ok &= lens > 0
+    str_end = np.cumsum(lens)                                            # (F,) exclusive ends
+    buf = np.frombuffer(b"".join(data), dtype=np.uint8)                  # (n,) all chars
+    if buf.size == 0:
+        return np.full(len(data), -1, dtype=np.int64)
+    v = buf - np.uint8(48)                                               # (n,) wraps below '0'
+    is_last = (v & 0x20) == 0                                            # char ends a number
+    nonempty = lens > 0
+    ok[nonempty] &= is_last[str_end[nonempty] - 1]
+    is_last[str_end[nonempty] - 1] = True        # never let a number run into the next string
+    bad_char = np.add.reduceat((v > 63).astype(np.int64), (str_end - lens)[nonempty])
+    ok[nonempty] &= bad_char == 0
+    e = np.flatnonzero(is_last)                                          # (M,) number ends
+    s = np.concatenate(([0], e[:-1] + 1))                                # (M,) number starts
+    nlen = e - s + 1                                                     # (M,)
+    val = (v[s] & 0x1F).astype(np.int64)                                 # (M,)
+    for k in range(1, min(int(nlen.max()), 8)):
+        sel = np.flatnonzero(nlen > k)
+        val[sel] |= (v[s[sel] + k] & 0x1F).astype(np.int64) << (5 * k)
+    neg = (v[e] & 0x10) != 0
+    val[neg] -= np.int64(1) << (5 * np.minimum(nlen[neg], 8))
+    sid = np.searchsorted(str_end, e, side="right")                      # (M,) string of number
+    per = np.bincount(sid, minlength=len(data))                          # (F,) numbers per string
+    first = np.cumsum(per) - per                                         # (F,) index of first
+    k = np.arange(len(e)) - first[sid]                                   # (M,) index in string
+    counts = val.copy()                                                  # (M,) decoded runs
+    for chain in (k % 2 == 1, (k % 2 == 0) & (k >= 2)):                  # counts[m] += counts[m-2]
+        acc = np.cumsum(np.where(chain, val, 0))                         # (M,)
+        before = np.concatenate(([0], acc))[first]                       # (F,) acc before string
+        counts[chain] = acc[chain] - before[sid[chain]]
+    ok &= np.bincount(sid, weights=(nlen > 7) | (counts < 0), minlength=len(data)) == 0
+    totals = np.bincount(sid, weights=counts, minlength=len(data))       # (F,) float64, exact < 2^53
+    return np.where(ok, totals.astype(np.int64), -1)
+
+
+def _id_list(ids: Iterable[int]) -> str:
+    ids = sorted(ids)
+    if ids and ids == list(range(ids[0], ids[-1] + 1)) and len(ids) > 3:
+        return f"{ids[0]}..{ids[-1]}"
+    return ", ".join(map(str, ids[:10])) + (", ..." if len(ids) > 10 else "")
+
+
+def _polygon_ok(seg: list) -> bool:
+    return all(
+        isinstance(p, list) and len(p) >= 6 and len(p) % 2 == 0
+        and all(isinstance(x, (int, float)) and math.isfinite(x) for x in p)
+        for p in seg
+    )
+
+
+class _FrameChecker:
+    """Per-frame size/structure checks; collects compressed strings for one batched RLE check."""
+
+    def __init__(self, *, collect: bool) -> None:
+        self.collect = collect
+        self.strings: list = []
+        self.owners: list[tuple[int, int, list]] = []  # (record, frame, size) per string
+
+    def check(self, segs: Sequence[Segmentation], hw: list[int], where: str, owner: int,
+              problems: list[Problem]) -> tuple:
+        """Append ``size``/``rle`` problems of ``segs`` (video size ``hw`` = [h, w]).
+
+        Returns a hashable key of the segmentations (for duplicate detection).
+        """
+        bad_size, bad_rle, key = [], [], []
+        strings, owners, collect = self.strings, self.owners, self.collect
+        for f, seg in enumerate(segs):
+            if seg is None:
+                key.append(None)
+                continue
+            if type(seg) is dict:
+                size, counts = seg.get("size"), seg.get("counts")
+                if size != hw:
+                    if not (type(size) is list and len(size) == 2
+                            and all(type(x) is int and x > 0 for x in size)):
+                        bad_rle.append((f, f"RLE 'size' must be [height, width], got {size!r:.40}"))
+                        key.append(None)
+                        continue
+                    bad_size.append((f, size))
+                kind = type(counts)
+                if kind is str or kind is bytes:
+                    key.append(counts)
+                    if collect:
+                        strings.append(counts)
+                        owners.append((owner, f, size))
+                    continue
+                if kind is list:
+                    msg = _uncompressed_problem(counts, size)
+                    if msg:
+                        bad_rle.append((f, msg))
+                else:
+                    bad_rle.append((f, f"RLE 'counts' must be a string or a list, got {counts!r:.40}"))
+            elif not (type(seg) is list and _polygon_ok(seg)):
+                bad_rle.append((f, f"malformed segmentation {seg!r:.40}"))
+            key.append(repr(seg))
+        if bad_size:
+            f, size = bad_size[0]
+            problems.append(Problem("size", f"RLE size {size} differs from the video size {hw} "
+                                    f"({len(bad_size)} of {len(segs)} frames)", f"{where}, frame {f}"))
+        if bad_rle:
+            f, msg = bad_rle[0]
+            n = f" ({len(bad_rle)} frames)" if len(bad_rle) > 1 else ""
+            problems.append(Problem("rle", msg + n, f"{where}, frame {f}"))
+        return tuple(key)
+
+
+def _uncompressed_problem(counts: list, size: object) -> str:
+    if not all(type(c) is int and c >= 0 for c in counts):
+        return "uncompressed RLE counts must be non-negative integers"
+    h, w = size  # type: ignore[misc]
+    if sum(counts) != h * w:
+        return f"undecodable RLE: counts sum to {sum(counts)}, expected {h}*{w}={h * w}"
+    return ""
+
+
+def _rle_problems(strings: list, owners: list, where_of: dict) -> list[tuple[int, Problem]]:
+    """``rle`` problems of the collected compressed strings, keyed by owner, once per owner."""
+    hw = np.fromiter((o[2][0] * o[2][1] for o in owners), dtype=np.int64, count=len(owners))
+    totals = rle_counts_totals(strings, hw)
+    bad = np.flatnonzero(totals != hw)
+    per_owner: dict[int, list[int]] = {}
+    for j in bad.tolist():
+        per_owner.setdefault(owners[j][0], []).append(j)
+    out = []
+    for owner, js in per_owner.items():
+        j = js[0]
+        _, f, (h, w) = owners[j]
+        msg = ("undecodable RLE: malformed counts string" if totals[j] < 0 else
+               f"undecodable RLE: counts sum to {totals[j]}, expected {h}*{w}={h * w}")
+        n = f" ({len(js)} frames)" if len(js) > 1 else ""
+        out.append((owner, Problem("rle", msg + n, f"{where_of[owner]}, frame {f}")))
+    return out
+
+
+def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path | str | None = None,
+                         allow_empty: bool = False, check_rle: bool = True) -> list[Problem]:
+    """Every problem of a result file checked against ``gt``, in file order (per record).
+
+    Kinds: ``empty``, ``unknown_video``, ``unknown_category``, ``score``, ``length``, ``size``,
+    ``rle`` (only the cheap structural part when ``check_rle`` is False) and ``duplicate``.
+    ``path`` is accepted for symmetry with ``raise_first``; ``where`` never repeats it.
+    """
+    del path
+    if not preds:
+        return [] if allow_empty else [Problem("empty", "the result list is empty", "top level")]
+    videos = {v.id: v for v in gt.videos}
+    cats = {c.id for c in gt.categories}
+    cat_list = _id_list(cats)
+    checker = _FrameChecker(collect=check_rle)
+    per_pred: dict[int, list[Problem]] = {}
+    where_of: dict[int, str] = {}
+    seen: dict[tuple, int] = {}
+    for i, p in enumerate(preds):
+        problems: list[Problem] = []
+        where = f"prediction #{p.index} (video_id={p.video_id})"
+        video = videos.get(p.video_id)
+        if video is None:
+            problems.append(Problem("unknown_video", f"video_id {p.video_id} is not in the ground truth",
+                                    where))
+        if p.category_id not in cats:
+            problems.append(Problem("unknown_category", f"category_id {p.category_id} is not a "
+                                    f"ground-truth category ({cat_list})", where))
+        if not (math.isfinite(p.score) and 0.0 <= p.score <= 1.0):
+            problems.append(Problem("score", f"score {p.score!r} is not a finite number in [0, 1]", where))
+        if video is not None:
+            if len(p.segmentations) != video.length:
+                problems.append(Problem("length", f"{len(p.segmentations)} segmentations for a "
+                                        f"{video.length}-frame video", where))
+            frames = checker.check(p.segmentations, [video.height, video.width], where, i, problems)
+        else:
+            frames = tuple(map(repr, p.segmentations))
+        key = (p.video_id, p.category_id, frames)
+        j = seen.setdefault(key, p.index)
+        if j != p.index:
+            problems.append(Problem("duplicate", f"duplicate of prediction #{j} (same video, "
+                                    "category and segmentations)", where))
+        if problems:
+            per_pred[i] = problems
+        where_of[i] = where
+    if checker.strings:
+        for owner, prob in _rle_problems(checker.strings, checker.owners, where_of):
+            per_pred.setdefault(owner, []).append(prob)
+    return [prob for i in sorted(per_pred) for prob in per_pred[i]]
+
+
+def validate_dataset(ds: Dataset, *, path: Path | str | None = None,
+                     check_rle: bool = True) -> list[Problem]:
+    """Every problem of an annotation file: duplicate ids, dangling references, per-frame lists."""
+    del path
+    problems: list[Problem] = []
+    for kind, ids in (("video", [v.id for v in ds.videos]),
+                      ("category", [c.id for c in ds.categories]),
+                      ("annotation", [t.id for t in ds.tracks])):
+        for dup, n in sorted(Counter(ids).items()):
+            if n > 1:
+                problems.append(Problem("duplicate_id", f"{kind} id {dup} appears {n} times",
+                                        f"{kind}s" if kind != "annotation" else "annotations"))
+    videos = {v.id: v for v in ds.videos}
+    cats = {c.id for c in ds.categories}
+    checker = _FrameChecker(collect=check_rle)
+    per_track: dict[int, list[Problem]] = {}
+    where_of: dict[int, str] = {}
+    for i, t in enumerate(ds.tracks):
+        found: list[Problem] = []
+        where = where_of[i] = f"annotations[{i}] (id={t.id}, video_id={t.video_id})"
+        video = videos.get(t.video_id)
+        if video is None:
+            found.append(Problem("unknown_video", f"video_id {t.video_id} is not in 'videos'", where))
+        if t.category_id not in cats:
+            found.append(Problem("unknown_category", f"category_id {t.category_id} is not in "
+                                 "'categories'", where))
+        missing = [k for k, absent in (("areas", t.areas is None),
+                                       ("iscrowd", bool(t.extra.get("_no_iscrowd")))) if absent]
+        if missing:
+            found.append(Problem("missing_key", f"missing key(s) {', '.join(missing)}", where))
+        if video is not None:
+            for name, seq in (("segmentations", t.segmentations), ("bboxes", t.bboxes),
+                              ("areas", t.areas)):
+                if seq is not None and len(seq) != video.length:
+                    found.append(Problem("length", f"{len(seq)} {name} for a {video.length}-frame "
+                                         "video", where))
+            checker.check(t.segmentations, [video.height, video.width], where, i, found)
+        if found:
+            per_track[i] = found
+    if checker.strings:
+        for owner, prob in _rle_problems(checker.strings, checker.owners, where_of):
+            per_track.setdefault(owner, []).append(prob)
+    return problems + [p for i in sorted(per_track) for p in per_track[i]]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Result of ``validate_file``: the problems and what was checked."""
+
+    path: Path
+    kind: str  # "predictions" or "annotations"
+    problems: tuple[Problem, ...]
+    records: int
+    videos: int
+    frames: int
+    gt_path: Path | None = None
+
+
+def validate_file(path: Path | str, *, gt_path: Path | str | None = None, allow_empty: bool = False,
+                  check_rle: bool = True) -> ValidationReport:
+    """Validate a result file against ``gt_path``, or an annotation file on its own.
+
+    Raises:
+        InputError: unreadable JSON or structure, or a result file without ``gt_path``.
+    """
+    path = Path(path)
+    raw = read_json(path)
+    if isinstance(raw, dict):
+        ds = parse_dataset(raw, path=path)
+        problems = validate_dataset(ds, path=path, check_rle=check_rle)
+        return ValidationReport(path, "annotations", tuple(problems), len(ds.tracks), len(ds.videos),
+                                sum(len(t.segmentations) for t in ds.tracks))
+    preds = parse_predictions(raw, path=path)
+    if gt_path is None:
+        raise InputError("a result file is checked against its ground truth: pass --gt GT.json",
+                         path=path)
+    gt = load_dataset(gt_path)
+    problems = validate_predictions(preds, gt, path=path, allow_empty=allow_empty,
+                                    check_rle=check_rle)
+    return ValidationReport(path, "predictions", tuple(problems), len(preds),
+                            len({p.video_id for p in preds}),
+                            sum(len(p.segmentations) for p in preds), Path(gt_path))
+
+
+def format_report(report: ValidationReport, *, max_lines: int = 50) -> str:
+    """One line per problem (at most ``max_lines``, then ``... and N more``) and a summary line."""
+    probs = report.problems
+    noun = "predictions" if report.kind == "predictions" else "annotations"
+    against = f" against {report.gt_path}" if report.gt_path else ""
+    if not probs:
+        return (f"OK: {report.path}: {report.records} {noun}, {report.videos} videos, "
+                f"{report.frames} frames checked{against}")
+    lines = [p.line(report.path) for p in probs[:max_lines]]
+    if len(probs) > max_lines:
+        lines.append(f"... and {len(probs) - max_lines} more")
+    kinds = Counter(p.kind for p in probs)
+    lines.append(f"FAILED: {report.path}: {len(probs)} problem(s) in {report.records} {noun} ("
+                 + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())) + ")")
+    return "\n".join(lines)
