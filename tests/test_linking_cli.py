@@ -51,3 +51,21 @@ def test_link_command_bad_file_prints_path_and_line(tmp_path):
     assert res.output.strip().splitlines()[-1] == (
         f"error: {bad}: header: not a clip-result file (header 'format' is not "
         "'vistoolkit-clip-results')")
+
+
+def test_link_command_sweep_on_ground_truth_tracklets_finds_perfect_theta(tmp_path):
+    from vistoolkit.data.synth import SynthConfig, make_annotations
+    from vistoolkit.data.ytvis_io import save_dataset
+    from vistoolkit.linking.oracle import write_oracle_clip_results
+
+    ds = make_annotations(SynthConfig.preset("small"), "valid")[0]
+    save_dataset(ds, tmp_path / "valid.json")
+    write_oracle_clip_results(ds, tmp_path / "clips.jsonl", clip_length=4)
+    res = CliRunner().invoke(main, ["link", str(tmp_path / "clips.jsonl"), "--gt",
+                                    str(tmp_path / "valid.json"), "--sweep", "-o",
+                                    str(tmp_path / "best.json")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[1] == " 0.10   100.0   100.0   100.0    66.7   100.0"
+    assert lines[9].startswith(" 0.90     7.8")   # theta 0.9 splits almost every track
+    assert lines[10] == "best theta 0.10: AP 100.0"

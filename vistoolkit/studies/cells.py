@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,11 @@ SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 
 
 
 def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
-    """Official YouTube-VIS metrics (fractions); all 0 when there are no predictions."""
+    """Official YouTube-VIS metrics as fractions (no predictions: all 0; -1 "no GT": NaN)."""
     from vistoolkit.eval import evaluate
 
-    if not preds:
-        log.warning("no predictions: every metric is 0")
-        return {k: 0.0 for k in ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")}
-    return {k: float(v) for k, v in evaluate(gt, preds).stats.items()}
+    stats = evaluate(gt, preds, allow_empty=True).stats
+    return {k: (math.nan if v == -1 else float(v)) for k, v in stats.items()}
 
 
 def test_annotations(data_root: Path, work_dir: Path, test_fps: float | None
