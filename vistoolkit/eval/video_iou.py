@@ -10,6 +10,7 @@ union; a present pair whose mask sizes differ adds 0 to both (quirks 2, 3). Per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -29,11 +30,21 @@ class VideoOverlaps:
     zero_union: int           # pairs with an empty union (official prints a size warning)
 
 
-def _std_rle(seg: dict | list, height: int, width: int) -> dict:
-    """Compressed RLE accepted by pycocotools' batched calls (converts other forms)."""
-    if type(seg) is dict and len(seg) == 2 and type(seg.get("counts")) in (str, bytes):
-        return seg
-    return to_rle(seg, height, width)
+def _areas(rles: list[dict]) -> np.ndarray:
+    """Areas of many RLEs (pycocotools' ``area`` overflows on more than 255 at once)."""
+    if not rles:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([mask_utils.area(rles[i:i + 255]) for i in range(0, len(rles), 255)])
+
+
+def _std_segs(segs: tuple, height: int, width: int) -> tuple:
+    """A track's frames as pycocotools' batched calls want them: dicts of exactly ``size`` and
+    str/bytes ``counts`` (other valid forms are converted; falsy frames stay as they are)."""
+    present = list(filter(None, segs))
+    if (set(map(type, present)) <= {dict} and set(map(len, present)) <= {2}
+            and set(map(type, map(itemgetter("counts"), present))) <= {str, bytes}):
+        return segs
+    return tuple(to_rle(x, height, width) if x else x for x in segs)
 
 
 def _columns(segs: list[tuple], length: int) -> list[tuple]:
@@ -43,18 +54,24 @@ def _columns(segs: list[tuple], length: int) -> list[tuple]:
     return list(zip(*(tuple(s) + (None,) * (length - len(s)) for s in segs)))
 
 
-def _frame_pass(pred_cols: list[tuple], gt_rles: list[list], gt_sizes: np.ndarray,
-                video: Video, trusted_sizes: bool,
+def _sizes(rles: list[dict]) -> np.ndarray:
+    return np.array([r["size"] for r in rles], dtype=np.int64).reshape(-1, 2)       # (n, 2)
+
+
+def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list],
+                gt_cat: np.ndarray, gt_sizes: np.ndarray, video: Video, trusted_sizes: bool,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-frame areas of predictions, intersections and size-mismatch flags.
 
+    Only predictions whose category has a GT mask in the frame go through ``iou``; the others
+    need just their area. pred_cat: (D,), gt_cat: (G,), gt_sizes: (G, L, 2).
     Returns ad (D, L) int64 areas (0 where absent), inter (D, G, L) int64, mism (D, G, L) bool.
     """
     h, w = video.height, video.width
     n_pix = float(h * w)
     full = mask_utils.frPyObjects({"size": [h, w], "counts": [0, h * w]}, h, w)
     length, n_gt = len(pred_cols), len(gt_rles)
-    n_det = len(pred_cols[0]) if length else 0
+    n_det = len(pred_cat)
     ad = np.zeros((n_det, length), dtype=np.int64)
     inter = np.zeros((n_det, n_gt, length), dtype=np.int64)
     mism = np.zeros((n_det, n_gt, length), dtype=bool)
@@ -62,25 +79,29 @@ def _frame_pass(pred_cols: list[tuple], gt_rles: list[list], gt_sizes: np.ndarra
         di = [i for i, s in enumerate(col) if s]
         if not di:
             continue
-        drs = [_std_rle(col[i], h, w) for i in di]
         gi = [j for j in range(n_gt) if gt_rles[j][f] is not None]
-        grs = [gt_rles[j][f] for j in gi]
-        out = np.asarray(mask_utils.iou(drs, grs + [full], [1] * len(gi) + [0]))  # (Df, Gf+1)
+        need = np.isin(pred_cat[di], gt_cat[gi]) if gi else np.zeros(len(di), dtype=bool)
+        rest = [i for i, n in zip(di, need) if not n]
+        if rest:
+            ad[rest, f] = _areas([col[i] for i in rest])
+        di = [i for i, n in zip(di, need) if n]
+        if not di:
+            continue
+        drs = [col[i] for i in di]
+        out = np.asarray(mask_utils.iou(drs, [gt_rles[j][f] for j in gi] + [full],
+                                        [1] * len(gi) + [0]))                   # (Df, Gf+1)
         area = np.rint(out[:, -1] * n_pix).astype(np.int64)                         # (Df,)
-        dsz = None
+        block = out[:, :-1]                                                          # (Df, Gf)
         if not trusted_sizes:
-            dsz = np.array([r["size"] for r in drs], dtype=np.int64).reshape(-1, 2)  # (Df, 2)
+            dsz = _sizes(drs)
             odd = np.flatnonzero((dsz[:, 0] != h) | (dsz[:, 1] != w))
             if len(odd):
-                area[odd] = mask_utils.area([drs[i] for i in odd])
+                area[odd] = _areas([drs[i] for i in odd])
+            bad = (dsz[:, None, :] != gt_sizes[None, gi, f, :]).any(-1)           # (Df, Gf)
+            block = np.where(bad, 0.0, block)
+            mism[np.ix_(di, gi, [f])] = bad[:, :, None]
         ad[di, f] = area
-        if gi:
-            block = np.rint(out[:, :-1] * area[:, None]).astype(np.int64)           # (Df, Gf)
-            if dsz is not None:
-                bad = (dsz[:, None, :] != gt_sizes[None, gi, f, :]).any(-1)       # (Df, Gf)
-                block[bad] = 0
-                mism[np.ix_(di, gi, [f])] = bad[:, :, None]
-            inter[np.ix_(di, gi, [f])] = block[:, :, None]
+        inter[np.ix_(di, gi, [f])] = np.rint(block * area[:, None]).astype(np.int64)[:, :, None]
     return ad, inter, mism
 
 
@@ -96,7 +117,7 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
             skips the per-frame size check.
     """
     h, w = video.height, video.width
-    pred_segs = [p.segmentations for p in preds]
+    pred_segs = [_std_segs(p.segmentations, h, w) for p in preds]
     len_d = np.array([len(s) for s in pred_segs], dtype=np.int64)                  # (D,)
     len_g = np.array([len(t.segmentations) for t in gt_tracks], dtype=np.int64)   # (G,)
     length = int(max(len_d.max(initial=0), len_g.max(initial=0)))
@@ -108,10 +129,12 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
     if present:
         flat = [gt_rles[j][f] for j, f in present]
         jj, ff = np.array(present).T
-        ag[jj, ff] = mask_utils.area(flat)
+        ag[jj, ff] = _areas(flat)
         gt_sizes[jj, ff] = np.array([r["size"] for r in flat], dtype=np.int64)
-    ad, inter, mism = _frame_pass(_columns(pred_segs, length), gt_rles, gt_sizes, video,
-                                  trusted_sizes)
+    pred_cat = np.array([p.category_id for p in preds], dtype=np.int64)
+    gt_cat = np.array([t.category_id for t in gt_tracks], dtype=np.int64)
+    ad, inter, mism = _frame_pass(_columns(pred_segs, length), pred_cat, gt_rles, gt_cat,
+                                  gt_sizes, video, trusted_sizes)
     pg = np.array([[r is not None for r in rles] for rles in gt_rles], dtype=bool).reshape(
         len(gt_tracks), length)
     in_zip = np.arange(length)[None, None, :] < np.minimum(len_d[:, None], len_g[None, :])[
