@@ -1,0 +1,77 @@
+"""Shared small fixtures: build tiny YouTube-VIS annotation / result JSON in tmp_path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vistoolkit.data import rle
+
+REF_DIR = Path("/work/shared/ytvis_ref")
+
+
+def box_mask(h: int, w: int, y0: int, x0: int, y1: int, x1: int) -> np.ndarray:
+    """(h, w) uint8 mask, 1 on rows y0:y1 and columns x0:x1."""
+    m = np.zeros((h, w), dtype=np.uint8)
+    m[y0:y1, x0:x1] = 1
+    return m
+
+
+def box_rle(h: int, w: int, y0: int, x0: int, y1: int, x1: int) -> dict:
+    """Compressed RLE (counts as str) of ``box_mask``."""
+    return rle.encode(box_mask(h, w, y0, x0, y1, x1))
+
+
+def make_gt(videos: list[tuple[int, int, int, int]], tracks: list[dict],
+            categories: tuple[int, ...] = (1, 2)) -> dict:
+    """Annotation JSON. videos: (id, height, width, length); tracks: dicts with at least
+    ``id, video_id, category_id, segmentations``; ``areas``/``bboxes``/``iscrowd`` are filled in
+    from the masks unless given."""
+    vids = {v[0]: v for v in videos}
+    anns = []
+    for t in tracks:
+        _, h, w, _ = vids.get(t["video_id"], (0, 1, 1, 0))
+        ann = {"iscrowd": 0, **t}
+        ann.setdefault("areas", [None if s is None else rle.area(s, h, w) for s in t["segmentations"]])
+        ann.setdefault("bboxes", [None if s is None else rle.bbox(s, h, w) for s in t["segmentations"]])
+        anns.append(ann)
+    return {
+        "info": {"description": "test"}, "licenses": [],
+        "videos": [{"id": i, "height": h, "width": w, "length": n,
+                    "file_names": [f"v{i}/{f:05d}.jpg" for f in range(n)]} for i, h, w, n in videos],
+        "categories": [{"id": c, "name": f"cat{c}", "supercategory": "object"} for c in categories],
+        "annotations": anns,
+    }
+
+
+def make_pred(video_id: int, category_id: int, score: float, segmentations: list) -> dict:
+    """One result-file entry."""
+    return {"video_id": video_id, "category_id": category_id, "score": score,
+            "segmentations": segmentations}
+
+
+@pytest.fixture
+def write_json(tmp_path: Path) -> Callable[[str, object], Path]:
+    """``write_json(name, obj) -> path`` inside tmp_path."""
+
+    def _write(name: str, obj: object) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(obj))
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def tiny_gt() -> dict:
+    """Two videos (2 frames of 4x6, 3 frames of 8x8) with one track each."""
+    a = box_rle(4, 6, 0, 0, 2, 3)
+    b = box_rle(8, 8, 2, 2, 6, 6)
+    return make_gt([(1, 4, 6, 2), (2, 8, 8, 3)], [
+        {"id": 1, "video_id": 1, "category_id": 1, "segmentations": [a, a]},
+        {"id": 2, "video_id": 2, "category_id": 2, "segmentations": [b, None, b]},
+    ])
