@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
+import pytest
 import torch
+from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import assignment_agreement, clip_pair_loss, present_only
 from efficientvis.criterion import ClipCriterion
-from efficientvis.data import ClipBatch, ClipTargetTensors, PairBatch
+from efficientvis.data import (
+    ClipBatch,
+    ClipTargetTensors,
+    PairBatch,
+    YTVISClipDataset,
+    collate_pairs,
+)
 from efficientvis.matcher import TrackletMatcher
+from efficientvis.model import build_model
 from efficientvis.tracklet_query import handover_queries
 from torch import Tensor, nn
+
+from vistoolkit.data.synth import SynthConfig, generate
 
 N, C, K, M, HW = 3, 4, 2, 2, 32
 
@@ -177,3 +189,38 @@ def test_assignment_agreement_fraction_of_same_slots():
     b = [(torch.tensor([1, 2]), torch.tensor([1, 0]))]                  # gt1 -> 1, gt0 -> 2
     assert assignment_agreement(a, a) == 1.0
     assert assignment_agreement(a, b) == 0.5
+
+
+@pytest.fixture()
+def one_thread():
+    """Small CPU graphs run fastest single-threaded on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("architecture", ["efficientvis", "dense"])
+def test_clip_pair_loss_micro_model_on_synthetic_pairs_loss_decreases(tmp_path: Path,
+                                                                      architecture: str,
+                                                                      one_thread: None):
+    generate(tmp_path, SynthConfig.preset("small", num_train_videos=2, num_valid_videos=1,
+                                          height=64, width=64, min_length=7, max_length=8,
+                                          num_categories=3), progress=False)
+    cfg = EfficientVISConfig.preset("micro", num_classes=3, architecture=architecture)
+    ds = YTVISClipDataset.from_config(tmp_path, cfg, seed=0)
+    batch = collate_pairs([ds[(i, 0)] for i in range(len(ds))])
+    assert batch.clip2 is not None and len(batch.pair_index) == 2      # 7-8 frames > T = 3
+    torch.manual_seed(0)
+    model, criterion = build_model(cfg), ClipCriterion.from_config(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    history = []
+    for _ in range(30):
+        loss, stats = clip_pair_loss(model, criterion, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append(float(loss.detach()))
+    assert all(torch.isfinite(torch.tensor(history)))
+    assert sum(history[-5:]) < 0.6 * sum(history[:5])
+    assert stats["clip2/loss"] > 0 and f"clip2/loss_dice_s{cfg.num_stages - 1}" in stats

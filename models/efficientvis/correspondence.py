@@ -33,7 +33,8 @@ def _stats(prefix: str, losses: dict[str, Tensor]) -> dict[str, float]:
 def _cfg_flag(model: nn.Module, name: str, given: bool | None, default: bool) -> bool:
     if given is not None:
         return given
-    return bool(getattr(getattr(model, "cfg", None), name, default))
+    inner = getattr(model, "module", model)                              # DDP-wrapped or not
+    return bool(getattr(getattr(inner, "cfg", None), name, default))
 
 
 def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch, *,
