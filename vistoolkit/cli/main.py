@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "link": "vistoolkit.cli.link_cmd:link_command",
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
     "study": "vistoolkit.cli.study_cmd:study_group",
+    "train": "vistoolkit.cli.train_cmd:train_command",
 }
 
 

@@ -1,0 +1,157 @@
+"""EfficientVIS checkpoints: full training state (resumable) or model-only (bundled, fp16).
+
+A checkpoint is a ``torch.save`` dict with plain types and tensors only, so it loads with
+``weights_only=True``:
+
+* ``format`` "efficientvis-checkpoint", ``version`` 1
+* ``model`` state dict, ``model_config`` (``EfficientVISConfig.to_dict()``), ``category_ids``
+  (dataset category id of each contiguous class index k)
+* training state when resumable: ``optimizer``, ``scheduler``, ``scaler``, ``step``, ``epoch``,
+  ``epoch_step`` (items of the current epoch already consumed), ``train_config``, ``rng``
+  (python / numpy / torch / cuda generator states)
+* ``meta``: free-form plain data (training time, command, ...)
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+import random
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from efficientvis.config import EfficientVISConfig
+from efficientvis.model import build_model
+from vistoolkit.atomic import write_bytes_atomic
+from vistoolkit.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+FORMAT_NAME = "efficientvis-checkpoint"
+FORMAT_VERSION = 1
+
+
+def capture_rng_state() -> dict[str, Any]:
+    """Generator states of python ``random``, numpy's global generator, torch (and CUDA)."""
+    np_state = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": _listify(random.getstate()),
+        "numpy": {"name": np_state[0], "keys": torch.from_numpy(np_state[1].astype(np.int64)),
+                  "pos": int(np_state[2]), "has_gauss": int(np_state[3]),
+                  "cached_gaussian": float(np_state[4])},
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng_state(state: Mapping[str, Any]) -> None:
+    """Inverse of ``capture_rng_state``."""
+    random.setstate(_tuplify(state["python"]))
+    npy = state["numpy"]
+    np.random.set_state((npy["name"], npy["keys"].numpy().astype(np.uint32), npy["pos"],
+                         npy["has_gauss"], npy["cached_gaussian"]))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _listify(x: Any) -> Any:
+    return [_listify(v) for v in x] if isinstance(x, (tuple, list)) else x
+
+
+def _tuplify(x: Any) -> Any:
+    return tuple(_tuplify(v) for v in x) if isinstance(x, list) else x
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The bare model inside a DDP / compiled wrapper."""
+    while hasattr(model, "module") and isinstance(model.module, nn.Module):
+        model = model.module
+    return getattr(model, "_orig_mod", model)
+
+
+def save_checkpoint(path: Path | str, *, model: nn.Module, model_cfg: EfficientVISConfig,
+                    category_ids: Sequence[int], training: Mapping[str, Any] | None = None,
+                    meta: Mapping[str, Any] | None = None, half: bool = False) -> Path:
+    """Write a checkpoint atomically (temporary file, then rename).
+
+    Args:
+        path: output file.
+        model: the model (wrappers are removed).
+        model_cfg: its config.
+        category_ids: dataset category id per class index (K entries).
+        training: resumable state (``optimizer``, ``scheduler``, ``step`` ...), None = model only.
+        meta: extra plain data stored under ``meta``.
+        half: store floating-point weights as float16 (bundled copies).
+    Returns:
+        ``path``.
+    """
+    state = {k: v.detach().cpu() for k, v in unwrap(model).state_dict().items()}
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    ckpt: dict[str, Any] = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "model": state,
+        "model_config": model_cfg.to_dict(), "category_ids": [int(c) for c in category_ids],
+        "meta": dict(meta or {}),
+    }
+    ckpt.update(training or {})
+    buffer = io.BytesIO()
+    torch.save(ckpt, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
+    return Path(path)
+
+
+def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """The raw checkpoint dict; ``InputError`` if the file is missing or not a checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("checkpoint not found", path=path)
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"not a readable torch checkpoint ({first[:120]})", path=path) from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT_NAME:
+        raise InputError(f"not an EfficientVIS checkpoint (no format '{FORMAT_NAME}')", path=path)
+    if ckpt.get("version") != FORMAT_VERSION:
+        raise InputError(f"unsupported checkpoint version {ckpt.get('version')!r}", path=path)
+    for key in ("model", "model_config", "category_ids"):
+        if key not in ckpt:
+            raise InputError(f"checkpoint has no '{key}'", path=path)
+    return ckpt
+
+
+def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu"
+                    ) -> tuple[nn.Module, EfficientVISConfig, dict[str, Any]]:
+    """Model (eval mode, float32, on ``map_location``), its config and the raw checkpoint dict.
+
+    Raises:
+        InputError: missing file, not a checkpoint, or weights that do not fit the config.
+    """
+    ckpt = read_checkpoint(path, map_location="cpu")
+    try:
+        cfg = EfficientVISConfig.from_dict(ckpt["model_config"])
+    except (TypeError, ValueError) as err:
+        raise InputError(f"bad model_config ({err})", path=path) from None
+    model = build_model(cfg)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()}
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[0]
+        raise InputError(f"weights do not fit the stored config ({first[:120]})",
+                         path=path) from None
+    if len(ckpt["category_ids"]) != cfg.num_classes:
+        raise InputError(f"{len(ckpt['category_ids'])} category ids for "
+                         f"num_classes={cfg.num_classes}", path=path)
+    model.eval().to(map_location)
+    return model, cfg, ckpt

@@ -1,0 +1,94 @@
+"""Library side of ``vistool train``: typed ``KEY=VALUE`` overrides, global seeding, timing."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from efficientvis.config import EfficientVISConfig
+from efficientvis.train import TrainConfig, train
+from vistoolkit.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+def _convert(raw: str, kind: str, key: str) -> Any:
+    """``raw`` as the field's annotated type (``int``, ``float``, ``bool``, ``str``)."""
+    try:
+        if kind == "bool":
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise InputError(f"--set {key}={raw}: expected a {kind}") from None
+    return raw
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``["tdc=still", "num_stages=3"]`` -> typed ``EfficientVISConfig`` field values."""
+    types = {f.name: str(f.type) for f in dataclasses.fields(EfficientVISConfig)}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise InputError(f"--set {item}: expected KEY=VALUE")
+        if key not in types or key == "name":
+            raise InputError(f"--set {item}: unknown config field {key!r}")
+        out[key] = _convert(raw.strip(), types[key], key)
+    return out
+
+
+def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
+                  iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
+                  device: str, seed: int, workers: int = 0
+                  ) -> tuple[EfficientVISConfig, TrainConfig]:
+    """Model and training configs from command-line values (``InputError`` on bad values)."""
+    try:
+        model_cfg = EfficientVISConfig.preset(preset, **parse_overrides(overrides))
+    except ValueError as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"bad model config: {err}") from None
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda but CUDA is not available")
+    for name, value in (("--epochs", epochs), ("--iters", iters), ("--batch-size", batch_size),
+                        ("--ckpt-every", ckpt_every)):
+        if value is not None and value < 1:
+            raise InputError(f"{name} must be >= 1, got {value}")
+    train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
+                            max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
+                            device=device, ckpt_every=ckpt_every, num_workers=workers)
+    return model_cfg, train_cfg
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (only the CLI seeds globally)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data: Path,
+                 out: Path, resume: bool, threads: int | None = None) -> tuple[Path, float]:
+    """Seed, set CPU threads, train; returns (checkpoint path, seconds)."""
+    if not (Path(data) / "train.json").is_file():
+        raise InputError("no train.json in the dataset directory", path=data)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    seed_everything(train_cfg.seed)
+    start = time.perf_counter()
+    ckpt = train(model_cfg, train_cfg, data_root=Path(data), out_dir=Path(out), resume=resume)
+    return ckpt, time.perf_counter() - start

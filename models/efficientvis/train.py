@@ -1,0 +1,266 @@
+"""Training engine (spec §9): AdamW, linear warmup, step drop at 27/33 of the schedule, full-model
+grad clipping, AMP on CUDA, DDP under ``torchrun``, per-step metrics, resumable checkpoints.
+
+One iteration = one batch of ``batch_size`` videos per process, each giving one clip or one
+correspondence pair (spec §7). One epoch = one pass over the training videos (spec §12.18).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from efficientvis import distributed as D
+from efficientvis.checkpoint import read_checkpoint, restore_rng_state, save_checkpoint, unwrap
+from efficientvis.checkpoint import capture_rng_state
+from efficientvis.config import EfficientVISConfig
+from efficientvis.correspondence import clip_pair_loss
+from efficientvis.criterion import ClipCriterion
+from efficientvis.data import PairBatch, VideoEpochSampler, YTVISClipDataset, collate_pairs
+from efficientvis.metrics_log import MetricsLog
+from efficientvis.model import build_model
+from vistoolkit.viz.training_curves import plot_training_curves
+
+logger = logging.getLogger(__name__)
+
+PAPER_LR = 2.5e-5        # spec §9
+SCRATCH_LR = 1e-4        # spec §12.17: `tiny` / `micro` trained from scratch on CPU
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (defaults = spec §9 except where a field says otherwise).
+
+    ``lr`` None: 2.5e-5 for the ``paper`` preset, 1e-4 for ``tiny``/``micro`` (spec §12.17).
+    ``warmup_iters`` None: min(1000, 10 % of the schedule). ``lr_drop``: fraction of the
+    schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
+    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA.
+    """
+
+    epochs: int = 33
+    max_iters: int | None = None
+    batch_size: int = 1
+    lr: float | None = None
+    weight_decay: float = 1e-4
+    warmup_iters: int | None = None
+    warmup_factor: float = 0.01
+    lr_drop: float = 27 / 33
+    grad_clip: float = 1.0
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = True
+    num_workers: int = 0
+    log_every: int = 10
+    ckpt_every: int = 500
+    eval_every_epochs: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def resolved_lr(self, preset: str) -> float:
+        return self.lr if self.lr is not None else (PAPER_LR if preset == "paper" else SCRATCH_LR)
+
+    def resolved_warmup(self, total_iters: int) -> int:
+        return self.warmup_iters if self.warmup_iters is not None else min(1000, total_iters // 10)
+
+
+def lr_factor(step: int, *, total_iters: int, warmup_iters: int, warmup_factor: float,
+              lr_drop: float) -> float:
+    """Multiplier of the base lr at iteration ``step`` (0-based): linear warmup from
+    ``warmup_factor`` over ``warmup_iters``, then x0.1 from ``lr_drop * total_iters`` on."""
+    factor = 1.0
+    if step < warmup_iters:
+        alpha = step / warmup_iters
+        factor = warmup_factor * (1 - alpha) + alpha
+    if step >= math.floor(lr_drop * total_iters):
+        factor *= 0.1
+    return factor
+
+
+class PairStep(nn.Module):
+    """Model + criterion as one module, so DDP sees one forward per backward even though a
+    correspondence pair runs the model twice (gradients of both clips sum inside one graph)."""
+
+    def __init__(self, model: nn.Module, criterion: ClipCriterion, cfg: EfficientVISConfig):
+        super().__init__()
+        self.model, self.criterion, self.cfg = model, criterion, cfg
+
+    def forward(self, batch: PairBatch) -> tuple[Tensor, dict[str, float]]:
+        return clip_pair_loss(self.model, self.criterion, batch,
+                              correspondence=self.cfg.correspondence_learning,
+                              detach=self.cfg.cl_detach)
+
+
+@dataclass
+class _State:
+    step: int = 0
+    epoch: int = 0
+    epoch_step: int = 0
+
+
+def _training_state(state: _State, optimizer, scheduler, scaler, train_cfg) -> dict[str, Any]:
+    return {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+            "scaler": scaler.state_dict(), "step": state.step, "epoch": state.epoch,
+            "epoch_step": state.epoch_step, "train_config": train_cfg.to_dict(),
+            "rng": capture_rng_state()}
+
+
+def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device) -> _State:
+    ckpt = read_checkpoint(path, map_location=device)
+    unwrap(model).load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    scheduler.load_state_dict(ckpt["scheduler"])
+    scaler.load_state_dict(ckpt["scaler"])
+    restore_rng_state(ckpt["rng"])
+    logger.info("resumed from %s at iteration %d", path, ckpt["step"])
+    return _State(ckpt["step"], ckpt["epoch"], ckpt["epoch_step"])
+
+
+def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler, *,
+          params: list[Tensor], grad_clip: float, use_amp: bool) -> dict[str, float]:
+    """One optimisation step; skips the update if the gradient norm is not finite."""
+    with torch.autocast("cuda", dtype=torch.float16, enabled=use_amp):
+        loss, logs = step_module(batch)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(params, grad_clip)      # full-model L2 (spec §9)
+    lr = optimizer.param_groups[0]["lr"]
+    if torch.isfinite(grad_norm):
+        scaler.step(optimizer)
+    else:
+        logger.warning("non-finite gradient norm; update skipped")
+    scaler.update()
+    scheduler.step()
+    return {"lr": lr, "loss": float(loss.detach()), "grad_norm": float(grad_norm), **logs}
+
+
+def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path,
+          out_dir: Path, resume: bool = False, progress: bool = True,
+          on_epoch_end: Callable[[int, Path], None] | None = None,
+          on_step: Callable[[int], None] | None = None) -> Path:
+    """Train on ``data_root/train.json`` and write ``out_dir/checkpoint.pt``.
+
+    Same command in one process or under ``torchrun`` (DDP; only rank 0 writes). Checkpoints
+    every ``ckpt_every`` iterations, at each epoch end and at the end; Ctrl-C saves one first.
+    ``num_classes`` follows the dataset's categories.
+
+    Args:
+        resume: continue from ``out_dir/checkpoint.pt`` (parameters then match an
+            uninterrupted run); starts afresh if there is none.
+        on_epoch_end: ``(epochs done, checkpoint path)`` after each full epoch (rank 0).
+        on_step: ``(iterations done)`` after each iteration (tests use it to interrupt).
+    Returns:
+        ``out_dir/checkpoint.pt``.
+    """
+    out_dir, ckpt_path = Path(out_dir), Path(out_dir) / "checkpoint.pt"
+    ctx = D.init_from_env(train_cfg.device)
+    torch.manual_seed(train_cfg.seed)
+    dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=train_cfg.seed)
+    if dataset.num_classes != model_cfg.num_classes:
+        logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
+                    dataset.num_classes)
+        model_cfg = model_cfg.replace(num_classes=dataset.num_classes)
+    sampler = VideoEpochSampler(len(dataset), seed=train_cfg.seed, rank=ctx.rank,
+                                world_size=ctx.world_size)
+    iters_per_epoch = math.ceil(len(sampler) / train_cfg.batch_size)
+    total = train_cfg.epochs * iters_per_epoch
+    total = min(total, train_cfg.max_iters) if train_cfg.max_iters is not None else total
+    model = build_model(model_cfg).to(ctx.device).train()
+    step_module: nn.Module = PairStep(model, ClipCriterion.from_config(model_cfg), model_cfg)
+    if ctx.distributed:
+        step_module = DistributedDataParallel(step_module, find_unused_parameters=True,
+                                              device_ids=[ctx.local_rank] if
+                                              ctx.device.type == "cuda" else None)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=train_cfg.resolved_lr(model_cfg.name),
+                                  weight_decay=train_cfg.weight_decay)
+    schedule = dict(total_iters=total, warmup_iters=train_cfg.resolved_warmup(total),
+                    warmup_factor=train_cfg.warmup_factor, lr_drop=train_cfg.lr_drop)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, **schedule))
+    use_amp = train_cfg.amp and ctx.device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    state = _State()
+    if resume and ckpt_path.is_file():
+        state = _resume(ckpt_path, model, optimizer, scheduler, scaler, ctx.device)
+    elif resume:
+        logger.warning("no checkpoint in %s; training from scratch", out_dir)
+
+    def save() -> None:
+        if ctx.is_main:
+            save_checkpoint(ckpt_path, model=model, model_cfg=model_cfg,
+                            category_ids=dataset.category_ids,
+                            training=_training_state(state, optimizer, scheduler, scaler,
+                                                     train_cfg),
+                            meta={"data_root": str(data_root), "world_size": ctx.world_size})
+        D.barrier(ctx)
+
+    log = MetricsLog(out_dir, keep_until=state.step if resume else None) if ctx.is_main else None
+    bar = tqdm(total=total, initial=state.step, disable=not (progress and ctx.is_main),
+               desc="train", dynamic_ncols=True)
+    try:
+        while state.step < total:
+            sampler.set_epoch(state.epoch)
+            loader = DataLoader(dataset, batch_size=train_cfg.batch_size,
+                                sampler=D.SkipSampler(sampler, state.epoch_step *
+                                                      train_cfg.batch_size),
+                                collate_fn=collate_pairs, num_workers=train_cfg.num_workers)
+            for batch in loader:
+                t0 = time.perf_counter()
+                row = _step(step_module, batch.to(ctx.device), optimizer, scheduler, scaler,
+                            params=params, grad_clip=train_cfg.grad_clip, use_amp=use_amp)
+                state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
+                row = D.all_reduce_mean_logs(row, ctx)
+                if log is not None:
+                    log.write({"step": state.step, "epoch": state.epoch,
+                               "sec": time.perf_counter() - t0, **row})
+                bar.update(1)
+                if state.step % train_cfg.log_every == 0:
+                    bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}")
+                if state.step % train_cfg.ckpt_every == 0 or state.step == total:
+                    save()
+                if on_step is not None:
+                    on_step(state.step)
+                if state.step >= total:
+                    break
+            else:
+                state.epoch, state.epoch_step = state.epoch + 1, 0
+                save()
+                _epoch_end(state.epoch, ckpt_path, train_cfg, on_epoch_end, ctx)
+    except KeyboardInterrupt:
+        logger.warning("interrupted at iteration %d; saving %s", state.step, ckpt_path)
+        save()
+        raise
+    finally:
+        bar.close()
+        if log is not None:
+            log.close()
+            if log.jsonl_path.stat().st_size > 0:
+                plot_training_curves(log.jsonl_path, out_dir / "loss_curve.png")
+        D.shutdown(ctx)
+    return ckpt_path
+
+
+def _epoch_end(epoch: int, ckpt_path: Path, train_cfg: TrainConfig,
+               on_epoch_end: Callable[[int, Path], None] | None, ctx: D.DistContext) -> None:
+    """Run the epoch-end callback and the periodic evaluation on rank 0."""
+    if not ctx.is_main:
+        return
+    if on_epoch_end is not None:
+        on_epoch_end(epoch, ckpt_path)
+    if train_cfg.eval_every_epochs and epoch % train_cfg.eval_every_epochs == 0:
+        from efficientvis.evaluation import evaluate_checkpoint
+        evaluate_checkpoint(ckpt_path, out_dir=ckpt_path.parent / f"eval_epoch{epoch:03d}",
+                            device=train_cfg.device)

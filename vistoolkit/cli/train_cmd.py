@@ -1,0 +1,44 @@
+"""``vistool train``: train EfficientVIS on a YouTube-VIS-format directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("train")
+@click.option("--data", "data", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Dataset directory with train.json and train/JPEGImages.")
+@click.option("--preset", type=click.Choice(["paper", "tiny", "micro"]), default="tiny",
+              show_default=True, help="Model preset.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory (checkpoint.pt, metrics.jsonl/.csv, loss_curve.png).")
+@click.option("--epochs", type=int, default=None, help="Epochs (passes over the videos) [33].")
+@click.option("--iters", type=int, default=None, help="Iterations (caps the schedule).")
+@click.option("--batch-size", type=int, default=1, show_default=True, help="Videos per process.")
+@click.option("--lr", type=float, default=None,
+              help="Base lr [2.5e-5 for paper, 1e-4 for tiny/micro].")
+@click.option("--ckpt-every", type=int, default=500, show_default=True,
+              help="Checkpoint every N iterations.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Model config override, e.g. --set tdc=still (repeatable).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--workers", type=int, default=0, show_default=True, help="DataLoader workers.")
+def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters: int | None,
+                  batch_size: int, lr: float | None, ckpt_every: int, resume: bool,
+                  overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
+                  workers: int) -> None:
+    """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
+    from efficientvis.cli_support import build_configs, run_training
+
+    model_cfg, train_cfg = build_configs(
+        preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,
+        ckpt_every=ckpt_every, device=device, seed=seed, workers=workers)
+    ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
+                                 threads=threads)
+    click.echo(f"checkpoint: {ckpt} ({seconds / 60:.1f} min)")
