@@ -10,7 +10,12 @@ from conftest import box_rle, make_gt, make_pred
 
 from vistoolkit.cli.main import main
 from vistoolkit.data.resample import resample_dataset, resample_indices, resample_predictions
-from vistoolkit.data.ytvis_io import load_dataset, load_predictions, parse_dataset, parse_predictions
+from vistoolkit.data.ytvis_io import (
+    load_dataset,
+    load_predictions,
+    parse_dataset,
+    parse_predictions,
+)
 from vistoolkit.errors import InputError
 
 M = box_rle(4, 4, 0, 0, 2, 3)  # area 6, bbox [0, 0, 3, 2]

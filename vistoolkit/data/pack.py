@@ -42,8 +42,8 @@ def pack_results(pred_path: Path | str, out_path: Path | str, *, gt_path: Path |
         problems = [] if preds or allow_empty else [Problem("empty", "the result list is empty",
                                                             "top level")]
     raise_first(problems, path=pred_path)
-    with atomic_open(out_path, "wb") as handle:
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.write(pred_path, arcname=ARCNAME)
+    with (atomic_open(out_path, "wb") as handle,
+          zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive):
+        archive.write(pred_path, arcname=ARCNAME)
     return PackResult(path=out_path, predictions=len(preds), zip_bytes=out_path.stat().st_size,
                       json_bytes=pred_path.stat().st_size)

@@ -8,6 +8,7 @@ area > 0). Mean area = mean over the track's non-empty frames (the official ``av
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,7 +134,7 @@ def format_stats(stats: dict[str, Any]) -> str:
 
 def _fmt(x: object) -> str:
     if isinstance(x, float):
-        return f"{x:.3f}".rstrip("0").rstrip(".") if x == x else "nan"
+        return "nan" if math.isnan(x) else f"{x:.3f}".rstrip("0").rstrip(".")
     return str(x)
 
 
