@@ -16,12 +16,13 @@ DATA_COMMANDS: dict[str, str] = {
     "stats": "vistoolkit.cli.data_cmd:stats_command",
     "split": "vistoolkit.cli.data_cmd:split_command",
     "resample": "vistoolkit.cli.data_cmd:resample_command",
+    "synth": "vistoolkit.cli.synth_cmd:synth_command",
 }
 
 
 @click.group("data", cls=LazyGroup, lazy=DATA_COMMANDS)
 def data_group() -> None:
-    """Dataset operations: stats, deterministic splits, frame-rate resampling."""
+    """Dataset operations: stats, deterministic splits, frame-rate resampling, synthetic data."""
 
 
 @click.command("stats")
