@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import socket
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import assignment_agreement, clip_pair_loss, present_only
 from efficientvis.criterion import ClipCriterion
@@ -224,3 +229,30 @@ def test_clip_pair_loss_micro_model_on_synthetic_pairs_loss_decreases(tmp_path: 
     assert all(torch.isfinite(torch.tensor(history)))
     assert sum(history[-5:]) < 0.6 * sum(history[:5])
     assert stats["clip2/loss"] > 0 and f"clip2/loss_dice_s{cfg.num_stages - 1}" in stats
+
+
+def _dist_worker(rank: int, world: int, port: int, out_dir: str) -> None:
+    """Rank 0 has a correspondence pair, rank 1 a single clip."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                            world_size=world, timeout=timedelta(seconds=30))
+    try:
+        batch = _batch()
+        if rank == 1:
+            batch = PairBatch(batch.clip1, None, torch.zeros(0, dtype=torch.long))
+        loss, stats = clip_pair_loss(FakeModel(), _criterion(), batch, correspondence=True)
+        loss.backward()
+        Path(out_dir, f"{rank}.json").write_text(json.dumps(stats))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_clip_pair_loss_distributed_ranks_without_clip2_do_not_hang(tmp_path: Path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    mp.start_processes(_dist_worker, args=(2, port, str(tmp_path)), nprocs=2,
+                       start_method="fork")
+    stats = [json.loads((tmp_path / f"{r}.json").read_text()) for r in range(2)]
+    assert sorted(stats[0]) == sorted(stats[1])                       # same log keys
+    assert stats[1]["clip2/loss"] == 0.0 and stats[0]["clip2/loss"] > 0

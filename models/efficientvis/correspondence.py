@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
 
 from efficientvis.criterion import ClipCriterion
@@ -28,6 +29,15 @@ def _run(model: nn.Module, clip: ClipBatch, init_queries: Tensor | None = None):
 
 def _stats(prefix: str, losses: dict[str, Tensor]) -> dict[str, float]:
     return {f"{prefix}/{k}": float(v.detach()) for k, v in losses.items()}
+
+
+def _any_process(flag: bool, device: torch.device) -> bool:
+    """True if ``flag`` holds on any process (just ``flag`` without torch.distributed)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    value = torch.tensor([float(flag)], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item() > 0)
 
 
 def _cfg_flag(model: nn.Module, name: str, given: bool | None, default: bool) -> bool:
@@ -70,7 +80,13 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
     loss, stats = losses1["loss"], _stats("clip1", losses1)
     stats["loss"] = float(loss.detach())
     if clip2 is None:
+        # Processes whose batch has no second clip still join clip 2's count all-reduce, and
+        # log zeros under clip 2's keys so that every process logs the same keys.
+        if _any_process(False, loss.device):
+            criterion.sync_counts(len(out1.stages), loss.device)
+            stats.update({f"clip2/{k}": 0.0 for k in losses1})
         return loss, stats
+    _any_process(True, loss.device)
     if correspondence:
         pair_index = batch.pair_index.tolist()
         queries = handover_queries(out1.queries, clip1.frame_valid)        # (B, N, C)

@@ -39,13 +39,14 @@ class MatchedFrames(NamedTuple):
     mask_targets: Tensor
 
 
-def _global_count(value: float, device: torch.device) -> float:
-    """``value`` averaged over processes when torch.distributed is initialised; at least 1."""
-    count = torch.as_tensor(float(value), device=device)
+def distributed_mean(counts: Tensor) -> Tensor:
+    """``counts`` averaged over processes (one all-reduce) when torch.distributed is
+    initialised, as Sparse R-CNN's ``num_boxes``; every entry at least 1."""
+    counts = counts.detach().clone()
     if dist.is_available() and dist.is_initialized():
-        dist.all_reduce(count)
-        count = count / dist.get_world_size()
-    return max(float(count), 1.0)
+        dist.all_reduce(counts)
+        counts = counts / dist.get_world_size()
+    return counts.clamp(min=1)
 
 
 @torch.no_grad()
@@ -105,27 +106,45 @@ class ClipCriterion(nn.Module):
                 stage_indices: Sequence[Indices] | None = None) -> dict[str, Tensor]:
         """Loss dict. ``indices`` (B pairs) is reused at every stage (CL clip 2, spec §7);
         ``stage_indices`` (one per stage) reuses precomputed matches; else each stage is matched.
+        Under torch.distributed every process must call this (or ``sync_counts``) equally often.
         """
         if indices is not None:
             stage_indices = [indices] * len(output.stages)
         elif stage_indices is None:
             stage_indices = self.match(output, targets)
+        matched = [self.matched_frames(stage, targets, idx)
+                   for stage, idx in zip(output.stages, stage_indices, strict=True)]
+        counts = distributed_mean(self._counts(matched, output.stages[0].logits.device))
         losses: dict[str, Tensor] = {}
         total = output.stages[0].logits.new_zeros(())
         for s, (stage, idx) in enumerate(zip(output.stages, stage_indices, strict=True)):
-            for name, value in self.stage_losses(stage, targets, idx).items():
+            terms = self._terms(stage, targets, idx, matched[s], counts[s])
+            for name, value in terms.items():
                 losses[f"{name}_s{s}"] = value
                 total = total + self.weight_dict[name] * value
         losses["loss"] = total
         return losses
 
+    def sync_counts(self, num_stages: int, device: torch.device | str) -> None:
+        """Join the count all-reduce of a ``forward`` call this process has no clip for."""
+        distributed_mean(torch.zeros((num_stages, 2), device=device))
+
+    @staticmethod
+    def _counts(matched: Sequence[MatchedFrames], device: torch.device) -> Tensor:
+        """(M, 2): matched present frames and matched frames per stage."""
+        return torch.tensor([[float(m.present.sum()), float(m.present.numel())] for m in matched],
+                            device=device)
+
     def stage_losses(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
                      indices: Indices) -> dict[str, Tensor]:
         """Unweighted Eq. 5 terms of one stage for a given assignment."""
         matched = self.matched_frames(stage, targets, indices)
-        device = stage.logits.device
-        num_present = _global_count(matched.present.sum().item(), device)
-        num_frames = _global_count(matched.present.numel(), device)
+        counts = distributed_mean(self._counts([matched], stage.logits.device))
+        return self._terms(stage, targets, indices, matched, counts[0])
+
+    def _terms(self, stage: StageOutput, targets: Sequence[ClipTargetTensors], indices: Indices,
+               matched: MatchedFrames, counts: Tensor) -> dict[str, Tensor]:
+        num_present, num_frames = float(counts[0]), float(counts[1])
         return {"loss_class": self.loss_class(stage, targets, indices),
                 "loss_box": self.loss_box(matched, num_present),
                 "loss_giou": self.loss_giou(matched, num_present),
