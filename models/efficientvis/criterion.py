@@ -26,7 +26,7 @@ TERMS = ("loss_class", "loss_box", "loss_giou", "loss_mask", "loss_dice")
 class MatchedFrames(NamedTuple):
     """Every (matched tracklet, real frame) entry of a batch, E entries in all.
 
-    pred_boxes, gt_boxes: (E, 4) ``xyxy``; frame_wh: (E, 4) (W, H, W, H) normaliser;
+    pred_boxes, gt_boxes: (E, 4) float32 ``xyxy``; frame_wh: (E, 4) (W, H, W, H) normaliser;
     present: (E,) bool; mask_logits: (E, h, w); mask_targets: (E, h, w) float 0/1, the GT cropped
     at the detached mask_boxes (all-zero on absent frames).
     """
@@ -162,10 +162,10 @@ class ClipCriterion(nn.Module):
             height, width = target.masks.shape[-2:]
             mask_boxes = stage.mask_boxes[b, pred_idx, :t_len].detach().reshape(-1, 4)  # (E_b, 4)
             gt_masks = target.masks[gt_idx].reshape(-1, height, width)   # (E_b, H, W)
-            parts.append((stage.boxes[b, pred_idx, :t_len].reshape(-1, 4),
-                          target.boxes[gt_idx].reshape(-1, 4).to(stage.boxes.dtype),
-                          stage.boxes.new_tensor([width, height, width, height]).expand(
-                              len(mask_boxes), 4),
+            frame_wh = torch.tensor([width, height, width, height], dtype=torch.float32,
+                                    device=stage.boxes.device).expand(len(mask_boxes), 4)
+            parts.append((stage.boxes[b, pred_idx, :t_len].reshape(-1, 4).float(),
+                          target.boxes[gt_idx].reshape(-1, 4).float(), frame_wh,
                           target.present[gt_idx].reshape(-1),
                           stage.masks[b, pred_idx, :t_len].reshape(-1, *mask_size),
                           roi_mask_targets(gt_masks, mask_boxes, mask_size)))
