@@ -1,0 +1,96 @@
+"""Golden tests: stats, arrays, per-category AP and IoU matrices equal the official evaluator's
+on every shared fixture (``ytvis_ref``), to 1e-12."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vistoolkit.eval import evaluate
+from vistoolkit.eval.inputs import check_inputs, load_gt, load_preds
+from vistoolkit.eval.pipeline import prepare
+from vistoolkit.eval.tables import build_tables
+
+REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
+                          Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
+CASES = ("case01", "case02", "case03", "case04", "case05", "quirk01", "quirk02")
+pytestmark = pytest.mark.skipif(not (REF / "official_metrics.json").exists(),
+                                reason="shared ytvis_ref fixtures not found")
+
+
+@pytest.fixture(scope="module")
+def official() -> dict:
+    return json.loads((REF / "official_metrics.json").read_text())["cases"]
+
+
+def _paths(case: str) -> tuple[Path, Path]:
+    return REF / f"{case}_gt.json", REF / f"{case}_pred.json"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_evaluate_fixture_matches_official_stats_and_arrays(case, official):
+    gt, pred = _paths(case)
+    res = evaluate(gt, pred, lenient=case.startswith("quirk"))
+    want = np.load(REF / "official_arrays" / f"{case}.npz")
+    np.testing.assert_allclose(res.stats_array, official[case]["stats"], rtol=0, atol=1e-12)
+    assert res.stats == pytest.approx(official[case]["stats_named"], abs=1e-12)
+    for name in ("precision", "recall", "scores"):
+        got = getattr(res, name)
+        assert got.shape == want[name].shape
+        np.testing.assert_allclose(got, want[name], rtol=0, atol=1e-12, err_msg=name)
+    assert list(res.params.category_ids) == want["catIds"].tolist()
+    assert list(res.params.video_ids) == want["vidIds"].tolist()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_evaluate_fixture_per_category_ap_matches_official(case, official):
+    res = evaluate(*_paths(case), lenient=case.startswith("quirk"))
+    want = official[case]["per_category_ap"]
+    got = dict(zip(res.per_category.category_id.astype(str), res.per_category.AP))
+    assert set(got) == set(want)
+    for cid, value in want.items():
+        if value is None:
+            assert np.isnan(got[cid])
+        else:
+            assert got[cid] == pytest.approx(value, abs=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_video_iou_fixture_matrices_match_official(case):
+    gt, _ = load_gt(_paths(case)[0])
+    preds, _ = load_preds(_paths(case)[1])
+    report = check_inputs(gt, preds, gt_path=None, pred_path=None,
+                          lenient=case.startswith("quirk"))
+    tables = build_tables(gt, preds, max_det=100)
+    prep = prepare(tables, trusted_sizes=report.sizes_ok)
+    got = {}
+    for b in prep.blocks:
+        vid = int(tables.det.video_ids[b.det_rows[0]])
+        cat = tables.category_ids[int(tables.det.cat_index[b.det_rows[0]])]
+        got[f"iou_v{vid}_c{cat}"] = b.iou
+    want = np.load(REF / "official_arrays" / f"{case}.npz")
+    keys = [k for k in want.files if k.startswith("iou_")]
+    assert keys, "fixture has IoU matrices"
+    for k in keys:
+        if want[k].size == 0:
+            continue
+        np.testing.assert_allclose(got[k], want[k], rtol=0, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("case", ("quirk01", "quirk02"))
+def test_evaluate_broken_fixture_default_refuses(case):
+    from vistoolkit.errors import InputError
+
+    with pytest.raises(InputError):
+        evaluate(*_paths(case))
+
+
+def test_evaluate_workers_equal_serial():
+    gt, pred = _paths("case02")
+    one, two = evaluate(gt, pred), evaluate(gt, pred, workers=2)
+    np.testing.assert_array_equal(one.precision, two.precision)
+    np.testing.assert_array_equal(one.recall, two.recall)
