@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,5 +91,15 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
         torch.set_num_threads(threads)
     seed_everything(train_cfg.seed)
     start = time.perf_counter()
-    ckpt = train(model_cfg, train_cfg, data_root=Path(data), out_dir=Path(out), resume=resume)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        ckpt = train(model_cfg, train_cfg, data_root=Path(data), out_dir=Path(out),
+                     resume=resume)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return ckpt, time.perf_counter() - start
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, schedulers) is handled like Ctrl-C: checkpoint, then exit."""
+    raise KeyboardInterrupt(f"signal {signum}")
