@@ -222,11 +222,12 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
         from vistoolkit.data.synth import ensure_dataset
         data_root = ensure_dataset(out_dir / "data" / f"synth-{b.data_preset}", b.data_preset,
                                    progress=False)
+    data_root = Path(data_root).resolve()
     seed_list = list(range(b.seeds if seeds is None else seeds))
     results = []
     for name in wanted:
         res = reproduce_table(name, out_dir=out_dir, budget=b, seeds=seed_list, preset=preset,
-                              data_root=Path(data_root), device=device, resume=resume,
+                              data_root=data_root, device=device, resume=resume,
                               run_cell=run_cell)
         if write:
             from vistoolkit.studies.report import write_table_reports
