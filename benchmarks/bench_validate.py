@@ -2,6 +2,7 @@
 
 Builds a synthetic result file (default 40,000 predictions x 30 frames of 720x1280, real
 pycocotools RLE strings, 1 in 5 frames None), then times in one run: ``json.load``, record
+``json.load`` with the garbage collector paused, record
 parsing (``parse_predictions``), validation without and with the RLE decodability check.
 
     python benchmarks/bench_validate.py [--preds 40000] [--frames 30]
@@ -10,6 +11,7 @@ parsing (``parse_predictions``), validation without and with the RLE decodabilit
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
@@ -60,6 +62,13 @@ def main() -> None:
         with open(path, "rb") as handle:
             parsed = json.load(handle)
         t_json = time.perf_counter() - t0
+        del parsed
+        gc.disable()
+        t0 = time.perf_counter()
+        with open(path, "rb") as handle:
+            parsed = json.load(handle)
+        t_json_nogc = time.perf_counter() - t0
+        gc.enable()
     t0 = time.perf_counter()
     preds = parse_predictions(parsed, path=path)
     t_parse = time.perf_counter() - t0
@@ -72,6 +81,7 @@ def main() -> None:
     frames = args.preds * args.frames
     print(f"file: {size_mb:.0f} MB, {args.preds} predictions, {frames} frames")
     print(f"json.load              {t_json:7.2f} s  1.00x")
+    print(f"json.load, gc paused   {t_json_nogc:7.2f} s  {t_json_nogc / t_json:.2f}x")
     print(f"parse_predictions      {t_parse:7.2f} s  {t_parse / t_json:.2f}x")
     print(f"validate (no rle)      {times[False]:7.2f} s  {times[False] / t_json:.2f}x")
     print(f"validate (check_rle)   {times[True]:7.2f} s  {times[True] / t_json:.2f}x")

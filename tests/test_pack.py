@@ -28,9 +28,9 @@ def test_cli_pack_prints_summary(tmp_path, write_json):
     out = tmp_path / "s.zip"
     res = CliRunner().invoke(main, ["pack", str(pred), "-o", str(out)])
     assert res.exit_code == 0
-    kb = pred.stat().st_size / 1e6
-    assert res.output == (f"wrote {out} (results.json: 1 predictions, {kb:.2f} MB -> "
-                          f"{out.stat().st_size / 1e6:.2f} MB zipped)\n")
+    kb = pred.stat().st_size / 1e3
+    assert res.output == (f"wrote {out} (results.json: 1 predictions, {kb:.1f} kB -> "
+                          f"{out.stat().st_size / 1e3:.1f} kB zipped)\n")
 
 
 def test_cli_pack_invalid_against_gt_exit2_no_zip(tmp_path, write_json, tiny_gt):

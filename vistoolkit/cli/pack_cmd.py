@@ -20,4 +20,8 @@ def pack_command(pred: Path, out: Path, gt: Path | None, allow_empty: bool) -> N
     """Write PRED as results.json at the root of a zip (checked first; atomic)."""
     result = pack_results(pred, out, gt_path=gt, allow_empty=allow_empty)
     click.echo(f"wrote {result.path} (results.json: {result.predictions} predictions, "
-               f"{result.json_bytes / 1e6:.2f} MB -> {result.zip_bytes / 1e6:.2f} MB zipped)")
+               f"{_size(result.json_bytes)} -> {_size(result.zip_bytes)} zipped)")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"

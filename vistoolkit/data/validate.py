@@ -10,9 +10,12 @@ pycocotools' ``iou`` loops forever on it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +29,8 @@ from vistoolkit.errors import InputError
 # Kinds that ``vistool eval --lenient`` tolerates (official behaviour: truncate / zero IoU / drop).
 LENIENT_KINDS = frozenset({"length", "size", "unknown_category"})
 _CHUNK_STRINGS = 65536  # compressed RLE strings decoded per numpy batch
-_TALL = 2**32 - 1  # RLE height that makes toBbox's row index the plain pixel offset
+# The first three numbers of a counts string: continuation chars ('P'..'o') then a final one.
+_HEAD = re.compile(r"([P-o]*[0-O])([P-o]*[0-O])([P-o]*[0-O])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +60,10 @@ def rle_counts_totals(strings: Sequence[str | bytes],
                       expected: np.ndarray | None = None) -> np.ndarray:
     """Sum of the decoded run lengths of each compressed RLE ``counts`` string; -1 if malformed.
 
-    A screen at pycocotools' C speed finds the total from ``area`` and ``toBbox`` (with an
-    extra ``"0"`` appended, which turns the trailing background run into a boundary that
-    ``toBbox`` sees); every string it cannot confirm (or, given ``expected`` (F,), whose total
-    differs from it) is decoded exactly by ``rle_counts_totals_exact``. Returns (F,) int64.
+    A screen at pycocotools' C speed adds the foreground area of each string to the foreground
+    area of the same runs shifted by one (a leading empty run, so background becomes foreground);
+    every string it cannot confirm (or, given ``expected`` (F,), whose total differs from it) is
+    decoded exactly by ``rle_counts_totals_exact``. Returns (F,) int64.
     """
     text = [s.decode("latin-1") if type(s) is bytes else s for s in strings]
     totals = _screen_totals(text)                                          # (F,)
@@ -70,31 +74,79 @@ def rle_counts_totals(strings: Sequence[str | bytes],
     return totals
 
 
-def _area(objs: list[dict]) -> np.ndarray:
-    # pycocotools 2.0.x with NumPy 2 overflows in ``area`` on more than 255 objects at once.
-    if not objs:
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate([mask_utils.area(objs[i:i + 255]) for i in range(0, len(objs), 255)])
+def _area(strings: Sequence[str]) -> np.ndarray:
+    """Foreground pixels of each counts string (pycocotools ``area``), (F,) int64.
+
+    Batches of 255 (pycocotools 2.0.x with NumPy 2 overflows on more) through dicts that are
+    reused, so that no per-string container is allocated.
+    """
+    out = np.empty(len(strings), dtype=np.int64)
+    objs = [{"size": [1, 1], "counts": ""} for _ in range(min(255, len(strings)))]
+    for lo in range(0, len(strings), 255):
+        chunk = strings[lo:lo + 255]
+        for obj, text in zip(objs, chunk):
+            obj["counts"] = text
+        out[lo:lo + len(chunk)] = mask_utils.area(objs[:len(chunk)])
+    return out
+
+
+def _decode_number(token: str) -> int:
+    """One number of the counts string format (see ``rle_counts_totals_exact``)."""
+    x, c = 0, 0
+    for k, ch in enumerate(token):
+        c = ord(ch) - 48
+        x |= (c & 0x1F) << (5 * k)
+    return x | (-1 << (5 * len(token))) if c & 0x10 else x
+
+
+def _encode_number(x: int) -> str:
+    """Inverse of ``_decode_number``."""
+    out = []
+    while True:
+        c, x = x & 0x1F, x >> 5
+        more = x != -1 if c & 0x10 else x != 0
+        out.append(chr((c | 0x20 if more else c) + 48))
+        if not more:
+            return "".join(out)
+
+
+def _shifted(strings: Sequence[str]) -> list[str]:
+    """Each string with a leading 0-length run: runs [c0, c1, c2, ..] -> [0, c0, c1, c2, ..].
+
+    Only the 4th stored number changes (counts from the 4th on are stored as differences to the
+    count two places back): it becomes ``x2 - x0``.
+    """
+    out, dec, enc = [], {}, {}
+    match = _HEAD.match
+    for s in strings:
+        m = match(s)
+        if m is None:  # fewer than 3 numbers: nothing after the prefix is a difference
+            out.append("0" + s)
+            continue
+        t0, t2 = m.group(1), m.group(3)
+        x0 = dec.get(t0)
+        if x0 is None:
+            x0 = dec[t0] = _decode_number(t0)
+        x2 = dec.get(t2)
+        if x2 is None:
+            x2 = dec[t2] = _decode_number(t2)
+        d = x2 - x0
+        e = enc.get(d)
+        if e is None:
+            e = enc[d] = _encode_number(d)
+        out.append("0" + s[:m.end(2)] + e + s[m.end(3):])
+    return out
 
 
 def _screen_totals(strings: Sequence[str]) -> np.ndarray:
-    """Totals from pycocotools; -1 where unsure (decoded exactly by the caller)."""
+    """Totals from pycocotools ``area`` (foreground + background); -1 where not checked."""
     out = np.full(len(strings), -1, dtype=np.int64)
     # Only strings that end on a complete number reach C (it would read past the end otherwise).
     idx = [i for i, s in enumerate(strings) if s and "0" <= s[-1] < "P"]
     if not idx:
         return out
-    tall = [_TALL, 1]  # one column: toBbox then reports run boundaries as plain pixel offsets
-    fg = _area([{"size": tall, "counts": strings[i]} for i in idx]).astype(np.int64)
-    ext = [{"size": tall, "counts": strings[i] + "0"} for i in idx]
-    fg_ext = _area(ext).astype(np.int64)
-    box = mask_utils.toBbox(ext)                                           # (F', 4) x, y, w, h
-    last = box[:, 1].astype(np.int64) + box[:, 3].astype(np.int64)        # last boundary + 1
-    # ext ends [.., fg, bg, fg'] with |fg'| = fg_ext - fg (0 if the string ended on foreground)
-    total = last - (fg_ext - fg)
-    sure = (fg > 0) & (fg_ext >= fg) & (box[:, 3] > 1)
-    sel = np.asarray(idx)[sure]
-    out[sel] = total[sure]
+    kept = [strings[i] for i in idx]
+    out[np.asarray(idx)] = _area(kept) + _area(_shifted(kept))
     return out
 
 
@@ -184,7 +236,8 @@ class _FrameChecker:
     def __init__(self, *, collect: bool) -> None:
         self.collect = collect
         self.strings: list = []
-        self.owners: list[tuple[int, int, list]] = []  # (record, frame, size) per string
+        self.spans: list[tuple[int, int, int]] = []  # (record, first string, h*w) per record
+        self.other_size: dict[int, int] = {}  # string index -> h*w of its own (wrong) size
 
     def check(self, segs: Sequence[Segmentation], hw: list[int], where: str, owner: int,
               problems: list[Problem]) -> tuple:
@@ -193,7 +246,9 @@ class _FrameChecker:
         Returns a hashable key of the segmentations (for duplicate detection).
         """
         bad_size, bad_rle, key = [], [], []
-        strings, owners, collect = self.strings, self.owners, self.collect
+        strings, collect = self.strings, self.collect
+        if collect:
+            self.spans.append((owner, len(strings), hw[0] * hw[1]))
         for f, seg in enumerate(segs):
             if seg is None:
                 key.append(None)
@@ -201,8 +256,7 @@ class _FrameChecker:
             if type(seg) is dict:
                 size, counts = seg.get("size"), seg.get("counts")
                 if size != hw:
-                    if not (type(size) is list and len(size) == 2
-                            and all(type(x) is int and x > 0 for x in size)):
+                    if not _valid_size(size):
                         bad_rle.append((f, f"RLE 'size' must be [height, width], got {size!r:.40}"))
                         key.append(None)
                         continue
@@ -211,8 +265,9 @@ class _FrameChecker:
                 if kind is str or kind is bytes:
                     key.append(counts)
                     if collect:
+                        if size != hw:
+                            self.other_size[len(strings)] = size[0] * size[1]
                         strings.append(counts)
-                        owners.append((owner, f, size))
                     continue
                 if kind is list:
                     msg = _uncompressed_problem(counts, size)
@@ -243,23 +298,54 @@ def _uncompressed_problem(counts: list, size: object) -> str:
     return ""
 
 
-def _rle_problems(strings: list, owners: list, where_of: dict) -> list[tuple[int, Problem]]:
-    """``rle`` problems of the collected compressed strings, keyed by owner, once per owner."""
-    hw = np.fromiter((o[2][0] * o[2][1] for o in owners), dtype=np.int64, count=len(owners))
-    totals = rle_counts_totals(strings, hw)
-    bad = np.flatnonzero(totals != hw)
-    per_owner: dict[int, list[int]] = {}
-    for j in bad.tolist():
-        per_owner.setdefault(owners[j][0], []).append(j)
+def _compressed_frames(segs: Sequence[Segmentation]) -> list[tuple[int, Segmentation]]:
+    """(frame, segmentation) of the frames ``_FrameChecker`` collected, in order."""
+    return [(f, seg) for f, seg in enumerate(segs)
+            if type(seg) is dict and _valid_size(seg.get("size"))
+            and type(seg.get("counts")) in (str, bytes)]
+
+
+def _valid_size(size: object) -> bool:
+    return type(size) is list and len(size) == 2 and all(type(x) is int and x > 0 for x in size)
+
+
+def _rle_problems(checker: _FrameChecker, records: Sequence, where_of: dict
+                  ) -> list[tuple[int, Problem]]:
+    """``rle`` problems of the collected compressed strings, once per record (first bad frame)."""
+    starts = np.array([sp[1] for sp in checker.spans] + [len(checker.strings)], dtype=np.int64)
+    expected = np.repeat([sp[2] for sp in checker.spans], np.diff(starts))   # (F,)
+    for j, total in checker.other_size.items():
+        expected[j] = total
+    totals = rle_counts_totals(checker.strings, expected)
+    bad = np.flatnonzero(totals != expected)
+    span_of = np.searchsorted(starts, bad, side="right") - 1
+    per_span: dict[int, list[int]] = {}
+    for j, k in zip(bad.tolist(), span_of.tolist()):
+        per_span.setdefault(k, []).append(j)
     out = []
-    for owner, js in per_owner.items():
+    for k, js in per_span.items():
+        owner, start, _ = checker.spans[k]
         j = js[0]
-        _, f, (h, w) = owners[j]
+        f, seg = _compressed_frames(records[owner].segmentations)[j - start]
+        h, w = seg["size"]
         msg = ("undecodable RLE: malformed counts string" if totals[j] < 0 else
                f"undecodable RLE: counts sum to {totals[j]}, expected {h}*{w}={h * w}")
         n = f" ({len(js)} frames)" if len(js) > 1 else ""
         out.append((owner, Problem("rle", msg + n, f"{where_of[owner]}, frame {f}")))
     return out
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored after): the checks allocate per frame while
+    a whole parsed result file is alive, and every collection would traverse all of it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path | str | None = None,
@@ -271,6 +357,12 @@ def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path 
     ``path`` is accepted for symmetry with ``raise_first``; ``where`` never repeats it.
     """
     del path
+    with _gc_paused():
+        return _check_predictions(preds, gt, allow_empty=allow_empty, check_rle=check_rle)
+
+
+def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool,
+                       check_rle: bool) -> list[Problem]:
     if not preds:
         return [] if allow_empty else [Problem("empty", "the result list is empty", "top level")]
     videos = {v.id: v for v in gt.videos}
@@ -308,7 +400,7 @@ def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path 
             per_pred[i] = problems
         where_of[i] = where
     if checker.strings:
-        for owner, prob in _rle_problems(checker.strings, checker.owners, where_of):
+        for owner, prob in _rle_problems(checker, preds, where_of):
             per_pred.setdefault(owner, []).append(prob)
     return [prob for i in sorted(per_pred) for prob in per_pred[i]]
 
@@ -317,6 +409,11 @@ def validate_dataset(ds: Dataset, *, path: Path | str | None = None,
                      check_rle: bool = True) -> list[Problem]:
     """Every problem of an annotation file: duplicate ids, dangling references, per-frame lists."""
     del path
+    with _gc_paused():
+        return _check_dataset(ds, check_rle=check_rle)
+
+
+def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
     problems: list[Problem] = []
     for kind, ids in (("video", [v.id for v in ds.videos]),
                       ("category", [c.id for c in ds.categories]),
@@ -353,7 +450,7 @@ def validate_dataset(ds: Dataset, *, path: Path | str | None = None,
         if found:
             per_track[i] = found
     if checker.strings:
-        for owner, prob in _rle_problems(checker.strings, checker.owners, where_of):
+        for owner, prob in _rle_problems(checker, ds.tracks, where_of):
             per_track.setdefault(owner, []).append(prob)
     return problems + [p for i in sorted(per_track) for p in per_track[i]]
 
