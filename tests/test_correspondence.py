@@ -78,13 +78,15 @@ class FakeModel(nn.Module):
 
 
 class CountingMatcher(TrackletMatcher):
+    """Records the instance counts of every per-stage matching it performs."""
+
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[list[int]] = []
 
-    def forward(self, stage, targets):
-        self.calls.append([t.labels.shape[0] for t in targets])
-        return super().forward(stage, targets)
+    def match_stages(self, stages, targets):
+        self.calls.extend([[t.labels.shape[0] for t in targets]] * len(stages))
+        return super().match_stages(stages, targets)
 
 
 def _targets(present: list[list[bool]], labels: list[int]) -> ClipTargetTensors:

@@ -28,7 +28,7 @@ class FakeOutput(NamedTuple):
 
 
 class RaisingMatcher(TrackletMatcher):
-    def forward(self, stage, targets):
+    def match_stages(self, stages, targets):
         raise AssertionError("matcher must not run when indices are given")
 
 
@@ -169,3 +169,11 @@ def test_criterion_gradients_reach_all_prediction_tensors():
     assert stage.logits.grad.abs().sum() > 0 and stage.boxes.grad.abs().sum() > 0
     assert stage.masks.grad.abs().sum() > 0
     assert stage.mask_boxes.grad is None  # targets: detached boxes
+
+
+def test_roi_mask_targets_index_selects_source_rows():
+    masks = torch.zeros((3, HW, HW), dtype=torch.uint8)
+    masks[2, 4:12, 4:20] = 1
+    box = torch.tensor([[4.0, 4.0, 20.0, 12.0]]).repeat(2, 1)
+    out = roi_mask_targets(masks, box, (8, 8), index=torch.tensor([2, 0]))
+    assert out[0].min() == 1.0 and out[1].max() == 0.0

@@ -149,3 +149,17 @@ def test_pasted_mask_probs_confident_mask_matches_box_region():
     gt = torch.zeros((1, 8, 8))
     gt[0, :4, :4] = 1
     assert float(soft_mask_iou(pasted[:, None], gt[:, None])) > 0.8
+
+
+def test_matcher_match_stages_equals_per_stage_forward():
+    matcher = TrackletMatcher()
+    stages, targets = [], []
+    for seed in range(3):
+        stage, target = _random_case(seed, n=4, g=3, t=2)
+        stages.append(stage)
+        targets = [target]
+    together = matcher.match_stages(stages, targets)
+    for stage, got in zip(stages, together, strict=True):
+        want = matcher(stage, targets)
+        assert [(r.tolist(), c.tolist()) for r, c in got] == [(r.tolist(), c.tolist())
+                                                              for r, c in want]

@@ -50,14 +50,21 @@ def distributed_mean(counts: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def roi_mask_targets(gt_masks: Tensor, boxes: Tensor, size: tuple[int, int]) -> Tensor:
-    """Binary RoI targets: GT masks (P, H, W) cropped at ``xyxy`` boxes (P, 4), resized to
-    ``size`` with RoI align (aligned=True) and thresholded at 0.5. Returns (P, h, w) float."""
-    if gt_masks.shape[0] == 0:
-        return gt_masks.new_zeros((0, *size), dtype=torch.float32)
-    index = torch.arange(len(boxes), device=boxes.device, dtype=boxes.dtype)[:, None]
-    rois = torch.cat([index, boxes.float()], dim=1)                      # (P, 5)
-    crops = roi_align(gt_masks[:, None].float(), rois, size, aligned=True)   # (P, 1, h, w)
+def roi_mask_targets(gt_masks: Tensor, boxes: Tensor, size: tuple[int, int],
+                     index: Tensor | None = None) -> Tensor:
+    """Binary RoI targets (QueryInst ``mask_target``): masks cropped at ``xyxy`` boxes (E, 4),
+    resized to ``size`` with RoI align (aligned=True) and thresholded at 0.5.
+
+    gt_masks: (P, H, W) binary, or (P, 1, H, W) float; index: (E,) row of ``gt_masks`` for each
+    box (None: row e for box e). Returns (E, h, w) float.
+    """
+    if len(boxes) == 0:
+        return boxes.new_zeros((0, *size), dtype=torch.float32)
+    if index is None:
+        index = torch.arange(len(boxes), device=boxes.device)
+    source = gt_masks if gt_masks.dim() == 4 else gt_masks[:, None]     # (P, 1, H, W)
+    rois = torch.cat([index[:, None].float(), boxes.float()], dim=1)    # (E, 5)
+    crops = roi_align(source.float(), rois, size, aligned=True)         # (E, 1, h, w)
     return (crops[:, 0] >= 0.5).float()
 
 
@@ -99,7 +106,7 @@ class ClipCriterion(nn.Module):
     def match(self, output: EfficientVISOutput,
               targets: Sequence[ClipTargetTensors]) -> list[Indices]:
         """Assignment at every stage (spec §6): M lists of B (pred_idx, gt_idx)."""
-        return [self.matcher(stage, targets) for stage in output.stages]
+        return self.matcher.match_stages(output.stages, targets)
 
     def forward(self, output: EfficientVISOutput, targets: Sequence[ClipTargetTensors],
                 indices: Indices | None = None, *,
@@ -112,7 +119,8 @@ class ClipCriterion(nn.Module):
             stage_indices = [indices] * len(output.stages)
         elif stage_indices is None:
             stage_indices = self.match(output, targets)
-        matched = [self.matched_frames(stage, targets, idx)
+        sources = [t.masks.flatten(0, 1)[:, None].float() for t in targets]   # (G*T', 1, H, W)
+        matched = [self.matched_frames(stage, targets, idx, mask_sources=sources)
                    for stage, idx in zip(output.stages, stage_indices, strict=True)]
         counts = distributed_mean(self._counts(matched, output.stages[0].logits.device))
         losses: dict[str, Tensor] = {}
@@ -152,8 +160,13 @@ class ClipCriterion(nn.Module):
                 "loss_dice": self.loss_dice(matched, num_present)}
 
     def matched_frames(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
-                       indices: Indices) -> MatchedFrames:
-        """Gather the (matched tracklet, real frame) entries of all clips."""
+                       indices: Indices, *,
+                       mask_sources: Sequence[Tensor] | None = None) -> MatchedFrames:
+        """Gather the (matched tracklet, real frame) entries of all clips.
+
+        mask_sources: per clip the GT masks as (G*T', 1, H, W) float, shared by all stages
+        (converted here when None).
+        """
         parts = []
         mask_size = tuple(stage.masks.shape[-2:])
         for b, (target, (pred_idx, gt_idx)) in enumerate(zip(targets, indices, strict=True)):
@@ -161,14 +174,16 @@ class ClipCriterion(nn.Module):
             pred_idx, gt_idx = pred_idx.to(stage.boxes.device), gt_idx.to(stage.boxes.device)
             height, width = target.masks.shape[-2:]
             mask_boxes = stage.mask_boxes[b, pred_idx, :t_len].detach().reshape(-1, 4)  # (E_b, 4)
-            gt_masks = target.masks[gt_idx].reshape(-1, height, width)   # (E_b, H, W)
+            rows = (gt_idx[:, None] * t_len + torch.arange(t_len, device=gt_idx.device)).flatten()
+            source = (target.masks.flatten(0, 1) if mask_sources is None
+                      else mask_sources[b])                              # (G*T', [1,] H, W)
             frame_wh = torch.tensor([width, height, width, height], dtype=torch.float32,
                                     device=stage.boxes.device).expand(len(mask_boxes), 4)
             parts.append((stage.boxes[b, pred_idx, :t_len].reshape(-1, 4).float(),
                           target.boxes[gt_idx].reshape(-1, 4).float(), frame_wh,
                           target.present[gt_idx].reshape(-1),
                           stage.masks[b, pred_idx, :t_len].reshape(-1, *mask_size),
-                          roi_mask_targets(gt_masks, mask_boxes, mask_size)))
+                          roi_mask_targets(source, mask_boxes, mask_size, rows)))
         return MatchedFrames(*(torch.cat(p) for p in zip(*parts)))
 
     def loss_class(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],

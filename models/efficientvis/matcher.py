@@ -29,8 +29,10 @@ def downsample_masks(masks: Tensor, stride: int) -> Tensor:
     """
     h, w = masks.shape[-2:]
     h_s, w_s = math.ceil(h / stride), math.ceil(w / stride)
-    padded = F.pad(masks.float(), (0, w_s * stride - w, 0, h_s * stride - h))
-    return F.avg_pool2d(padded[:, None], stride)[:, 0]                   # (P, h_s, w_s)
+    padded = masks[:, None].float()                                      # (P, 1, H, W)
+    if (h_s * stride, w_s * stride) != (h, w):
+        padded = F.pad(padded, (0, w_s * stride - w, 0, h_s * stride - h))
+    return F.avg_pool2d(padded, stride)[:, 0]                            # (P, h_s, w_s)
 
 
 def pasted_mask_probs(mask_logits: Tensor, mask_boxes: Tensor, height: int, width: int,
@@ -72,9 +74,19 @@ class TrackletMatcher(nn.Module):
         self.giou_weight, self.mask_iou_weight = giou_weight, mask_iou_weight
         self.mask_stride = mask_stride
 
+    def gt_masks_down(self, target: ClipTargetTensors) -> Tensor:
+        """(G, T', ceil(H/stride), ceil(W/stride)) area-downsampled GT masks of one clip."""
+        g, t_len, height, width = target.masks.shape
+        down = downsample_masks(target.masks.reshape(g * t_len, height, width), self.mask_stride)
+        return down.view(g, t_len, *down.shape[-2:])
+
     @torch.no_grad()
-    def cost_matrix(self, stage: StageOutput, target: ClipTargetTensors, b: int) -> Tensor:
-        """Matching cost (N, G) of clip ``b``; only its T' = target.labels.shape[1] real frames."""
+    def cost_matrix(self, stage: StageOutput, target: ClipTargetTensors, b: int,
+                    gt_masks: Tensor | None = None) -> Tensor:
+        """Matching cost (N, G) of clip ``b``; only its T' = target.labels.shape[1] real frames.
+
+        gt_masks: ``gt_masks_down(target)`` when already computed (it is the same at every stage).
+        """
         labels, present = target.labels, target.present                 # (G, T'), (G, T')
         t_len = labels.shape[1]
         height, width = target.masks.shape[-2:]
@@ -92,10 +104,8 @@ class TrackletMatcher(nn.Module):
             stage.mask_boxes[b, :, :t_len].float().reshape(n * t_len, 4),
             height, width, self.mask_stride)
         pred_masks = pred_masks.view(n, t_len, *pred_masks.shape[-2:])   # (N, T', h4, w4)
-        g = labels.shape[0]
-        gt_masks = downsample_masks(target.masks.reshape(g * t_len, height, width),
-                                    self.mask_stride)
-        gt_masks = gt_masks.view(g, t_len, *gt_masks.shape[-2:])         # (G, T', h4, w4)
+        if gt_masks is None:
+            gt_masks = self.gt_masks_down(target)                        # (G, T', h4, w4)
         miou = soft_mask_iou(pred_masks, gt_masks)                       # (N, G, T')
         on_present = (self.l1_weight * cost_l1 - self.giou_weight * giou
                       - self.mask_iou_weight * miou)                     # (N, G, T')
@@ -116,15 +126,16 @@ class TrackletMatcher(nn.Module):
             B pairs (pred_idx, gt_idx) of int64 (min(N, G),), sorted by pred_idx. If G > N only
             the N instances with the largest total mask area are matched (a warning is logged).
         """
-        out = []
-        num_queries = stage.logits.shape[1]
+        return self.match_stages([stage], targets)[0]
+
+    @torch.no_grad()
+    def match_stages(self, stages: Sequence[StageOutput],
+                     targets: Sequence[ClipTargetTensors]) -> list[list[tuple[Tensor, Tensor]]]:
+        """``forward`` for every stage, with the target-side work done once. M lists of B pairs."""
+        num_queries = stages[0].logits.shape[1]
+        keeps, downs = [], []
         for b, target in enumerate(targets):
             g = target.labels.shape[0]
-            if g == 0:
-                empty = torch.zeros(0, dtype=torch.int64)
-                out.append((empty, empty.clone()))
-                continue
-            cost = self.cost_matrix(stage, target, b)                    # (N, G)
             keep = torch.arange(g)
             if g > num_queries:
                 logger.warning("clip %d has %d instances for %d queries; keeping the %d largest",
@@ -132,8 +143,19 @@ class TrackletMatcher(nn.Module):
                 area = target.masks.flatten(1).sum(-1, dtype=torch.float64).cpu()  # (G,)
                 largest = torch.argsort(area, descending=True, stable=True)[:num_queries]
                 keep = torch.sort(largest)[0]
-                cost = cost[:, keep.to(cost.device)]
-            cost = torch.nan_to_num(cost.cpu(), nan=1e8, posinf=1e8, neginf=-1e8)
-            rows, cols = linear_sum_assignment(cost.numpy())
-            out.append((torch.as_tensor(rows, dtype=torch.int64), keep[torch.as_tensor(cols)]))
-        return out
+            keeps.append(keep)
+            downs.append(self.gt_masks_down(target) if g > 0 else None)
+        return [[self._assign(stage, t, b, keeps[b], downs[b]) for b, t in enumerate(targets)]
+                for stage in stages]
+
+    def _assign(self, stage: StageOutput, target: ClipTargetTensors, b: int, keep: Tensor,
+                gt_masks: Tensor | None) -> tuple[Tensor, Tensor]:
+        """Hungarian assignment of clip ``b`` among the kept instances ``keep`` (G_kept,)."""
+        if len(keep) == 0:
+            empty = torch.zeros(0, dtype=torch.int64)
+            return empty, empty.clone()
+        cost = self.cost_matrix(stage, target, b, gt_masks)                 # (N, G)
+        cost = cost[:, keep.to(cost.device)]
+        cost = torch.nan_to_num(cost.cpu(), nan=1e8, posinf=1e8, neginf=-1e8)   # (N, G_kept)
+        rows, cols = linear_sum_assignment(cost.numpy())
+        return torch.as_tensor(rows, dtype=torch.int64), keep[torch.as_tensor(cols)]
