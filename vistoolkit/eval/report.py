@@ -42,7 +42,7 @@ def format_per_video(df: pd.DataFrame, *, limit: int = 20) -> str:
         lines.append(f"{r.video_id:>8} | {r.n_gt:>4} | {r.n_pred:>5} | {mean:>8} | {low:>7} | "
                      f"{r.n_missed:>6}")
     if len(df) > limit:
-        lines.append(f"... {len(df) - limit} more videos (all of them in --json/--csv output)")
+        lines.append(f"... {len(df) - limit} more videos (all of them in --json output)")
     return "\n".join(lines)
 
 
