@@ -14,6 +14,7 @@ from vistoolkit.data.clips import (
     split_clips,
 )
 from vistoolkit.data.records import Category, Track, Video
+from vistoolkit.errors import InputError
 
 
 def _video() -> tuple[Video, list[Track]]:
@@ -71,6 +72,12 @@ def test_clip_targets_absent_track_dropped_unless_keep_absent():
     kept = clip_targets(video, tracks, range(2), cats, keep_absent=True)
     assert kept.track_ids.tolist() == [11, 12]
     assert kept.labels[1].tolist() == [2, 2] and not kept.present[1].any()
+
+
+def test_clip_targets_unknown_category_raises_input_error():
+    video, tracks = _video()
+    with pytest.raises(InputError, match="category_id 30 is not a known category"):
+        clip_targets(video, tracks, range(5), {10: 0})
 
 
 def test_clip_targets_no_tracks_empty_shapes():

@@ -156,3 +156,12 @@ def test_dataloader_with_epoch_sampler_yields_pair_batches(root):
     first = ds[(order[0], 1)]
     torch.testing.assert_close(batches[0].clip1.images[0, :, :, :48, :60],
                                first.frames1.float())
+
+
+def test_dataset_unknown_category_raises_input_error(root):
+    raw = json.loads((root / "train.json").read_text())
+    raw["annotations"][0]["category_id"] = 77
+    (root / "train.json").write_text(json.dumps(raw))
+    with pytest.raises(InputError, match="category_id 77 is not a known category") as err:
+        _dataset(root)
+    assert str(err.value).startswith(str(root / "train.json"))

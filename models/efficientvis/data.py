@@ -141,6 +141,10 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         self.tracks = data.tracks_by_video()
         self.category_ids = tuple(sorted(c.id for c in data.categories))
         self.category_index = category_index(self.category_ids)
+        for track in data.tracks:
+            if track.category_id not in self.category_index:
+                raise InputError(f"category_id {track.category_id} is not a known category",
+                                 path=self.ann_file, where=f"annotation id={track.id}")
         self.clip_length, self.seed = clip_length, seed
         self.input_short, self.input_max_long = input_short, input_max_long
         longest = max((v.length for v in self.videos), default=0)

@@ -14,6 +14,7 @@ import numpy as np
 
 from vistoolkit.data import rle
 from vistoolkit.data.records import Category, Track, Video
+from vistoolkit.errors import InputError
 
 
 def split_clips(length: int, clip_length: int) -> list[range]:
@@ -99,6 +100,9 @@ def clip_targets(video: Video, tracks: Sequence[Track], frames: range,
                 present[t] = True
                 boxes[t] = _frame_box(track, f, masks[t])
         if present.any() or keep_absent:
+            if track.category_id not in category_index:
+                raise InputError(f"category_id {track.category_id} is not a known category",
+                                 where=f"annotation id={track.id} (video_id={video.id})")
             label = category_index[track.category_id]
             labels = np.where(present, label, num_classes).astype(np.int64)   # (T',)
             rows.append((track.id, labels, boxes, masks, present))
