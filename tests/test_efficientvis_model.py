@@ -64,9 +64,9 @@ def test_dense_baseline_gives_full_frame_stride4_masks():
     assert (out.stages[0].boxes[1, :, :, 2] <= 70 + 1e-4).all()             # unpadded width
 
 
-@pytest.mark.parametrize("architecture", ["efficientvis", "dense"])
-def test_model_padded_frame_does_not_affect_real_frames(architecture):
-    model = _model(architecture=architecture).train()                      # BN batch statistics
+@pytest.mark.parametrize("overrides", [{}, {"mask_norm": "bn"}, {"architecture": "dense"}])
+def test_model_padded_frame_does_not_affect_real_frames(overrides):
+    model = _model(**overrides).train()                                    # BN batch statistics
     images, fv, sizes = _clip()
     fv[0, 2] = False
     images2 = images.clone()

@@ -78,6 +78,8 @@ class BackboneFPN(nn.Module):
     def __init__(self, name: str, *, channels: int, pretrained: bool = False) -> None:
         super().__init__()
         if name == "micro":
+            if pretrained:
+                raise ValueError("the micro backbone has no pretrained weights")
             self.body: nn.Module = MicroBody()
         elif name in _RESNETS:
             self.body = ResNetBody(name, pretrained=pretrained)

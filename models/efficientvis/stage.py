@@ -66,8 +66,22 @@ class EfficientVISStage(nn.Module):
         xm = multilevel_roi_align(features, mask_boxes, output_size=self.mask_roi,
                                   sampling_ratio=self.sampling_ratio)      # (B, N, T, C, Rm, Rm)
         om = self.tdc_mask(q_a, xm, frame_valid)                           # Eq. 3: (B, N, T, C, Rm, Rm)
-        masks = self.mask_head(om.flatten(0, 2))                           # (B*N*T, S, S)
+        masks = self._real_frame_masks(om.flatten(0, 2), frame_valid, N)   # (B*N*T, S, S)
         masks = masks.view(B, N, T, *masks.shape[-2:])                     # (B, N, T, S, S)
         if self.shared_query:                                              # spec §10f
             q_new = handover_queries(q_new, frame_valid)[:, :, None].expand(B, N, T, C)  # (B, N, T, C)
         return q_new, StageOutput(logits, b_new, masks, mask_boxes)
+
+    def _real_frame_masks(self, feats: Tensor, frame_valid: Tensor, num_queries: int) -> Tensor:
+        """Mask head on RoIs of real frames only (keeps padding out of BatchNorm statistics).
+
+        feats: (B*N*T, C, Rm, Rm); frame_valid: (B, T). Returns (B*N*T, S, S), 0 on padded frames.
+        """
+        B, T = frame_valid.shape
+        real = frame_valid[:, None, :].expand(B, num_queries, T).reshape(-1)  # (B*N*T,)
+        if bool(real.all()):
+            return self.mask_head(feats)                                   # (B*N*T, S, S)
+        out = self.mask_head(feats[real])                                  # (R, S, S)
+        full = out.new_zeros((real.shape[0], *out.shape[1:]))              # (B*N*T, S, S)
+        full[real] = out
+        return full
