@@ -21,8 +21,11 @@ class FactorisedTemporoSpatialAttention(nn.Module):
         if variant not in VARIANTS:
             raise ValueError(f"attention={variant!r}; choose from {', '.join(VARIANTS)}")
         self.variant = variant
-        self.temporal = variant in ("ftsa", "temporal", "joint")   # "joint" reuses the first MSA
+        self.temporal = variant in ("ftsa", "temporal")
         self.spatial = variant in ("ftsa", "spatial")
+        if variant == "joint":
+            self.attn_j = nn.MultiheadAttention(channels, num_heads, dropout=dropout, batch_first=True)
+            self.norm_j = nn.LayerNorm(channels)
         if self.temporal:
             self.attn_t = nn.MultiheadAttention(channels, num_heads, dropout=dropout, batch_first=True)
             self.norm_t = nn.LayerNorm(channels)
@@ -40,7 +43,7 @@ class FactorisedTemporoSpatialAttention(nn.Module):
         if self.variant == "joint":
             x = q.reshape(B, N * T, C)                                        # (B, N*T, C)
             pad = (~frame_valid)[:, None, :].expand(B, N, T).reshape(B, N * T)  # (B, N*T)
-            x = self.norm_t(x + self.attn_t(x, x, x, key_padding_mask=pad, need_weights=False)[0])
+            x = self.norm_j(x + self.attn_j(x, x, x, key_padding_mask=pad, need_weights=False)[0])
             return x.view(B, N, T, C)                                         # (B, N, T, C)
         x = q
         if self.temporal:
