@@ -108,7 +108,7 @@ def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTen
     g, t, h, w = tg.masks.shape
     masks = torch.from_numpy(tg.masks)                                      # (G, T', H, W)
     if (h, w) != size and g > 0:
-        masks = F.interpolate(masks.view(g * t, 1, h, w), size=size, mode="nearest")
+        masks = F.interpolate(masks.view(g * t, 1, h, w), size=size, mode="nearest-exact")
         masks = masks.view(g, t, *size)                                     # (G, T', H', W')
     elif g == 0:
         masks = masks.new_zeros((0, t, *size))
