@@ -75,18 +75,20 @@ def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list
     ad = np.zeros((n_det, length), dtype=np.int64)
     inter = np.zeros((n_det, n_gt, length), dtype=np.int64)
     mism = np.zeros((n_det, n_gt, length), dtype=bool)
+    present = np.array([list(map(bool, col)) for col in pred_cols], dtype=bool).reshape(
+        length, n_det)                                                              # (L, D)
+    gt_on = np.array([[r is not None for r in rles] for rles in gt_rles], dtype=bool).reshape(
+        n_gt, length)                                                               # (G, L)
+    same_cat = pred_cat[:, None] == gt_cat[None, :]                                 # (D, G)
+    need_all = present & (same_cat.astype(np.int64) @ gt_on.astype(np.int64) > 0).T  # (L, D)
     for f, col in enumerate(pred_cols):
-        di = [i for i, s in enumerate(col) if s]
-        if not di:
-            continue
-        gi = [j for j in range(n_gt) if gt_rles[j][f] is not None]
-        need = np.isin(pred_cat[di], gt_cat[gi]) if gi else np.zeros(len(di), dtype=bool)
-        rest = [i for i, n in zip(di, need) if not n]
+        rest = np.flatnonzero(present[f] & ~need_all[f]).tolist()
         if rest:
             ad[rest, f] = _areas([col[i] for i in rest])
-        di = [i for i, n in zip(di, need) if n]
+        di = np.flatnonzero(need_all[f]).tolist()
         if not di:
             continue
+        gi = np.flatnonzero(gt_on[:, f]).tolist()
         drs = [col[i] for i in di]
         out = np.asarray(mask_utils.iou(drs, [gt_rles[j][f] for j in gi] + [full],
                                         [1] * len(gi) + [0]))                   # (Df, Gf+1)
