@@ -64,8 +64,10 @@ def match(ious: np.ndarray, g_ign: np.ndarray, g_crowd: np.ndarray, thr: float) 
 def reference_evaluate(gt_path: str, pred_path: str) -> tuple[dict, list]:
     """Phase seconds and the 12 stats."""
     clock, t = {}, time.perf_counter()
-    gt = json.load(open(gt_path))
-    preds = json.load(open(pred_path))
+    with open(gt_path) as handle:
+        gt = json.load(handle)
+    with open(pred_path) as handle:
+        preds = json.load(handle)
     clock["load"] = time.perf_counter() - t
     t = time.perf_counter()
     vids = sorted(v["id"] for v in gt["videos"])
