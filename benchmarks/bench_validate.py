@@ -21,6 +21,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from vistoolkit.data.records import Category, Dataset, Video
+from vistoolkit.data.rle_totals import _area, _shifted
 from vistoolkit.data.validate import validate_predictions
 from vistoolkit.data.ytvis_io import parse_predictions
 
@@ -78,6 +79,16 @@ def main() -> None:
         problems = validate_predictions(preds, gt, check_rle=check_rle)
         times[check_rle] = time.perf_counter() - t0
         assert not problems, problems[:3]
+    strings = [seg["counts"] for p in preds for seg in p.segmentations if seg is not None]
+    gc.disable()
+    t0 = time.perf_counter()
+    _area(strings)
+    t1 = time.perf_counter()
+    shifted = [s for lo in range(0, len(strings), 4080) for s in _shifted(strings[lo:lo + 4080])]
+    t2 = time.perf_counter()
+    _area(shifted)
+    t3 = time.perf_counter()
+    gc.enable()
     frames = args.preds * args.frames
     print(f"file: {size_mb:.0f} MB, {args.preds} predictions, {frames} frames")
     print(f"json.load              {t_json:7.2f} s  1.00x")
@@ -85,6 +96,9 @@ def main() -> None:
     print(f"parse_predictions      {t_parse:7.2f} s  {t_parse / t_json:.2f}x")
     print(f"validate (no rle)      {times[False]:7.2f} s  {times[False] / t_json:.2f}x")
     print(f"validate (check_rle)   {times[True]:7.2f} s  {times[True] / t_json:.2f}x")
+    us = 1e6 / len(strings)
+    print(f"RLE check phases per string ({len(strings)} strings): area {(t1 - t0) * us:.2f} us, "
+          f"shift {(t2 - t1) * us:.2f} us, area of shifted {(t3 - t2) * us:.2f} us")
 
 
 if __name__ == "__main__":

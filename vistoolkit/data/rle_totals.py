@@ -74,13 +74,16 @@ def _encode_number(x: int) -> str:
             return "".join(out)
 
 
-def _shifted(strings: Sequence[str]) -> list[str]:
+def _shifted(strings: Sequence[str], dec: dict[str, int] | None = None,
+             enc: dict[int, str] | None = None) -> list[str]:
     """Each string with a leading 0-length run: runs [c0, c1, c2, ..] -> [0, c0, c1, c2, ..].
 
     Only the 4th stored number changes (counts from the 4th on are stored as differences to the
     count two places back): it becomes ``x2 - x0``.
     """
-    out, dec, enc = [], {}, {}
+    out: list[str] = []
+    dec = {} if dec is None else dec  # caches: number token -> value, value -> token
+    enc = {} if enc is None else enc
     match = _HEAD.match
     for s in strings:
         m = match(s)
@@ -110,7 +113,13 @@ def _screen_totals(strings: Sequence[str]) -> np.ndarray:
     if not idx:
         return out
     kept = [strings[i] for i in idx]
-    out[np.asarray(idx)] = _area(kept) + _area(_shifted(kept))
+    totals = np.empty(len(kept), dtype=np.int64)
+    dec: dict[str, int] = {}
+    enc: dict[int, str] = {}
+    for lo in range(0, len(kept), 4080):  # shifted copies stay small and hot in memory
+        chunk = kept[lo:lo + 4080]
+        totals[lo:lo + len(chunk)] = _area(chunk) + _area(_shifted(chunk, dec, enc))
+    out[np.asarray(idx)] = totals
     return out
 
 
