@@ -5,7 +5,7 @@ one ``InputError`` for callers that refuse bad input. Per-frame problems (``size
 reported once per record, at its first bad frame, with the number of bad frames in the message.
 The checks are O(frames) dict/str work; ``check_rle`` adds one batched pass over all compressed
 RLE strings (``rle_counts_totals``). A counts string that does not sum to h*w must be refused:
-pycocotools' ``iou`` loops forever on it.
+pycocotools' ``iou`` can loop forever on it (when the boxes overlap).
 """
 
 from __future__ import annotations
