@@ -118,8 +118,8 @@ def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"not a readable torch checkpoint ({first[:120]})", path=path) from None
+        raise InputError(f"not a readable torch checkpoint ({type(err).__name__})",
+                         path=path) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT_NAME:
         raise InputError(f"not an EfficientVIS checkpoint (no format '{FORMAT_NAME}')", path=path)
     if ckpt.get("version") != FORMAT_VERSION:

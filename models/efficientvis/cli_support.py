@@ -103,3 +103,25 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
 def _interrupt(signum: int, frame: object) -> None:
     """SIGTERM (``kill``, schedulers) is handled like Ctrl-C: checkpoint, then exit."""
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | None,
+                  device: str, clips: bool = False, stride: int | None = None,
+                  threads: int | None = None) -> tuple[Path, float]:
+    """``infer_dataset`` (or ``infer_clips``) of a checkpoint; returns (output, seconds)."""
+    from efficientvis.checkpoint import load_checkpoint
+    from efficientvis.inference import infer_clips, infer_dataset
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda but CUDA is not available")
+    if threads is not None:
+        torch.set_num_threads(threads)
+    model, _, raw = load_checkpoint(ckpt, map_location=device)
+    start = time.perf_counter()
+    kwargs = dict(data_root=data, split=split, out_path=out, ann_file=ann, device=device,
+                  category_ids=raw["category_ids"])
+    if clips:
+        path = infer_clips(model, stride=stride, **kwargs)
+    else:
+        path = infer_dataset(model, **kwargs)
+    return path, time.perf_counter() - start

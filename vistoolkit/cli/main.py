@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
     "study": "vistoolkit.cli.study_cmd:study_group",
     "train": "vistoolkit.cli.train_cmd:train_command",
+    "infer": "vistoolkit.cli.infer_cmd:infer_command",
+    "demo": "vistoolkit.cli.demo_cmd:demo_command",
 }
 
 
