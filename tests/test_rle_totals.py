@@ -6,9 +6,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from vistoolkit.data.rle_totals import (
-    _decode_number,
-    _encode_number,
-    _shifted,
+    _first_numbers,
     rle_counts_totals,
     rle_counts_totals_exact,
 )
@@ -44,10 +42,19 @@ def test_rle_counts_totals_expected_mismatch_decoded_exactly():
     assert totals.tolist() == [36, 36]
 
 
-def test_number_codec_round_trip_and_shift_adds_empty_run():
-    for x in (0, 1, -1, 15, 16, -16, -17, 31, 32, 1000, -1000, 921600):
-        assert _decode_number(_encode_number(x)) == x
+def test_first_numbers_value_and_length():
+    # 921600 = 0b11100001000000000000 -> 5-bit groups 0, 0, 4, 28 (the last with its sign bit set,
+    # so a 0 group follows); the run [3] encodes as "3"; a negative first number and garbage
+    strings = [_encode(np.zeros((720, 1280))), "3", "Ro`0", "!abc", "PPPPPPPP"]
+    value, length = _first_numbers(strings)
+    assert value[:2].tolist() == [921600, 3] and length[:2].tolist() == [5, 1]
+    assert length[3:].tolist() == [0, 0]
+
+
+def test_screen_tail_holds_background_minus_first_run():
     m = np.zeros((4, 4), np.uint8)
-    m[1:3, 1:3] = 1
-    inverted = _encode(1 - m)  # runs [0, 5, 2, 2, 2, 5]: the shifted runs of m's [5, 2, 2, 2, 5]
-    assert _shifted([_encode(m)]) == [inverted]
+    m[1:3, 1:3] = 1                  # runs [5, 2, 2, 2, 5]
+    s = _encode(m)
+    _, length = _first_numbers([s])
+    tail = "00" + s[int(length[0]):]  # runs [0, 0, 2, 2, 2, 5]: foreground 2 + 5 = 7
+    assert mask_utils.area({"size": [4, 4], "counts": tail}) == 7
