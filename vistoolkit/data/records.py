@@ -8,12 +8,12 @@ Unknown keys are kept in ``extra`` so that a load/save round trip preserves ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 # One frame of one track, as stored in the JSON: RLE dict, polygon list, or None (absent).
-Segmentation = Union[dict, list, None]
+Segmentation = dict | list | None
 # (x, y, w, h) in pixels, as in the JSON, or None on frames where the track is absent.
-BBox = Union[list, None]
+BBox = list | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +81,8 @@ class PredTrack:
 class Dataset:
     """A whole annotation file. ``tracks`` is empty for valid/test files without annotations.
 
-    ``has_annotations`` records whether the file had an ``annotations`` key at all, so that
-    saving a videos-only file does not invent one.
+    ``has_annotations`` / ``has_categories`` record whether the file had those keys at all, so
+    that saving a videos-only file does not invent them.
     """
 
     videos: tuple[Video, ...]
@@ -91,6 +91,7 @@ class Dataset:
     info: dict[str, Any] | None = None
     licenses: list[Any] | None = None
     has_annotations: bool = True
+    has_categories: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def video_index(self) -> dict[int, Video]:
