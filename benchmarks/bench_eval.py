@@ -157,7 +157,7 @@ def _child(kind: str, gt: str, pred: str, official: str | None, workers: int) ->
     start = time.perf_counter()
     stats: list = []
     if kind == "json":
-        with open(pred, "rb") as handle:
+        with open(pred, encoding="utf-8") as handle:
             json.load(handle)
         clock = {"json.load": time.perf_counter() - start}
     elif kind == "ours":

@@ -22,21 +22,14 @@ from vistoolkit.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-try:  # a faster parser when installed; the numbers do not depend on it
-    import orjson as _fast_json
-except ImportError:  # pragma: no cover - depends on the environment
-    _fast_json = None
-
-
 def read_json_file(path: Path | str) -> Any:
-    """Parse a JSON file (orjson when available, else ``json``); errors become ``InputError``."""
+    """Parse a UTF-8 JSON file read as text (one copy of the file in memory, not two);
+    errors become one-line ``InputError``s."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
-    try:
-        return _fast_json.loads(data) if _fast_json is not None else json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"not valid JSON ({err})", path=path) from None
 
