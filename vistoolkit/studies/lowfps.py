@@ -162,11 +162,11 @@ def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | No
                ) -> tuple[LowFpsResult, list[Path]]:
     """The study with a checkpoint (default: bundled) on a dataset (default: synthetic, made in
     ``out_dir/data`` if missing); writes the reports."""
+    ckpt = ckpt or bundled_checkpoint()
     if data_root is None:
         from vistoolkit.data.synth import ensure_dataset
         data_root = ensure_dataset(Path(out_dir) / "data", "default", progress=False)
-    predictor = CheckpointPredictor.load(ckpt or bundled_checkpoint(), data_root=data_root,
-                                         device=device)
+    predictor = CheckpointPredictor.load(ckpt, data_root=data_root, device=device)
     res = lowfps_study(data_root=data_root, fps_list=fps_list, out_dir=out_dir,
                        predictor=predictor)
     return res, write_lowfps_reports(res, out_dir)
