@@ -67,3 +67,18 @@ def test_lowfps_study_rate_above_source_raises_input_error(data_root, tmp_path):
     with pytest.raises(InputError, match="frame rate 12 is outside"):
         lowfps_study(data_root=data_root, fps_list=[12], out_dir=tmp_path,
                      predictor=OraclePredictor(data_root))
+
+
+def test_study_lowfps_command_bad_rates_print_one_error_line(tmp_path):
+    from click.testing import CliRunner
+
+    from vistoolkit.cli.main import main
+
+    ckpt = tmp_path / "model.pt"
+    ckpt.write_bytes(b"")
+    for fps, line in [("12", "error: frame rate 12 is outside (0, 6]"),
+                      ("6,x", "error: --fps must be comma-separated numbers, not '6,x'")]:
+        res = CliRunner().invoke(main, ["study", "lowfps", "--fps", fps, "--ckpt", str(ckpt),
+                                        "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2
+        assert res.output.strip().splitlines()[-1] == line

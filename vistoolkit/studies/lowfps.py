@@ -99,14 +99,21 @@ def bundled_checkpoint() -> Path:
     return Path(str(found[0]))
 
 
+def check_fps(fps_list: Sequence[float]) -> None:
+    """Raise ``InputError`` unless every rate is in (0, source FPS] and there is at least one."""
+    if not fps_list:
+        raise InputError("no frame rate given")
+    bad = [f for f in fps_list if not 0 < f <= SOURCE_FPS]
+    if bad:
+        raise InputError(f"frame rate {bad[0]:g} is outside (0, {SOURCE_FPS:g}]")
+
+
 def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
                  predictor: Predictor,
                  score_fn: Callable[[Dataset, list[PredTrack]], Mapping[str, float]] = score,
                  motion_options: Mapping[str, Any] | None = None) -> LowFpsResult:
     """Score the three trackers at every frame rate of ``fps_list`` (see module docstring)."""
-    bad = [f for f in fps_list if not 0 < f <= SOURCE_FPS]
-    if bad:
-        raise InputError(f"frame rate {bad[0]:g} is outside (0, {SOURCE_FPS:g}]")
+    check_fps(fps_list)
     stats: dict[str, dict[float, Mapping[str, float]]] = {m: {} for m in METHODS}
     theta, frames = {}, {}
     for fps in fps_list:
@@ -162,6 +169,7 @@ def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | No
                ) -> tuple[LowFpsResult, list[Path]]:
     """The study with a checkpoint (default: bundled) on a dataset (default: synthetic, made in
     ``out_dir/data`` if missing); writes the reports."""
+    check_fps(fps_list)
     ckpt = ckpt or bundled_checkpoint()
     if data_root is None:
         from vistoolkit.data.synth import ensure_dataset
