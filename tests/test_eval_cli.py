@@ -157,3 +157,40 @@ def test_eval_cli_plot_writes_pngs(tmp_path):
 def test_eval_cli_registered_in_group():
     res = CliRunner().invoke(main, ["--help"])
     assert "eval" in res.stdout
+
+
+@pytest.mark.parametrize("mutation,line", [
+    ("score", "prediction #0 (video_id=1): score 1.5 is not a finite number in [0, 1]"),
+    ("rle", ("prediction #0 (video_id=1), frame 0: undecodable RLE: counts sum to 0, expected "
+            "180*320=57600")),
+    ("duplicate", ("prediction #1 (video_id=1): duplicate of prediction #0 (same video, category "
+                  "and segmentations)")),
+    ("category", ("prediction #0 (video_id=1): category_id 77 is not a ground-truth category "
+                 "(1, 2, 3)")),
+])
+def test_eval_cli_invalid_prediction_exits_2_with_exact_line(tmp_path, mutation, line):
+    raw = json.loads((REF / "case01_pred.json").read_text())
+    if mutation == "score":
+        raw[0]["score"] = 1.5
+    elif mutation == "rle":
+        raw[0]["segmentations"][0]["counts"] = "0000"
+    elif mutation == "duplicate":
+        raw.append(raw[0])
+    else:
+        raw[0]["category_id"] = 77
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps(raw))
+    res = _run(str(REF / "case01_gt.json"), str(pred))
+    assert res.exit_code == 2
+    assert res.stderr == f"error: {pred}: {line}\n"
+
+
+def test_eval_cli_lenient_drops_unknown_category(tmp_path):
+    raw = json.loads((REF / "case01_pred.json").read_text())
+    raw.append(dict(raw[0], category_id=77, score=0.99))
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps(raw))
+    res = _run(str(REF / "case01_gt.json"), str(pred), "--lenient")
+    assert res.exit_code == 0
+    assert "(1 with unknown_category problems)" in res.stderr
+    assert res.stdout.splitlines()[0].endswith(f"= {_official('case01')['stats'][0]:0.3f}")
