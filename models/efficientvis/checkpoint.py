@@ -115,9 +115,12 @@ def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     path = Path(path)
     if not path.is_file():
         raise InputError("checkpoint not found", path=path)
+    if not zipfile.is_zipfile(path):                      # torch.save writes a zip archive
+        raise InputError("not a readable torch checkpoint (not a zip archive)", path=path)
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as err:
+    except (RuntimeError, EOFError, KeyError, pickle.UnpicklingError, zipfile.BadZipFile,
+            ValueError) as err:
         raise InputError(f"not a readable torch checkpoint ({type(err).__name__})",
                          path=path) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT_NAME:

@@ -1,0 +1,109 @@
+"""``vistool train`` / ``infer`` / ``demo`` through click's CliRunner (micro, CPU)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import efficientvis.bundled
+import pytest
+import torch
+from click.testing import CliRunner
+
+from vistoolkit.cli.main import main
+from vistoolkit.data.synth import SynthConfig, generate
+from vistoolkit.data.ytvis_io import load_predictions
+from vistoolkit.linking.clip_results import load_clip_results
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("small")
+    generate(root, SynthConfig.preset("small", num_train_videos=2, num_valid_videos=2,
+                                      num_categories=3, min_length=5, max_length=7),
+             progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    res = CliRunner().invoke(main, ["train", "--data", str(small), "--preset", "micro", "--out",
+                                    str(out), "--iters", "2", "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith(f"checkpoint: {out / 'checkpoint.pt'} (")
+    return out / "checkpoint.pt"
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_train_then_infer_writes_loadable_results(small: Path, trained: Path,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    res = _invoke("infer", "--ckpt", str(trained), "--data", str(small), "-o", str(out),
+                  "--threads", "1")
+    assert res.exit_code == 0, res.output
+    preds = load_predictions(out)
+    assert {p.video_id for p in preds} == {1, 2}
+    assert all(len(p.segmentations) == len(json.loads((small / "valid.json").read_text())
+                                             ["videos"][p.video_id - 1]["file_names"])
+               for p in preds)
+
+
+def test_infer_clips_mode_writes_clip_results(small: Path, trained: Path, tmp_path: Path) -> None:
+    out = tmp_path / "c.jsonl"
+    res = _invoke("infer", "--ckpt", str(trained), "--data", str(small), "-o", str(out),
+                  "--clips", "--stride", "2", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    clips = load_clip_results(out)
+    assert (clips.stride, clips.clip_length, clips.category_ids) == (2, 3, (1, 2, 3))
+    assert sorted(clips.videos) == [1, 2] and len(clips.tracklets) % 3 == 0
+
+
+def test_infer_missing_checkpoint_exits_2_one_line(small: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "none.pt"
+    res = _invoke("infer", "--ckpt", str(missing), "--data", str(small), "-o", "x.json")
+    assert res.exit_code == 2
+    assert res.stderr == f"error: {missing}: checkpoint not found\n"
+
+
+def test_infer_bad_checkpoint_exits_2_one_line(small: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_text("hello")
+    res = _invoke("infer", "--ckpt", str(bad), "--data", str(small), "-o", "x.json")
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"error: {bad}: not a readable torch checkpoint (")
+    assert res.stderr.count("\n") == 1
+    torch.save({"format": "something-else"}, bad)
+    res = _invoke("infer", "--ckpt", str(bad), "--data", str(small), "-o", "x.json")
+    assert res.stderr == (f"error: {bad}: not an EfficientVIS checkpoint "
+                          "(no format 'efficientvis-checkpoint')\n")
+
+
+def test_infer_missing_dataset_exits_2_one_line(trained: Path, tmp_path: Path) -> None:
+    res = _invoke("infer", "--ckpt", str(trained), "--data", str(tmp_path), "-o", "x.json")
+    assert res.exit_code == 2
+    assert res.stderr == f"error: {tmp_path / 'valid.json'}: file not found\n"
+
+
+def test_train_bad_override_and_missing_data_exit_2(small: Path, tmp_path: Path) -> None:
+    res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--set", "tdc")
+    assert (res.exit_code, res.stderr) == (2, "error: --set tdc: expected KEY=VALUE\n")
+    res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--set", "num_stages=x")
+    assert res.stderr == "error: --set num_stages=x: expected a int\n"
+    res = _invoke("train", "--data", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert (res.exit_code, res.stderr) == (
+        2, f"error: {tmp_path}: no train.json in the dataset directory\n")
+
+
+def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    monkeypatch.setattr(efficientvis.bundled, "WEIGHTS_DIR", tmp_path)
+    res = _invoke("demo", "--data", str(tmp_path / "synth"))
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1
+    assert res.stderr.startswith(f"error: {tmp_path / 'efficientvis_tiny_synth.pt'}: "
+                                 "bundled checkpoint missing; train it with `vistool train")
+    assert not (tmp_path / "synth").exists()                    # failed before generating
