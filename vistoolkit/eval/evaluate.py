@@ -81,6 +81,19 @@ def _per_category(acc: Accumulated, gt: Dataset, tables: EvalTables) -> pd.DataF
     return pd.DataFrame(rows, columns=["category_id", "name", "AP", "AP50", "n_gt", "n_pred"])
 
 
+def _breakdowns(prep: Prepared, params: EvalParams, names: tuple[str, ...],
+                long_threshold: int) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in names:
+        if name == "length":
+            out[name] = length_breakdown(prep, params)
+        elif name == "short-long":
+            out[name] = short_long_breakdown(prep, params, long_threshold=long_threshold)
+        else:
+            raise ValueError(f"unknown breakdown {name!r}; choose from length, short-long")
+    return out
+
+
 def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str, *,
              params: EvalParams | None = None, lenient: bool = False, allow_empty: bool = False,
              workers: int = 1, progress: bool = False, breakdowns: tuple[str, ...] = (),
@@ -121,14 +134,7 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
     acc = match_and_accumulate(prep, params, gt_out=params.area_out(tables.gt.avg_area),
                                det_out=params.area_out(prep.det_avg_area))
     clock["match_accumulate"] = time.perf_counter()
-    tables_by_name = {}
-    for name in breakdowns:
-        if name == "length":
-            tables_by_name[name] = length_breakdown(prep, params)
-        elif name == "short-long":
-            tables_by_name[name] = short_long_breakdown(prep, params, long_threshold=long_threshold)
-        else:
-            raise ValueError(f"unknown breakdown {name!r}; choose from length, short-long")
+    tables_by_name = _breakdowns(prep, params, breakdowns, long_threshold)
     clock["breakdowns"] = time.perf_counter()
     stats = summarize(acc.precision, acc.recall, params)
     names = gt_ds.category_index()

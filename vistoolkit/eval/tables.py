@@ -69,6 +69,38 @@ def _select(all_ids: list[int], subset: tuple[int, ...] | None) -> tuple[int, ..
     return tuple(sorted(set(all_ids) if subset is None else set(all_ids) & set(subset)))
 
 
+def _flatten(gt_groups: dict, dt_groups: dict, n_cat: int, vids: tuple[int, ...], max_det: int,
+             gt_path: Path | str | None) -> tuple[dict, dict, dict]:
+    """Columns of both tables in (category, video, order) order, and each video's rows."""
+    g_cols: dict[str, list] = {k: [] for k in ("ids", "video_ids", "cat_index", "crowd", "area")}
+    d_cols: dict[str, list] = {k: [] for k in ("index", "video_ids", "cat_index", "score", "rank")}
+    per_video: dict[int, tuple[list, list, list, list]] = {v: ([], [], [], []) for v in vids}
+    for k in range(n_cat):
+        for v in vids:
+            for t in gt_groups.get((k, v), ()):
+                per_video[v][0].append(t)
+                per_video[v][1].append(len(g_cols["ids"]))
+                g_cols["ids"].append(t.id)
+                g_cols["video_ids"].append(v)
+                g_cols["cat_index"].append(k)
+                g_cols["crowd"].append(bool(t.iscrowd))
+                g_cols["area"].append(gt_avg_area(t, path=gt_path))
+            group = dt_groups.get((k, v))
+            if not group:
+                continue
+            order = np.argsort([-p.score for p in group], kind="mergesort")[:max_det]
+            for rank, i in enumerate(order):
+                p = group[i]
+                per_video[v][2].append(p)
+                per_video[v][3].append(len(d_cols["index"]))
+                d_cols["index"].append(p.index)
+                d_cols["video_ids"].append(v)
+                d_cols["cat_index"].append(k)
+                d_cols["score"].append(p.score)
+                d_cols["rank"].append(rank)
+    return g_cols, d_cols, per_video
+
+
 def build_tables(gt: Dataset, preds: list[PredTrack], *, max_det: int,
                  category_ids: tuple[int, ...] | None = None,
                  video_ids: tuple[int, ...] | None = None,
@@ -94,32 +126,7 @@ def build_tables(gt: Dataset, preds: list[PredTrack], *, max_det: int,
         if k is not None and p.video_id in vset:
             dt_groups[k, p.video_id].append(p)
             n_pred[k] += 1
-    g_cols: dict[str, list] = {k: [] for k in ("ids", "video_ids", "cat_index", "crowd", "area")}
-    d_cols: dict[str, list] = {k: [] for k in ("index", "video_ids", "cat_index", "score", "rank")}
-    per_video: dict[int, tuple[list, list, list, list]] = {v: ([], [], [], []) for v in vids}
-    for k in range(len(cats)):
-        for v in vids:
-            for t in gt_groups.get((k, v), ()):
-                per_video[v][0].append(t)
-                per_video[v][1].append(len(g_cols["ids"]))
-                g_cols["ids"].append(t.id)
-                g_cols["video_ids"].append(v)
-                g_cols["cat_index"].append(k)
-                g_cols["crowd"].append(bool(t.iscrowd))
-                g_cols["area"].append(gt_avg_area(t, path=gt_path))
-            group = dt_groups.get((k, v))
-            if not group:
-                continue
-            order = np.argsort([-p.score for p in group], kind="mergesort")[:max_det]
-            for rank, i in enumerate(order):
-                p = group[i]
-                per_video[v][2].append(p)
-                per_video[v][3].append(len(d_cols["index"]))
-                d_cols["index"].append(p.index)
-                d_cols["video_ids"].append(v)
-                d_cols["cat_index"].append(k)
-                d_cols["score"].append(p.score)
-                d_cols["rank"].append(rank)
+    g_cols, d_cols, per_video = _flatten(gt_groups, dt_groups, len(cats), vids, max_det, gt_path)
     vindex = gt.video_index()
     items = tuple(
         VideoItems(vindex[v], tuple(g), np.array(gr, dtype=np.int64), tuple(d),
