@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from vistoolkit.data.records import PredTrack
 from vistoolkit.data.synth import SynthConfig, make_annotations
-from vistoolkit.data.ytvis_io import load_dataset, save_dataset, save_predictions
+from vistoolkit.data.ytvis_io import save_dataset
 from vistoolkit.errors import InputError
-from vistoolkit.linking.oracle import write_oracle_clip_results
 from vistoolkit.studies.lowfps import (
     E2E,
     HANDCRAFT,
     METHODS,
     MOTION,
+    GroundTruthPredictor,
     format_lowfps_markdown,
     lowfps_study,
     write_lowfps_reports,
 )
-
-
-class OraclePredictor:
-    """Perfect e2e tracks and perfect 3-frame clip tracklets from the (resampled) annotations."""
-
-    def __init__(self, data_root: Path):
-        self.data_root = data_root
-
-    def _gt(self, ann_file):
-        return load_dataset(ann_file or self.data_root / "valid.json")
-
-    def infer_e2e(self, ann_file, out_path):
-        preds = [PredTrack(t.video_id, t.category_id, 1.0, t.segmentations)
-                 for t in self._gt(ann_file).tracks]
-        save_predictions(preds, out_path)
-        return out_path
-
-    def infer_clips(self, ann_file, out_path):
-        return write_oracle_clip_results(self._gt(ann_file), out_path, clip_length=3)
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +28,14 @@ def data_root(tmp_path_factory):
 
 def test_lowfps_study_oracle_e2e_holds_and_motion_degrades(data_root, tmp_path):
     res = lowfps_study(data_root=data_root, fps_list=[6, 1.5], out_dir=tmp_path,
-                       predictor=OraclePredictor(data_root))
+                       predictor=GroundTruthPredictor(data_root))
     assert res.num_frames[6] == 46 and res.num_frames[1.5] == 12   # 16+15+15 -> 4+4+4
     assert res.stats[E2E][6]["AP"] == pytest.approx(1.0)
     assert res.stats[E2E][1.5]["AP"] == pytest.approx(1.0)
     assert res.stats[MOTION][1.5]["AP"] < res.stats[HANDCRAFT][1.5]["AP"]
     assert all(0 <= res.stats[m][f]["AP"] <= 1 for m in METHODS for f in (6, 1.5))
     md = format_lowfps_markdown(res)
-    assert md.count("\n") == 2 + 3 * 2 and "| EfficientVIS (e2e) | 1.5 | 12 | 100.0 |" in md
+    assert md.count("\n") == 2 + 3 * 2 and "| ground-truth tracks (upper bound) | 1.5 | 12 | 100.0 |" in md
     paths = write_lowfps_reports(res, tmp_path)
     assert all(p.stat().st_size > 0 for p in paths)
     assert len((tmp_path / "lowfps.csv").read_text().splitlines()) == 1 + 6
@@ -66,7 +44,7 @@ def test_lowfps_study_oracle_e2e_holds_and_motion_degrades(data_root, tmp_path):
 def test_lowfps_study_rate_above_source_raises_input_error(data_root, tmp_path):
     with pytest.raises(InputError, match="frame rate 12 is outside"):
         lowfps_study(data_root=data_root, fps_list=[12], out_dir=tmp_path,
-                     predictor=OraclePredictor(data_root))
+                     predictor=GroundTruthPredictor(data_root))
 
 
 def test_study_lowfps_command_bad_rates_print_one_error_line(tmp_path):

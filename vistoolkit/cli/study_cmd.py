@@ -31,12 +31,14 @@ def study_group() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("runs/lowfps"), show_default=True, help="Output directory.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--oracle", is_flag=True,
+              help="Use ground-truth tracklets instead of a model (scores linking alone).")
 def lowfps_command(fps: str, data_root: Path | None, ckpt: Path | None, out_dir: Path,
-                   device: str) -> None:
+                   device: str, oracle: bool) -> None:
     """AP against test frame rate: EfficientVIS end-to-end vs hand-crafted and motion linking."""
     from vistoolkit.studies.lowfps import format_lowfps_markdown, run_lowfps
 
     res, paths = run_lowfps(fps_list=_fps_list(fps), data_root=data_root, ckpt=ckpt,
-                            out_dir=out_dir, device=device)
+                            out_dir=out_dir, device=device, oracle=oracle)
     click.echo(format_lowfps_markdown(res))
     click.echo("wrote " + ", ".join(str(p) for p in paths))
