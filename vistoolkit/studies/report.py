@@ -3,8 +3,8 @@
 Each cell reads ``ours mean ± std (paper)`` in percent. The ``direction`` column says whether the
 row moves the same way as in the paper relative to the row it is compared with: ``yes`` when
 the signs of the AP differences agree, or, where the paper reports no change (|ΔAP| < 0.5), when
-ours stays within max(1 AP, 2 std); ``no`` otherwise; ``inconclusive (AP 0)`` when both rows
-score 0 AP (an undertrained model says nothing about the ablation); ``ref`` for the
+ours stays within max(1 AP, 2 std); ``no`` otherwise; ``inconclusive (AP < 1)`` when both rows
+score below 1 AP (an undertrained model says nothing about the ablation); ``ref`` for the
 compared-with row; ``not run`` without numbers.
 """
 
@@ -22,6 +22,7 @@ from vistoolkit.studies.reproduce import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
 
 NO_CHANGE = 0.5   # paper |delta AP| below this counts as "no change"
+MIN_AP = 0.01     # both rows below 1 AP: too little signal for a direction
 
 
 def _pct(v: float) -> float:
@@ -38,8 +39,8 @@ def direction(res: TableResult, rr: RowResult) -> tuple[str, float, float]:
     if not rr.cells or not ref.cells or math.isnan(rr.mean["AP"]) or math.isnan(ref.mean["AP"]):
         return "not run", math.nan, paper_d
     ours_d = _pct(rr.mean["AP"] - ref.mean["AP"])
-    if rr.mean["AP"] == 0 and ref.mean["AP"] == 0:
-        return "inconclusive (AP 0)", ours_d, paper_d
+    if max(rr.mean["AP"], ref.mean["AP"]) < MIN_AP:
+        return "inconclusive (AP < 1)", ours_d, paper_d
     if abs(paper_d) < NO_CHANGE:
         tol = max(1.0, 2 * _pct(max(rr.std["AP"], ref.std["AP"])))
         return ("yes" if abs(ours_d) <= tol else "no"), ours_d, paper_d
