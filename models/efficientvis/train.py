@@ -128,6 +128,14 @@ def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device) 
     return _State(ckpt["step"], ckpt["epoch"], ckpt["epoch_step"])
 
 
+def _override_lr(optimizer, scheduler, lr: float, factor: float) -> None:
+    """An explicit ``lr`` given to a resumed run replaces the stored base lr from now on."""
+    logger.info("base lr %.2e -> %.2e from the resumed iteration on", scheduler.base_lrs[0], lr)
+    scheduler.base_lrs = [lr] * len(optimizer.param_groups)
+    for group in optimizer.param_groups:
+        group["initial_lr"], group["lr"] = lr, lr * factor
+
+
 def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler, *,
           params: list[Tensor], grad_clip: float, use_amp: bool) -> dict[str, float]:
     """One optimisation step; skips the update if the gradient norm is not finite."""
@@ -195,6 +203,8 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
     state = _State()
     if resume and ckpt_path.is_file():
         state = _resume(ckpt_path, model, optimizer, scheduler, scaler, ctx.device)
+        if train_cfg.lr is not None and scheduler.base_lrs[0] != train_cfg.lr:
+            _override_lr(optimizer, scheduler, train_cfg.lr, lr_factor(state.step, **schedule))
     elif resume:
         logger.warning("no checkpoint in %s; training from scratch", out_dir)
 

@@ -19,7 +19,8 @@ import click
 @click.option("--iters", type=int, default=None, help="Iterations (caps the schedule).")
 @click.option("--batch-size", type=int, default=1, show_default=True, help="Videos per process.")
 @click.option("--lr", type=float, default=None,
-              help="Base lr [2.5e-5 for paper, 1e-4 for tiny/micro].")
+              help="Base lr [2.5e-5 for paper, 1e-4 for tiny/micro]; with --resume it "
+              "replaces the stored one from then on.")
 @click.option("--ckpt-every", type=int, default=500, show_default=True,
               help="Checkpoint every N iterations.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
