@@ -127,3 +127,21 @@ def test_reproduce_rows_below_one_ap_are_inconclusive_not_contradicting(tmp_path
     (res,) = reproduce(["table1h"], out_dir=tmp_path, budget="smoke", seeds=1, preset="micro",
                        data_root=tmp_path, run_cell=runner)
     assert "| -0.4 / +0.0 | inconclusive (AP < 1) |" in format_markdown(res)
+
+
+def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_path):
+    from click.testing import CliRunner
+
+    from vistoolkit.cli.main import main
+
+    out = tmp_path / "out"
+    reproduce(["table1h"], out_dir=out, budget="smoke", seeds=2, preset="micro",
+              data_root=tmp_path,
+              run_cell=lambda spec, o, r: CellResult({m: 0.3 + 0.1 * spec.seed for m in METRICS}))
+    res = CliRunner().invoke(main, ["reproduce", "table1h", "--budget", "smoke", "--seeds", "2",
+                                    "--preset", "micro", "--data", str(tmp_path), "--out",
+                                    str(out)])
+    assert res.exit_code == 0, res.output
+    assert "| Original FPS | 35.0 ± 7.1 (35.3) |" in res.output
+    assert "| +0.0 / +0.0 | yes |" in res.output
+    assert res.output.strip().endswith(f"reports in {out}")
