@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -42,4 +43,5 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         ckpt_every=ckpt_every, device=device, seed=seed, workers=workers)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads)
-    click.echo(f"checkpoint: {ckpt} ({seconds / 60:.1f} min)")
+    if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports
+        click.echo(f"checkpoint: {ckpt} ({seconds / 60:.1f} min)")
