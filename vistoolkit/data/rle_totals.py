@@ -26,13 +26,23 @@ def rle_counts_totals(strings: Sequence[str | bytes],
     the totals; every string it cannot confirm (or, given ``expected`` (F,), whose total differs from it) is
     decoded exactly by ``rle_counts_totals_exact``. Returns (F,) int64.
     """
+    return rle_counts_totals_areas(strings, expected)[0]
+
+
+def rle_counts_totals_areas(strings: Sequence[str | bytes], expected: np.ndarray | None = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """``rle_counts_totals`` and, from the same decode, each string's foreground area.
+
+    Returns totals (F,) int64 (-1 if malformed) and areas (F,) int64: pycocotools ``area`` of the
+    string, exact wherever the total is confirmed (-1 where the screen could not read it).
+    """
     text = [s.decode("latin-1") if type(s) is bytes else s for s in strings]
-    totals = _screen_totals(text)                                          # (F,)
+    totals, areas = _screen_totals(text)                                   # (F,), (F,)
     redo = totals < 0 if expected is None else totals != expected
     suspect = np.flatnonzero(redo)
     if suspect.size:
         totals[suspect] = rle_counts_totals_exact([text[i] for i in suspect.tolist()])
-    return totals
+    return totals, areas
 
 
 def _area(strings: Sequence[str]) -> np.ndarray:
@@ -70,8 +80,8 @@ def _first_numbers(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return value, np.where(bad, 0, length)
 
 
-def _screen_totals(strings: Sequence[str]) -> np.ndarray:
-    """Totals from pycocotools ``area``; -1 where not checked.
+def _screen_totals(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Totals and areas from pycocotools ``area``, (F,) int64 each; -1 where not checked.
 
     For runs [c0, c1, c2, ..] the string ``"00" + s[len(first number):]`` holds the runs
     [0, 0, c1, c2, ..]: every stored difference after the first number still refers to the same
@@ -79,20 +89,25 @@ def _screen_totals(strings: Sequence[str]) -> np.ndarray:
     total = area(s) + area(that string) + c0, with c0 decoded from the first few characters.
     """
     out = np.full(len(strings), -1, dtype=np.int64)
+    out_area = np.full(len(strings), -1, dtype=np.int64)
     # Only strings that end on a complete number reach C (it would read past the end otherwise).
     idx = [i for i, s in enumerate(strings) if s and "0" <= s[-1] < "P"]
     if not idx:
-        return out
-    kept = [strings[i] for i in idx]
+        return out, out_area
+    kept = [strings[i] for i in idx] if len(idx) < len(strings) else strings
     totals = np.full(len(kept), -1, dtype=np.int64)
+    areas = np.full(len(kept), -1, dtype=np.int64)
     for lo in range(0, len(kept), 4080):  # tail copies stay small and hot in memory
         chunk = kept[lo:lo + 4080]
         first, length = _first_numbers(chunk)
         tails = ["00" + s[n:] for s, n in zip(chunk, length.tolist())]
-        part = _area(chunk) + _area(tails) + first
+        fg = _area(chunk)                                                  # (n,)
+        part = fg + _area(tails) + first
         totals[lo:lo + len(chunk)] = np.where(length > 0, part, -1)
+        areas[lo:lo + len(chunk)] = np.where(length > 0, fg, -1)
     out[np.asarray(idx)] = totals
-    return out
+    out_area[np.asarray(idx)] = areas
+    return out, out_area
 
 
 def rle_counts_totals_exact(strings: Sequence[str | bytes]) -> np.ndarray:

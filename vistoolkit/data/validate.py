@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from vistoolkit.data.records import Dataset, PredTrack, Segmentation
-from vistoolkit.data.rle_totals import rle_counts_totals
+from vistoolkit.data.rle_totals import rle_counts_totals_areas
 from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions, read_json
 from vistoolkit.errors import InputError
 
@@ -73,6 +73,7 @@ class _FrameChecker:
     def __init__(self, *, collect: bool) -> None:
         self.collect = collect
         self.strings: list = []
+        self.frames: list[int] = []  # frame of each string within its record
         self.spans: list[tuple[int, int, int]] = []  # (record, first string, h*w) per record
         self.other_size: dict[int, int] = {}  # string index -> h*w of its own (wrong) size
 
@@ -83,7 +84,7 @@ class _FrameChecker:
         Returns a hashable key of the segmentations (for duplicate detection).
         """
         bad_size, bad_rle, key = [], [], []
-        strings, collect = self.strings, self.collect
+        strings, frames, collect = self.strings, self.frames, self.collect
         if collect:
             self.spans.append((owner, len(strings), hw[0] * hw[1]))
         for f, seg in enumerate(segs):
@@ -105,6 +106,7 @@ class _FrameChecker:
                         if size != hw:
                             self.other_size[len(strings)] = size[0] * size[1]
                         strings.append(counts)
+                        frames.append(f)
                     continue
                 if kind is list:
                     msg = _uncompressed_problem(counts, size)
@@ -125,6 +127,30 @@ class _FrameChecker:
             problems.append(Problem("rle", msg + n, f"{where}, frame {f}"))
         return tuple(key)
 
+    def collected(self) -> CollectedStrings:
+        """The strings gathered so far with their expected totals, records and frames."""
+        starts = np.array([sp[1] for sp in self.spans] + [len(self.strings)], dtype=np.int64)
+        counts = np.diff(starts)
+        expected = np.repeat(np.array([sp[2] for sp in self.spans], dtype=np.int64), counts)
+        for j, total in self.other_size.items():
+            expected[j] = total
+        owner = np.repeat(np.array([sp[0] for sp in self.spans], dtype=np.int64), counts)
+        return CollectedStrings(self.strings, expected, owner,
+                                np.array(self.frames, dtype=np.int64))
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedStrings:
+    """Compressed RLE ``counts`` strings of the checked records, in record then frame order.
+
+    Only frames whose segmentation is a dict with a valid ``size`` and str/bytes ``counts``.
+    """
+
+    strings: list          # (F,) str | bytes
+    expected: np.ndarray   # (F,) int64 h*w of each string's own ``size``
+    owner: np.ndarray      # (F,) int64 position of its record in the checked sequence
+    frame: np.ndarray      # (F,) int64 frame within its record
+
 
 def _uncompressed_problem(counts: list, size: object) -> str:
     if not all(type(c) is int and c >= 0 for c in counts):
@@ -135,36 +161,23 @@ def _uncompressed_problem(counts: list, size: object) -> str:
     return ""
 
 
-def _compressed_frames(segs: Sequence[Segmentation]) -> list[tuple[int, Segmentation]]:
-    """(frame, segmentation) of the frames ``_FrameChecker`` collected, in order."""
-    return [(f, seg) for f, seg in enumerate(segs)
-            if type(seg) is dict and _valid_size(seg.get("size"))
-            and type(seg.get("counts")) in (str, bytes)]
-
-
 def _valid_size(size: object) -> bool:
     return type(size) is list and len(size) == 2 and all(type(x) is int and x > 0 for x in size)
 
 
-def _rle_problems(checker: _FrameChecker, records: Sequence, where_of: dict
-                  ) -> list[tuple[int, Problem]]:
-    """``rle`` problems of the collected compressed strings, once per record (first bad frame)."""
-    starts = np.array([sp[1] for sp in checker.spans] + [len(checker.strings)], dtype=np.int64)
-    expected = np.repeat([sp[2] for sp in checker.spans], np.diff(starts))   # (F,)
-    for j, total in checker.other_size.items():
-        expected[j] = total
-    totals = rle_counts_totals(checker.strings, expected)
-    bad = np.flatnonzero(totals != expected)
-    span_of = np.searchsorted(starts, bad, side="right") - 1
-    per_span: dict[int, list[int]] = {}
-    for j, k in zip(bad.tolist(), span_of.tolist()):
-        per_span.setdefault(k, []).append(j)
+def _rle_problems(found: CollectedStrings, totals: np.ndarray, records: Sequence,
+                  where_of: dict) -> list[tuple[int, Problem]]:
+    """``rle`` problems of the collected strings given their ``totals`` (F,), once per record
+    (first bad frame)."""
+    bad = np.flatnonzero(totals != found.expected)
+    per_owner: dict[int, list[int]] = {}
+    for j, k in zip(bad.tolist(), found.owner[bad].tolist()):
+        per_owner.setdefault(k, []).append(j)
     out = []
-    for k, js in per_span.items():
-        owner, start, _ = checker.spans[k]
+    for owner, js in per_owner.items():
         j = js[0]
-        f, seg = _compressed_frames(records[owner].segmentations)[j - start]
-        h, w = seg["size"]
+        f = int(found.frame[j])
+        h, w = records[owner].segmentations[f]["size"]
         msg = ("undecodable RLE: malformed counts string" if totals[j] < 0 else
                f"undecodable RLE: counts sum to {totals[j]}, expected {h}*{w}={h * w}")
         n = f" ({len(js)} frames)" if len(js) > 1 else ""
@@ -173,7 +186,7 @@ def _rle_problems(checker: _FrameChecker, records: Sequence, where_of: dict
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector (restored after): the checks allocate per frame while
     a whole parsed result file is alive, and every collection would traverse all of it."""
     was_enabled = gc.isenabled()
@@ -185,6 +198,39 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_gc_paused = gc_paused
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionCheck:
+    """Result-file checks with the RLE decodability part left to the caller.
+
+    ``problems(totals)`` gives exactly what ``validate_predictions`` returns once ``totals``
+    (``rle_counts_totals`` of ``strings``) are known, so that a caller can decode the strings
+    where it likes (e.g. in worker processes) and reuse their areas.
+    """
+
+    records: Sequence[PredTrack]
+    found: dict[int, list[Problem]]   # record position -> structural problems
+    where_of: dict[int, str]
+    strings: CollectedStrings
+
+    def problems(self, totals: np.ndarray | None) -> list[Problem]:
+        """All problems in file order; ``totals`` (F,) None skips the decodability check."""
+        per_pred = {i: list(v) for i, v in self.found.items()}
+        if totals is not None and len(self.strings.strings):
+            for owner, prob in _rle_problems(self.strings, totals, self.records, self.where_of):
+                per_pred.setdefault(owner, []).append(prob)
+        return [prob for i in sorted(per_pred) for prob in per_pred[i]]
+
+
+def check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool = False,
+                      collect: bool = True) -> PredictionCheck:
+    """Every check of ``validate_predictions`` but the RLE decode (GC paused while it runs)."""
+    with gc_paused():
+        return _check_predictions(preds, gt, allow_empty=allow_empty, collect=collect)
+
+
 def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path | str | None = None,
                          allow_empty: bool = False, check_rle: bool = True) -> list[Problem]:
     """Every problem of a result file checked against ``gt``, in file order (per record).
@@ -193,19 +239,36 @@ def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path 
     ``rle`` (only the cheap structural part when ``check_rle`` is False) and ``duplicate``.
     ``path`` is accepted for symmetry with ``raise_first``; ``where`` never repeats it.
     """
-    del path
-    with _gc_paused():
-        return _check_predictions(preds, gt, allow_empty=allow_empty, check_rle=check_rle)
+    return validate_predictions_areas(preds, gt, allow_empty=allow_empty, check_rle=check_rle)[0]
+
+
+def validate_predictions_areas(preds: Sequence[PredTrack], gt: Dataset, *,
+                               allow_empty: bool = False, check_rle: bool = True
+                               ) -> tuple[list[Problem], CollectedStrings, np.ndarray]:
+    """``validate_predictions`` plus the strings it decoded and their foreground areas.
+
+    Returns problems, the collected strings and areas (F,) int64 (pycocotools ``area`` of each
+    string, -1 where unknown; all -1 when ``check_rle`` is False).
+    """
+    with gc_paused():
+        check = _check_predictions(preds, gt, allow_empty=allow_empty, collect=check_rle)
+        found = check.strings
+        if not check_rle or not found.strings:
+            return check.problems(None), found, np.full(len(found.strings), -1, dtype=np.int64)
+        totals, areas = rle_counts_totals_areas(found.strings, found.expected)
+        return check.problems(totals), found, areas
 
 
 def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool,
-                       check_rle: bool) -> list[Problem]:
+                       collect: bool) -> PredictionCheck:
+    checker = _FrameChecker(collect=collect)
     if not preds:
-        return [] if allow_empty else [Problem("empty", "the result list is empty", "top level")]
+        found = {} if allow_empty else {0: [Problem("empty", "the result list is empty",
+                                                    "top level")]}
+        return PredictionCheck(preds, found, {}, checker.collected())
     videos = {v.id: v for v in gt.videos}
     cats = {c.id for c in gt.categories}
     cat_list = _id_list(cats)
-    checker = _FrameChecker(collect=check_rle)
     per_pred: dict[int, list[Problem]] = {}
     where_of: dict[int, str] = {}
     seen: dict[tuple, int] = {}
@@ -236,17 +299,14 @@ def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: 
         if problems:
             per_pred[i] = problems
         where_of[i] = where
-    if checker.strings:
-        for owner, prob in _rle_problems(checker, preds, where_of):
-            per_pred.setdefault(owner, []).append(prob)
-    return [prob for i in sorted(per_pred) for prob in per_pred[i]]
+    return PredictionCheck(preds, per_pred, where_of, checker.collected())
 
 
 def validate_dataset(ds: Dataset, *, path: Path | str | None = None,
                      check_rle: bool = True) -> list[Problem]:
     """Every problem of an annotation file: duplicate ids, dangling references, per-frame lists."""
     del path
-    with _gc_paused():
+    with gc_paused():
         return _check_dataset(ds, check_rle=check_rle)
 
 
@@ -287,7 +347,9 @@ def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
         if found:
             per_track[i] = found
     if checker.strings:
-        for owner, prob in _rle_problems(checker, ds.tracks, where_of):
+        found = checker.collected()
+        totals, _ = rle_counts_totals_areas(found.strings, found.expected)
+        for owner, prob in _rle_problems(found, totals, ds.tracks, where_of):
             per_track.setdefault(owner, []).append(prob)
     return problems + [p for i in sorted(per_track) for p in per_track[i]]
 

@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 
 from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.validate import gc_paused
 from vistoolkit.eval.accumulate import Accumulated
 from vistoolkit.eval.breakdowns import (
     DEFAULT_LONG_THRESHOLD,
     length_breakdown,
     short_long_breakdown,
 )
-from vistoolkit.eval.inputs import check_inputs, load_gt, load_preds
+from vistoolkit.eval.inputs import check_inputs, finish_check, load_gt, load_preds
+from vistoolkit.eval.parallel import checked_overlaps, resolve_workers
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.pipeline import Prepared, match_and_accumulate, prepare
 from vistoolkit.eval.report import resolve_categories
@@ -106,7 +108,8 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
             e.g. ``category_ids=(1, 4)`` (ids or names; the mean runs over these only).
         lenient: accept length/size/unknown-category problems with the official behaviour.
         allow_empty: accept an empty result list (every AP is then 0).
-        workers: processes for the IoU phase.
+        workers: processes for the RLE check and IoU phase (0: one per core); forked chunks
+            of videos, same numbers as serial.
         breakdowns: any of ``"length"``, ``"short-long"`` (see ``vistoolkit.eval.breakdowns``);
             ``long_threshold`` splits videos for ``"short-long"``.
 
@@ -114,6 +117,16 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
         InputError: on any input problem (except those ``lenient`` tolerates).
     """
     params = dataclasses.replace(params or EvalParams(), **overrides)
+    workers = resolve_workers(workers)
+    with gc_paused():  # collections would traverse the whole parsed result file, repeatedly
+        return _evaluate(gt, predictions, params, lenient=lenient, allow_empty=allow_empty,
+                         workers=workers, progress=progress, breakdowns=breakdowns,
+                         long_threshold=long_threshold)
+
+
+def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str,
+              params: EvalParams, *, lenient: bool, allow_empty: bool, workers: int,
+              progress: bool, breakdowns: tuple[str, ...], long_threshold: int) -> EvalResult:
     clock = {"start": time.perf_counter()}
     gt_ds, gt_path = load_gt(gt)
     preds, pred_path = load_preds(predictions)
@@ -122,13 +135,20 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
         tokens = [str(c) for c in params.category_ids]
         params = dataclasses.replace(params, category_ids=resolve_categories(gt_ds, tokens))
     report = check_inputs(gt_ds, preds, gt_path=gt_path, pred_path=pred_path, lenient=lenient,
-                          allow_empty=allow_empty)
+                          allow_empty=allow_empty, defer_rle=workers > 1)
     clock["validate"] = time.perf_counter()
     tables = build_tables(gt_ds, preds, max_det=params.max_det, category_ids=params.category_ids,
                           video_ids=params.video_ids, gt_path=gt_path)
     clock["tables"] = time.perf_counter()
-    prep = prepare(tables, trusted_sizes=report.sizes_ok, workers=workers, progress=progress)
-    clock["iou"] = time.perf_counter()
+    chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok, check=report.pending,
+                              known=report.known, workers=workers, progress=progress)
+    if report.pending is not None:  # the RLE check ran in the chunks (labelled rle+iou)
+        finish_check(report.pending, np.concatenate([c.bad for c in chunks]),
+                     np.concatenate([c.bad_totals for c in chunks]), pred_path=pred_path,
+                     lenient=lenient)
+    prep = prepare(tables, trusted_sizes=report.sizes_ok,
+                   overlaps=[ov for c in chunks for ov in c.overlaps])
+    clock["rle+iou" if report.pending is not None else "iou"] = time.perf_counter()
     params = dataclasses.replace(params, category_ids=tables.category_ids,
                                  video_ids=tables.video_ids)
     acc = match_and_accumulate(prep, params, gt_out=params.area_out(tables.gt.avg_area),

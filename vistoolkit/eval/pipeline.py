@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 
 from vistoolkit.eval.accumulate import Accumulated, accumulate
+from vistoolkit.eval.known_areas import KnownAreas
 from vistoolkit.eval.matching import Block, classify, match_blocks
-from vistoolkit.eval.parallel import video_overlaps_all
+from vistoolkit.eval.parallel import checked_overlaps
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.tables import EvalTables
 from vistoolkit.eval.video_iou import VideoOverlaps
@@ -27,10 +28,17 @@ class Prepared:
 
 
 def prepare(tables: EvalTables, *, trusted_sizes: bool, workers: int = 1,
-            progress: bool = False) -> Prepared:
-    """Video IoU of every (prediction, GT) pair of the same video and category."""
-    overlaps = video_overlaps_all(tables.videos, trusted_sizes=trusted_sizes, workers=workers,
-                                  progress=progress)
+            progress: bool = False, known: KnownAreas | None = None,
+            overlaps: list[VideoOverlaps] | None = None) -> Prepared:
+    """Video IoU of every (prediction, GT) pair of the same video and category.
+
+    ``overlaps``: per-video results computed already (e.g. with a deferred RLE check);
+    ``known``: prediction mask areas decoded by the input checks.
+    """
+    if overlaps is None:
+        chunks = checked_overlaps(tables.videos, trusted_sizes=trusted_sizes, known=known,
+                                  workers=workers, progress=progress)
+        overlaps = [ov for c in chunks for ov in c.overlaps]
     n_det, n_gt = len(tables.det.index), len(tables.gt.ids)
     det_area, det_frames = np.zeros(n_det), np.zeros(n_det, dtype=np.int64)
     gt_frames = np.zeros(n_gt, dtype=np.int64)

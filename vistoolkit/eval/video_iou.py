@@ -17,6 +17,7 @@ from pycocotools import mask as mask_utils
 
 from vistoolkit.data.records import PredTrack, Track, Video
 from vistoolkit.data.rle import to_rle
+from vistoolkit.eval.known_areas import KnownAreas
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,13 @@ def _sizes(rles: list[dict]) -> np.ndarray:
 
 def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list],
                 gt_cat: np.ndarray, gt_sizes: np.ndarray, video: Video, trusted_sizes: bool,
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                known: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-frame areas of predictions, intersections and size-mismatch flags.
 
     Only predictions whose category has a GT mask in the frame go through ``iou``; the others
-    need just their area. pred_cat: (D,), gt_cat: (G,), gt_sizes: (G, L, 2).
+    need just their area. Areas in ``known`` (D, L) (-1: unknown) are not decoded again, and a
+    frame whose areas are all known skips the full-frame column of ``iou``.
+    pred_cat: (D,), gt_cat: (G,), gt_sizes: (G, L, 2).
     Returns ad (D, L) int64 areas (0 where absent), inter (D, G, L) int64, mism (D, G, L) bool.
     """
     h, w = video.height, video.width
@@ -81,19 +84,26 @@ def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list
         n_gt, length)                                                               # (G, L)
     same_cat = pred_cat[:, None] == gt_cat[None, :]                                 # (D, G)
     need_all = present & (same_cat.astype(np.int64) @ gt_on.astype(np.int64) > 0).T  # (L, D)
-    for f, col in enumerate(pred_cols):
-        rest = np.flatnonzero(present[f] & ~need_all[f]).tolist()
-        if rest:
-            ad[rest, f] = _areas([col[i] for i in rest])
+    have = present & (known.T >= 0)                                                 # (L, D)
+    ad.T[have] = known.T[have]
+    unknown_rest = present & ~need_all & ~have                                      # (L, D)
+    for f in np.flatnonzero(unknown_rest.any(1)).tolist():
+        rest = np.flatnonzero(unknown_rest[f]).tolist()
+        ad[rest, f] = _areas([pred_cols[f][i] for i in rest])
+    for f in np.flatnonzero(need_all.any(1)).tolist():
+        col = pred_cols[f]
         di = np.flatnonzero(need_all[f]).tolist()
-        if not di:
-            continue
         gi = np.flatnonzero(gt_on[:, f]).tolist()
         drs = [col[i] for i in di]
-        out = np.asarray(mask_utils.iou(drs, [gt_rles[j][f] for j in gi] + [full],
-                                        [1] * len(gi) + [0]))                   # (Df, Gf+1)
-        area = np.rint(out[:, -1] * n_pix).astype(np.int64)                         # (Df,)
-        block = out[:, :-1]                                                          # (Df, Gf)
+        gts = [gt_rles[j][f] for j in gi]
+        if have[f, di].all():
+            block = np.asarray(mask_utils.iou(drs, gts, [1] * len(gi))).reshape(
+                len(di), len(gi))                                                    # (Df, Gf)
+            area = ad[di, f]                                                         # (Df,)
+        else:
+            out = np.asarray(mask_utils.iou(drs, gts + [full], [1] * len(gi) + [0]))  # (Df, Gf+1)
+            area = np.rint(out[:, -1] * n_pix).astype(np.int64)                     # (Df,)
+            block = out[:, :-1]                                                      # (Df, Gf)
         if not trusted_sizes:
             dsz = _sizes(drs)
             odd = np.flatnonzero((dsz[:, 0] != h) | (dsz[:, 1] != w))
@@ -107,8 +117,21 @@ def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list
     return ad, inter, mism
 
 
+def _known_matrix(preds: tuple[PredTrack, ...], length: int,
+                  known: KnownAreas | None) -> np.ndarray:
+    """(D, L) int64 areas from ``known``, -1 where unknown."""
+    out = np.full((len(preds), length), -1, dtype=np.int64)
+    if known is not None:
+        for d, p in enumerate(preds):
+            a = known.of(p)
+            if a is not None:
+                out[d, :len(a)] = a
+    return out
+
+
 def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[PredTrack, ...],
-                   *, trusted_sizes: bool = False) -> VideoOverlaps:
+                   *, trusted_sizes: bool = False, known: KnownAreas | None = None
+                   ) -> VideoOverlaps:
     """IoU matrix and per-track areas of one video.
 
     Args:
@@ -117,6 +140,7 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
         preds: D predictions, any categories.
         trusted_sizes: every prediction mask is known to be ``video.size`` (validated input);
             skips the per-frame size check.
+        known: prediction mask areas already decoded by the input checks (not decoded again).
     """
     h, w = video.height, video.width
     pred_segs = [_std_segs(p.segmentations, h, w) for p in preds]
@@ -136,7 +160,7 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
     pred_cat = np.array([p.category_id for p in preds], dtype=np.int64)
     gt_cat = np.array([t.category_id for t in gt_tracks], dtype=np.int64)
     ad, inter, mism = _frame_pass(_columns(pred_segs, length), pred_cat, gt_rles, gt_cat,
-                                  gt_sizes, video, trusted_sizes)
+                                  gt_sizes, video, trusted_sizes, _known_matrix(preds, length, known))
     pg = np.array([[r is not None for r in rles] for rles in gt_rles], dtype=bool).reshape(
         len(gt_tracks), length)
     in_zip = np.arange(length)[None, None, :] < np.minimum(len_d[:, None], len_g[None, :])[
