@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from vistoolkit.errors import InputError
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.inputs import check_inputs, load_gt, load_preds
 from vistoolkit.eval.parallel import resolve_workers
 from vistoolkit.eval.tables import build_tables
 from vistoolkit.eval.video_iou import video_overlaps
-from vistoolkit.errors import InputError
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
                           Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
