@@ -155,6 +155,94 @@ def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler
     return {"lr": lr, "loss": float(loss.detach()), "grad_norm": float(grad_norm), **logs}
 
 
+class _Trainer:
+    """Objects of one training run (built once), the loop state, and checkpointing."""
+
+    def __init__(self, model_cfg: EfficientVISConfig, cfg: TrainConfig, *, data_root: Path,
+                 out_dir: Path) -> None:
+        self.cfg, self.data_root, self.out_dir = cfg, Path(data_root), Path(out_dir)
+        self.ckpt_path = self.out_dir / "checkpoint.pt"
+        self.ctx = ctx = D.init_from_env(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=cfg.seed)
+        if self.dataset.num_classes != model_cfg.num_classes:
+            logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
+                        self.dataset.num_classes)
+            model_cfg = model_cfg.replace(num_classes=self.dataset.num_classes)
+        self.model_cfg = model_cfg
+        self.sampler = VideoEpochSampler(len(self.dataset), seed=cfg.seed, rank=ctx.rank,
+                                         world_size=ctx.world_size)
+        total = cfg.epochs * math.ceil(len(self.sampler) / cfg.batch_size)
+        self.total = min(total, cfg.max_iters) if cfg.max_iters is not None else total
+        self.model = build_model(model_cfg).to(ctx.device).train()
+        step: nn.Module = PairStep(self.model, ClipCriterion.from_config(model_cfg), model_cfg)
+        if ctx.distributed:
+            step = DistributedDataParallel(step, find_unused_parameters=True, device_ids=(
+                [ctx.local_rank] if ctx.device.type == "cuda" else None))
+        self.step_module = step
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.params, lr=cfg.resolved_lr(model_cfg.name),
+                                           weight_decay=cfg.weight_decay)
+        self.schedule = dict(total_iters=self.total, warmup_iters=cfg.resolved_warmup(self.total),
+                             warmup_factor=cfg.warmup_factor, lr_drop=cfg.lr_drop)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(s, **self.schedule))
+        self.use_amp = cfg.amp and ctx.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.state = _State()
+
+    def resume(self) -> None:
+        """Load ``checkpoint.pt`` if there is one (an explicit ``lr`` then replaces its lr)."""
+        if not self.ckpt_path.is_file():
+            logger.warning("no checkpoint in %s; training from scratch", self.out_dir)
+            return
+        self.state = _resume(self.ckpt_path, self.model, self.optimizer, self.scheduler,
+                             self.scaler, self.ctx.device)
+        if self.cfg.lr is not None and self.scheduler.base_lrs[0] != self.cfg.lr:
+            _override_lr(self.optimizer, self.scheduler, self.cfg.lr,
+                         lr_factor(self.state.step, **self.schedule))
+
+    def save(self) -> None:
+        """Atomic checkpoint of the whole training state (rank 0), then a barrier."""
+        if self.ctx.is_main:
+            save_checkpoint(self.ckpt_path, model=self.model, model_cfg=self.model_cfg,
+                            category_ids=self.dataset.category_ids,
+                            training=_training_state(self.state, self.optimizer, self.scheduler,
+                                                     self.scaler, self.cfg),
+                            meta={"data_root": str(self.data_root),
+                                  "world_size": self.ctx.world_size})
+        D.barrier(self.ctx)
+
+    def run_epoch(self, log: MetricsLog | None, bar: tqdm,
+                  on_step: Callable[[int], None] | None) -> bool:
+        """Iterate over the rest of the current epoch; True if it was completed."""
+        cfg, state, ctx = self.cfg, self.state, self.ctx
+        self.sampler.set_epoch(state.epoch)
+        loader = DataLoader(self.dataset, batch_size=cfg.batch_size,
+                            sampler=D.SkipSampler(self.sampler, state.epoch_step * cfg.batch_size),
+                            collate_fn=collate_pairs, num_workers=cfg.num_workers)
+        for batch in loader:
+            t0 = time.perf_counter()
+            row = _step(self.step_module, batch.to(ctx.device), self.optimizer, self.scheduler,
+                        self.scaler, params=self.params, grad_clip=cfg.grad_clip,
+                        use_amp=self.use_amp)
+            state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
+            row = D.all_reduce_mean_logs(row, ctx)
+            if log is not None:
+                log.write({"step": state.step, "epoch": state.epoch,
+                           "sec": time.perf_counter() - t0, **row})
+            bar.update(1)
+            if state.step % cfg.log_every == 0:
+                bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}")
+            if state.step % cfg.ckpt_every == 0 or state.step == self.total:
+                self.save()
+            if on_step is not None:
+                on_step(state.step)
+            if state.step >= self.total:
+                return False
+        return True
+
+
 def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path,
           out_dir: Path, resume: bool = False, progress: bool = True,
           on_epoch_end: Callable[[int, Path], None] | None = None,
@@ -173,94 +261,31 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
     Returns:
         ``out_dir/checkpoint.pt``.
     """
-    out_dir, ckpt_path = Path(out_dir), Path(out_dir) / "checkpoint.pt"
-    ctx = D.init_from_env(train_cfg.device)
-    torch.manual_seed(train_cfg.seed)
-    dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=train_cfg.seed)
-    if dataset.num_classes != model_cfg.num_classes:
-        logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
-                    dataset.num_classes)
-        model_cfg = model_cfg.replace(num_classes=dataset.num_classes)
-    sampler = VideoEpochSampler(len(dataset), seed=train_cfg.seed, rank=ctx.rank,
-                                world_size=ctx.world_size)
-    iters_per_epoch = math.ceil(len(sampler) / train_cfg.batch_size)
-    total = train_cfg.epochs * iters_per_epoch
-    total = min(total, train_cfg.max_iters) if train_cfg.max_iters is not None else total
-    model = build_model(model_cfg).to(ctx.device).train()
-    step_module: nn.Module = PairStep(model, ClipCriterion.from_config(model_cfg), model_cfg)
-    if ctx.distributed:
-        step_module = DistributedDataParallel(step_module, find_unused_parameters=True,
-                                              device_ids=[ctx.local_rank] if
-                                              ctx.device.type == "cuda" else None)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=train_cfg.resolved_lr(model_cfg.name),
-                                  weight_decay=train_cfg.weight_decay)
-    schedule = dict(total_iters=total, warmup_iters=train_cfg.resolved_warmup(total),
-                    warmup_factor=train_cfg.warmup_factor, lr_drop=train_cfg.lr_drop)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, **schedule))
-    use_amp = train_cfg.amp and ctx.device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    state = _State()
-    if resume and ckpt_path.is_file():
-        state = _resume(ckpt_path, model, optimizer, scheduler, scaler, ctx.device)
-        if train_cfg.lr is not None and scheduler.base_lrs[0] != train_cfg.lr:
-            _override_lr(optimizer, scheduler, train_cfg.lr, lr_factor(state.step, **schedule))
-    elif resume:
-        logger.warning("no checkpoint in %s; training from scratch", out_dir)
-
-    def save() -> None:
-        if ctx.is_main:
-            save_checkpoint(ckpt_path, model=model, model_cfg=model_cfg,
-                            category_ids=dataset.category_ids,
-                            training=_training_state(state, optimizer, scheduler, scaler,
-                                                     train_cfg),
-                            meta={"data_root": str(data_root), "world_size": ctx.world_size})
-        D.barrier(ctx)
-
+    run = _Trainer(model_cfg, train_cfg, data_root=data_root, out_dir=out_dir)
+    if resume:
+        run.resume()
+    ctx, state = run.ctx, run.state
     log = MetricsLog(out_dir, keep_until=state.step if resume else None) if ctx.is_main else None
-    bar = tqdm(total=total, initial=state.step, disable=not (progress and ctx.is_main),
+    bar = tqdm(total=run.total, initial=state.step, disable=not (progress and ctx.is_main),
                desc="train", dynamic_ncols=True)
     try:
-        while state.step < total:
-            sampler.set_epoch(state.epoch)
-            loader = DataLoader(dataset, batch_size=train_cfg.batch_size,
-                                sampler=D.SkipSampler(sampler, state.epoch_step *
-                                                      train_cfg.batch_size),
-                                collate_fn=collate_pairs, num_workers=train_cfg.num_workers)
-            for batch in loader:
-                t0 = time.perf_counter()
-                row = _step(step_module, batch.to(ctx.device), optimizer, scheduler, scaler,
-                            params=params, grad_clip=train_cfg.grad_clip, use_amp=use_amp)
-                state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
-                row = D.all_reduce_mean_logs(row, ctx)
-                if log is not None:
-                    log.write({"step": state.step, "epoch": state.epoch,
-                               "sec": time.perf_counter() - t0, **row})
-                bar.update(1)
-                if state.step % train_cfg.log_every == 0:
-                    bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}")
-                if state.step % train_cfg.ckpt_every == 0 or state.step == total:
-                    save()
-                if on_step is not None:
-                    on_step(state.step)
-                if state.step >= total:
-                    break
-            else:
+        while state.step < run.total:
+            if run.run_epoch(log, bar, on_step):
                 state.epoch, state.epoch_step = state.epoch + 1, 0
-                save()
-                _epoch_end(state.epoch, ckpt_path, train_cfg, on_epoch_end, ctx)
+                run.save()
+                _epoch_end(state.epoch, run.ckpt_path, train_cfg, on_epoch_end, ctx)
     except KeyboardInterrupt:
-        logger.warning("interrupted at iteration %d; saving %s", state.step, ckpt_path)
-        save()
+        logger.warning("interrupted at iteration %d; saving %s", state.step, run.ckpt_path)
+        run.save()
         raise
     finally:
         bar.close()
         if log is not None:
             log.close()
             if log.jsonl_path.stat().st_size > 0:
-                plot_training_curves(log.jsonl_path, out_dir / "loss_curve.png")
+                plot_training_curves(log.jsonl_path, Path(out_dir) / "loss_curve.png")
         D.shutdown(ctx)
-    return ckpt_path
+    return run.ckpt_path
 
 
 def _epoch_end(epoch: int, ckpt_path: Path, train_cfg: TrainConfig,
