@@ -3,6 +3,9 @@
 Usage:
     python benchmarks/bench_eval.py [--scale 0.1] [--workers 2] [--official DIR] [--data DIR]
 
+``--workers N`` (N > 1) adds a row ``ours-wN`` (the RLE check and IoU phase in N processes) to
+the serial ``ours`` row. Each row also gives CPU seconds (user + system, children included).
+
 Builds a YouTube-VIS-2021-val sized case (GT from the synthetic generator's
 ``ytvis2021_val_scale`` preset, 100 predicted tracks per video derived from it: perturbed and
 partial GT masks, wrong-category copies, smooth and ragged false positives), writes both JSON
@@ -15,6 +18,7 @@ seconds, speed ratios, peak memory and the largest difference between the stats.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import subprocess
@@ -156,23 +160,28 @@ def _run_official(gt: str, pred: str, official: str) -> tuple[dict, list]:
 def _child(kind: str, gt: str, pred: str, official: str | None, workers: int) -> dict:
     start = time.perf_counter()
     stats: list = []
-    if kind == "json":
+    if kind in ("json", "json-nogc"):
+        if kind == "json-nogc":
+            gc.disable()
         with open(pred, encoding="utf-8") as handle:
             json.load(handle)
         clock = {"json.load": time.perf_counter() - start}
-    elif kind == "ours":
+    elif kind.startswith("ours"):
         from vistoolkit.eval import evaluate
 
         imported = time.perf_counter() - start
-        res = evaluate(gt, pred, workers=workers)
+        res = evaluate(gt, pred, workers=int(kind[6:]) if kind.startswith("ours-w") else 1)
         clock, stats = {"import": imported, **res.timings}, list(res.stats_array)
     elif kind == "reference":
         clock, stats = reference_evaluate(gt, pred)
     else:
         clock, stats = _run_official(gt, pred, official)
     total = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "phases": clock, "total": total, "rss_mb": rss, "stats": stats}
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    rss = max(me.ru_maxrss, kids.ru_maxrss) / 1024
+    return {"kind": kind, "phases": clock, "total": total, "rss_mb": rss, "cpu": cpu,
+            "stats": stats}
 
 
 def _spawn(kind: str, gt: Path, pred: Path, official: str | None, workers: int) -> dict:
@@ -182,23 +191,30 @@ def _spawn(kind: str, gt: Path, pred: Path, official: str | None, workers: int) 
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-_CORE = {"ours": ("tables", "iou", "match_accumulate"), "official": ("evaluate", "accumulate"),
-         "reference": ("areas", "iou_match", "accumulate")}
+_CORE = {"ours": ("tables", "iou", "rle+iou", "match_accumulate"),
+         "official": ("evaluate", "accumulate"), "reference": ("areas", "iou_match", "accumulate")}
 
 
 def _report(rows: list[dict]) -> None:
     base = {r["kind"]: r for r in rows}
-    print("| evaluator | phases (s) | total s | peak RSS MB |")
-    print("|---|---|---:|---:|")
+    print("| evaluator | phases (s) | total s | CPU s | peak RSS MB |")
+    print("|---|---|---:|---:|---:|")
     for r in rows:
         phases = ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items())
-        print(f"| {r['kind']} | {phases} | {r['total']:.2f} | {r['rss_mb']:.0f} |")
+        print(f"| {r['kind']} | {phases} | {r['total']:.2f} | {r['cpu']:.2f} | {r['rss_mb']:.0f} |")
     ours = base["ours"]
     core = {k: sum(base[k]["phases"].get(p, 0.0) for p in ph) for k, ph in _CORE.items()
             if k in base}
     parse = base["json"]["phases"]["json.load"]
-    print(f"\nours: evaluate+accumulate ({' + '.join(_CORE['ours'])}) {core['ours']:.2f} s; "
-          f"end-to-end {ours['total']:.2f} s = {ours['total'] / parse:.2f}x json.load ({parse:.2f} s)")
+    nogc = base["json-nogc"]["phases"]["json.load"]
+    print()
+    for r in rows:
+        if r["kind"].startswith("ours"):
+            c = sum(r["phases"].get(p, 0.0) for p in _CORE["ours"])
+            print(f"{r['kind']}: evaluate+accumulate ({' + '.join(_CORE['ours'])}) {c:.2f} s; "
+                  f"end-to-end {r['total']:.2f} s = {r['total'] / parse:.2f}x json.load "
+                  f"({parse:.2f} s), {r['total'] / nogc:.2f}x json.load with GC paused "
+                  f"({nogc:.2f} s)")
     for other in ("reference", "official"):
         if other in base:
             o = base[other]
@@ -232,7 +248,9 @@ def main() -> None:
             t = time.perf_counter()
             gt, pred, counts = make_case(args.scale, out)
             print(f"generated {counts} in {time.perf_counter() - t:.0f} s")
-        kinds = ["json", "ours"] + ([] if args.skip_reference else ["reference"])
+        kinds = ["json", "json-nogc", "ours"] + ([f"ours-w{args.workers}"] if args.workers > 1
+                                                 else [])
+        kinds += [] if args.skip_reference else ["reference"]
         kinds += ["official"] if args.official else []
         rows = [_spawn(k, gt, pred, args.official, args.workers) for k in kinds]
         _report(rows)

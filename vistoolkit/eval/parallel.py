@@ -51,9 +51,10 @@ def _overlaps(items: tuple[VideoItems, ...], trusted_sizes: bool, known: KnownAr
 
 
 def _chunk(items: tuple[VideoItems, ...], trusted_sizes: bool, check: PredictionCheck | None,
-           strings: np.ndarray | None, progress: bool) -> ChunkResult:
-    """RLE check of ``strings`` (indices into ``check.strings``), then the chunk's IoUs."""
-    known, empty = None, np.zeros(0, dtype=np.int64)
+           strings: np.ndarray | None, known: KnownAreas | None, progress: bool) -> ChunkResult:
+    """RLE check of ``strings`` (indices into ``check.strings``), then the chunk's IoUs with
+    the areas that check decoded (else ``known``)."""
+    empty = np.zeros(0, dtype=np.int64)
     if check is not None and strings is not None and len(strings):
         found = check.strings
         sub = [found.strings[i] for i in strings.tolist()]
@@ -66,7 +67,7 @@ def _chunk(items: tuple[VideoItems, ...], trusted_sizes: bool, check: Prediction
 
 
 def _worker(args: tuple, conn: Connection) -> None:
-    conn.send(_chunk(*args, False))
+    conn.send(_chunk(*args, progress=False))
     conn.close()
 
 
@@ -103,24 +104,27 @@ def checked_overlaps(items: tuple[VideoItems, ...], *, trusted_sizes: bool,
     chunks = (_string_chunks(check, items, bounds) if check is not None
               else [None] * (len(bounds) - 1))
     if len(bounds) <= 2:
-        if check is None:
-            return [ChunkResult(np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                _overlaps(items, trusted_sizes, known, progress))]
-        return [_chunk(items, trusted_sizes, check, chunks[0], progress)]
+        return [_chunk(items, trusted_sizes, check, chunks[0], known, progress)]
     ctx = mp.get_context("fork")
+    pieces = list(zip(itertools.pairwise(bounds), chunks))
     procs, conns = [], []
-    for (lo, hi), strings in zip(itertools.pairwise(bounds), chunks):
+    for (lo, hi), strings in pieces[:-1]:          # the last chunk runs in this process
         recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=((items[lo:hi], trusted_sizes, check, strings),
+        proc = ctx.Process(target=_worker, args=((items[lo:hi], trusted_sizes, check, strings, known),
                                                  send), daemon=True)
         proc.start()
         send.close()
         procs.append(proc)
         conns.append(recv)
+    (lo, hi), strings = pieces[-1]
+    own = _chunk(items[lo:hi], trusted_sizes, check, strings, known, progress)
     out = []
     for proc, conn in zip(procs, conns):
-        out.append(conn.recv())
+        try:
+            out.append(conn.recv())
+        except EOFError:
+            out.append(None)
         proc.join()
-        if proc.exitcode != 0:
+        if proc.exitcode != 0 or out[-1] is None:
             raise RuntimeError(f"evaluation worker exited with code {proc.exitcode}")
-    return out
+    return out + [own]
