@@ -109,3 +109,17 @@ def test_resolve_workers_zero_one_per_core():
     assert resolve_workers(3) == 3
     with pytest.raises(ValueError):
         resolve_workers(-1)
+
+
+def test_eval_cli_workers_zero_same_output_as_serial():
+    from click.testing import CliRunner
+
+    from vistoolkit.cli.main import main
+
+    args = ["eval", str(REF / "case05_gt.json"), str(REF / "case05_pred.json")]
+    serial = CliRunner().invoke(main, args)
+    auto = CliRunner().invoke(main, [*args, "--workers", "0"])
+    assert serial.exit_code == 0 and auto.exit_code == 0, auto.output
+    assert auto.stdout == serial.stdout
+    bad = CliRunner().invoke(main, [*args, "--workers", "-1"])
+    assert bad.exit_code == 2
