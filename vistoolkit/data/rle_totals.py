@@ -91,10 +91,12 @@ def _screen_totals(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     out = np.full(len(strings), -1, dtype=np.int64)
     out_area = np.full(len(strings), -1, dtype=np.int64)
     # Only strings that end on a complete number reach C (it would read past the end otherwise).
-    idx = [i for i, s in enumerate(strings) if s and "0" <= s[-1] < "P"]
-    if not idx:
+    ends_ok = np.fromiter((s[-1:] < "P" and s[-1:] >= "0" for s in strings), dtype=bool,
+                          count=len(strings))                              # (F,)
+    idx = np.flatnonzero(ends_ok)
+    if not len(idx):
         return out, out_area
-    kept = [strings[i] for i in idx] if len(idx) < len(strings) else strings
+    kept = strings if len(idx) == len(strings) else [strings[i] for i in idx.tolist()]
     totals = np.full(len(kept), -1, dtype=np.int64)
     areas = np.full(len(kept), -1, dtype=np.int64)
     for lo in range(0, len(kept), 4080):  # tail copies stay small and hot in memory
@@ -105,8 +107,8 @@ def _screen_totals(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         part = fg + _area(tails) + first
         totals[lo:lo + len(chunk)] = np.where(length > 0, part, -1)
         areas[lo:lo + len(chunk)] = np.where(length > 0, fg, -1)
-    out[np.asarray(idx)] = totals
-    out_area[np.asarray(idx)] = areas
+    out[idx] = totals
+    out_area[idx] = areas
     return out, out_area
 
 
