@@ -48,7 +48,8 @@ def make_video_set(data: Path, out: Path, *, repeat: int) -> tuple[Path, Path, i
 
 def run_infer(ckpt: Path, data: Path, ann: Path, out: Path, threads: int) -> tuple[float, float]:
     """(peak RSS in MiB, seconds reported by ``vistool infer``) of one subprocess."""
-    cmd = [sys.executable, "-c", "from vistoolkit.cli import main; main()", "infer", "--ckpt", str(ckpt), "--data",
+    cmd = [sys.executable, "-c", "from vistoolkit.cli import main; main()", "infer",
+           "--ckpt", str(ckpt), "--data",
            str(data), "--ann", str(ann), "-o", str(out), "--threads", str(threads)]
     res = subprocess.run([sys.executable, "-c", _RSS, *cmd], capture_output=True, text=True,
                          check=True)
@@ -83,8 +84,8 @@ def gpu_fps(data: Path, ann: Path, tmp: Path) -> float | None:
     if not torch.cuda.is_available():
         return None
     model = build_model(EfficientVISConfig.preset("paper", num_classes=8, clip_length=36))
-    kwargs = dict(data_root=data, ann_file=ann, out_path=tmp / "gpu.json", device="cuda",
-                  progress=False)
+    kwargs = {"data_root": data, "ann_file": ann, "out_path": tmp / "gpu.json",
+              "device": "cuda", "progress": False}
     infer_dataset(model, **kwargs)                                      # warm-up
     torch.cuda.synchronize()
     start = time.perf_counter()

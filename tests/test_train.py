@@ -1,4 +1,4 @@
-"""Training engine, checkpoints and resume (efficientvis.train, checkpoint, metrics_log), on micro."""
+"""Training engine, checkpoints and resume (efficientvis.train, checkpoint, metrics_log)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _params(path: Path) -> dict[str, torch.Tensor]:
 
 
 def test_lr_factor_warmup_then_drop_at_fraction() -> None:
-    kw = dict(total_iters=330, warmup_iters=10, warmup_factor=0.01, lr_drop=27 / 33)
+    kw = {"total_iters": 330, "warmup_iters": 10, "warmup_factor": 0.01, "lr_drop": 27 / 33}
     assert lr_factor(0, **kw) == pytest.approx(0.01)
     assert lr_factor(5, **kw) == pytest.approx(0.505)
     assert lr_factor(10, **kw) == 1.0
@@ -102,7 +102,8 @@ def test_train_resume_after_interrupt_matches_uninterrupted(two_videos: Path, tm
     for k in ref:
         assert torch.equal(ref[k], resumed[k]), k
     rows = [json.loads(x) for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
-    ref_rows = [json.loads(x) for x in (tmp_path / "ref" / "metrics.jsonl").read_text().splitlines()]
+    ref_log = (tmp_path / "ref" / "metrics.jsonl").read_text()
+    ref_rows = [json.loads(x) for x in ref_log.splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3, 4, 5]
     assert [r["loss"] for r in rows] == [r["loss"] for r in ref_rows]
 

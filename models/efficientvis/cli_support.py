@@ -118,8 +118,8 @@ def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | 
         torch.set_num_threads(threads)
     model, _, raw = load_checkpoint(ckpt, map_location=device)
     start = time.perf_counter()
-    kwargs = dict(data_root=data, split=split, out_path=out, ann_file=ann, device=device,
-                  category_ids=raw["category_ids"])
+    kwargs = {"data_root": data, "split": split, "out_path": out, "ann_file": ann,
+              "device": device, "category_ids": raw["category_ids"]}
     if clips:
         path = infer_clips(model, stride=stride, **kwargs)
     else:

@@ -22,7 +22,7 @@ from vistoolkit.viz.training_curves import read_metrics
 _FIRST = ("step", "epoch", "lr", "loss", "grad_norm", "sec")
 
 
-def _clean(value: float | int) -> float | int | None:
+def _clean(value: float) -> float | int | None:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
@@ -42,8 +42,8 @@ class MetricsLog:
             self.columns = self._columns(rows[0])
         write_text_atomic(self.jsonl_path, "".join(json.dumps(r) + "\n" for r in rows))
         write_text_atomic(self.csv_path, self._csv_text(rows))
-        self._jsonl: IO[str] = open(self.jsonl_path, "a", encoding="utf-8")
-        self._csv: IO[str] = open(self.csv_path, "a", encoding="utf-8", newline="")
+        self._jsonl: IO[str] = open(self.jsonl_path, "a", encoding="utf-8")  # noqa: SIM115
+        self._csv: IO[str] = open(self.csv_path, "a", encoding="utf-8", newline="")  # noqa: SIM115
 
     @staticmethod
     def _columns(row: Mapping[str, object]) -> list[str]:

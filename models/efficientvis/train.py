@@ -23,8 +23,13 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from efficientvis import distributed as D
-from efficientvis.checkpoint import read_checkpoint, restore_rng_state, save_checkpoint, unwrap
-from efficientvis.checkpoint import capture_rng_state
+from efficientvis.checkpoint import (
+    capture_rng_state,
+    read_checkpoint,
+    restore_rng_state,
+    save_checkpoint,
+    unwrap,
+)
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import clip_pair_loss
 from efficientvis.criterion import ClipCriterion
@@ -183,8 +188,9 @@ class _Trainer:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=cfg.resolved_lr(model_cfg.name),
                                            weight_decay=cfg.weight_decay)
-        self.schedule = dict(total_iters=self.total, warmup_iters=cfg.resolved_warmup(self.total),
-                             warmup_factor=cfg.warmup_factor, lr_drop=cfg.lr_drop)
+        self.schedule = {"total_iters": self.total,
+                         "warmup_iters": cfg.resolved_warmup(self.total),
+                         "warmup_factor": cfg.warmup_factor, "lr_drop": cfg.lr_drop}
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda s: lr_factor(s, **self.schedule))
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
