@@ -35,7 +35,7 @@ def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
     return {k: (math.nan if v == -1 else float(v)) for k, v in stats.items()}
 
 
-def test_annotations(data_root: Path, work_dir: Path, test_fps: float | None
+def valid_annotations(data_root: Path, work_dir: Path, test_fps: float | None
                      ) -> tuple[Dataset, Path | None]:
     """The valid ground truth (resampled to ``test_fps`` and saved, if given) and its file."""
     gt = load_dataset(Path(data_root) / "valid.json")
@@ -65,7 +65,7 @@ def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Pat
     from vistoolkit.linking.tracks import video_infos
 
     work_dir = Path(work_dir)
-    gt, ann = test_annotations(data_root, work_dir, test_fps)
+    gt, ann = valid_annotations(data_root, work_dir, test_fps)
     common = {"data_root": data_root, "split": "valid", "ann_file": ann, "device": device,
               "progress": False}
     if linking == "e2e":

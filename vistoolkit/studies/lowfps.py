@@ -24,7 +24,7 @@ from vistoolkit.errors import InputError
 from vistoolkit.linking.clip_results import load_clip_results
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.tracks import video_infos
-from vistoolkit.studies.cells import SOURCE_FPS, score, test_annotations
+from vistoolkit.studies.cells import SOURCE_FPS, score, valid_annotations
 from vistoolkit.studies.table1 import METRICS
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
     theta, frames = {}, {}
     for fps in fps_list:
         work = Path(out_dir) / f"fps{fps:g}"
-        gt, ann = test_annotations(data_root, work, fps)
+        gt, ann = valid_annotations(data_root, work, fps)
         frames[fps] = sum(v.length for v in gt.videos)
         stats[E2E][fps] = score_fn(gt, load_predictions(predictor.infer_e2e(ann, work / "e2e.json")))
         clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))

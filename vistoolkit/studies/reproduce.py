@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.errors import InputError
 from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table, model_overrides
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,6 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
     Returns:
         One ``TableResult`` per table, in the order asked.
     """
-    from vistoolkit.errors import InputError
-
     if budget not in BUDGETS:
         raise InputError(f"unknown budget {budget!r} (choose from {', '.join(BUDGETS)})")
     b = BUDGETS[budget]
