@@ -11,7 +11,7 @@ import pytest
 
 from vistoolkit.data import rle
 
-REF_DIR = Path("/work/shared/ytvis_ref")
+REF_DIR = Path(__file__).resolve().parent / "data" / "ytvis_ref"  # copy of the official-evaluator fixtures
 
 
 def box_mask(h: int, w: int, y0: int, x0: int, y1: int, x1: int) -> np.ndarray:

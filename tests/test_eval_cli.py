@@ -16,9 +16,9 @@ from vistoolkit.data.ytvis_io import load_dataset, load_predictions
 from vistoolkit.errors import InputError
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
-                          Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
+                          Path(__file__).resolve().parent / "data" / "ytvis_ref"))
 pytestmark = pytest.mark.skipif(not (REF / "official_metrics.json").exists(),
-                                reason="shared ytvis_ref fixtures not found")
+                                reason="ytvis_ref fixtures not found")
 
 
 def _run(*args: str):

@@ -12,9 +12,9 @@ import pytest
 from vistoolkit.eval.compat import YTVOS, YTVOSeval
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
-                          Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
+                          Path(__file__).resolve().parent / "data" / "ytvis_ref"))
 pytestmark = pytest.mark.skipif(not (REF / "official_metrics.json").exists(),
-                                reason="shared ytvis_ref fixtures not found")
+                                reason="ytvis_ref fixtures not found")
 
 
 def test_compat_official_call_sequence_gives_official_stats(capsys):

@@ -16,10 +16,10 @@ from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.tables import build_tables
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
-                          Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
+                          Path(__file__).resolve().parent / "data" / "ytvis_ref"))
 CASES = ("case01", "case02", "case03", "case04", "case05", "quirk01", "quirk02")
 pytestmark = pytest.mark.skipif(not (REF / "official_metrics.json").exists(),
-                                reason="shared ytvis_ref fixtures not found")
+                                reason="ytvis_ref fixtures not found")
 
 
 @pytest.fixture(scope="module")

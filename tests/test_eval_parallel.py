@@ -18,9 +18,9 @@ from vistoolkit.eval.tables import build_tables
 from vistoolkit.eval.video_iou import video_overlaps
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
-                          Path(__file__).resolve().parents[2] / "shared" / "ytvis_ref"))
+                          Path(__file__).resolve().parent / "data" / "ytvis_ref"))
 pytestmark = pytest.mark.skipif(not (REF / "case05_pred.json").exists(),
-                                reason="shared ytvis_ref fixtures not found")
+                                reason="ytvis_ref fixtures not found")
 
 
 def _mixed_preds(tmp_path: Path) -> Path:
