@@ -11,9 +11,11 @@ from conftest import REF_DIR, box_rle, make_gt, make_pred
 from vistoolkit.cli.main import main
 from vistoolkit.data.validate import (
     Problem,
+    check_predictions,
     raise_first,
     validate_dataset,
     validate_predictions,
+    validate_predictions_areas,
 )
 from vistoolkit.data.ytvis_io import parse_dataset, parse_predictions
 from vistoolkit.errors import InputError
@@ -91,6 +93,34 @@ def test_validate_predictions_many_problems_all_reported_in_order(tiny_gt):
 def test_validate_predictions_check_rle_off_skips_decoding(tiny_gt):
     raw = [make_pred(1, 1, 0.5, [A, {"size": [4, 6], "counts": "i0"}])]
     assert _check(tiny_gt, raw, check_rle=False) == []
+
+
+def test_validate_predictions_areas_pycocotools_areas_where_decoded(tiny_gt):
+    bad = {"size": [4, 6], "counts": "i0"}
+    raw = [make_pred(1, 1, 0.5, [A, None]),
+           make_pred(1, 2, 0.5, [{"size": [4, 6], "counts": [3, 2, 19]}, bad]),
+           make_pred(2, 2, 0.5, [B, None, {"size": [8, 8], "counts": B["counts"].encode()}])]
+    problems, found, areas = validate_predictions_areas(parse_predictions(raw),
+                                                        parse_dataset(tiny_gt))
+    assert problems == _check(tiny_gt, raw)
+    assert [p.kind for p in problems] == ["rle"]
+    assert found.owner.tolist() == [0, 1, 2, 2] and found.frame.tolist() == [0, 1, 0, 2]
+    assert found.expected.tolist() == [24, 24, 64, 64]
+    assert areas.tolist() == [6, 0, 16, 16]  # box areas; "i0" (25 background pixels) has 0
+
+
+def test_check_predictions_deferred_totals_give_same_problems(tiny_gt):
+    bad = {"size": [4, 6], "counts": "i0"}
+    preds = parse_predictions([make_pred(1, 1, 2.0, [A, bad]), make_pred(1, 2, 0.5, [bad, A])])
+    check = check_predictions(preds, parse_dataset(tiny_gt))
+    assert check.problems(None) == [Problem("score", "score 2.0 is not a finite number in [0, 1]",
+                                            "prediction #0 (video_id=1)")]
+    totals = check.strings.expected.copy()
+    totals[[1, 2]] = 25
+    assert check.problems(totals) == validate_predictions(preds, parse_dataset(tiny_gt))
+    assert [p.where for p in check.problems(totals)] == [
+        "prediction #0 (video_id=1)", "prediction #0 (video_id=1), frame 1",
+        "prediction #1 (video_id=1), frame 0"]
 
 
 def test_validate_predictions_reference_quirks_refused():
