@@ -211,10 +211,11 @@ def _report(rows: list[dict]) -> None:
     for r in rows:
         if r["kind"].startswith("ours"):
             c = sum(r["phases"].get(p, 0.0) for p in _CORE["ours"])
+            same = float(np.max(np.abs(np.array(r["stats"]) - np.array(ours["stats"]))))
             print(f"{r['kind']}: evaluate+accumulate ({' + '.join(_CORE['ours'])}) {c:.2f} s; "
                   f"end-to-end {r['total']:.2f} s = {r['total'] / parse:.2f}x json.load "
                   f"({parse:.2f} s), {r['total'] / nogc:.2f}x json.load with GC paused "
-                  f"({nogc:.2f} s)")
+                  f"({nogc:.2f} s); max |stats diff| vs serial {same:.1e}")
     for other in ("reference", "official"):
         if other in base:
             o = base[other]
