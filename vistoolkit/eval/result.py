@@ -31,7 +31,8 @@ class EvalResult:
         warnings: one line per condition worth a look (GT id 0, tied scores, zero unions).
         tolerated: records affected per problem kind accepted by ``lenient``.
         breakdowns: ``"length"`` / ``"short-long"`` tables (bucket, n_gt, AP, AP50, AP75, AR100).
-        timings: seconds per phase.
+        timings: seconds per phase (load, validate, tables, iou, ...); with ``workers`` > 1 the
+            RLE decodability check runs with the IoU phase, as ``rle+iou``.
     """
 
     stats: dict[str, float]
