@@ -9,9 +9,9 @@ and resumed five times to fit the time available, each segment being::
         --batch-size 4 --threads 1 [--resume] --iters N [--lr 4e-4] --ckpt-every C
 
     it. 0-51     N=1200 C=100            (lr 1e-4)   commit 750f2c6
-    it. 51-122   N=600  C=50   --resume  (lr 1e-4)   commit 6a4c763
-    it. 122-259  N=400  C=50   --resume  (lr 1e-4)   commit 6a4c763
-    it. 259-315  N=800  C=50   --resume  (lr 1e-4)   commit 6a4c763
+    it. 51-122   N=600  C=50   --resume  (lr 1e-4)   same training code
+    it. 122-259  N=400  C=50   --resume  (lr 1e-4)   same training code
+    it. 259-315  N=800  C=50   --resume  (lr 1e-4)   same training code
     it. 315-552  N=1000 C=50   --resume --lr 4e-4    commit 66816c7
     it. 552-1400 N=1400 C=50   --resume --lr 4e-4    commit b6f919f (lr x0.1 from it. 1145)
 
