@@ -201,18 +201,22 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                           _targets_to_tensors(tg2, size))
 
     def _frames(self, video, frames: range, size: tuple[int, int]) -> Tensor:
-        """(T', 3, H', W') uint8 RGB frames of one clip, all resized to ``size``."""
-        out = torch.empty((len(frames), 3, *size), dtype=torch.uint8)
-        for t, f in enumerate(frames):
-            path = self.image_dir / video.file_names[f]
-            try:
-                with Image.open(path) as img:
-                    img = img.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
-                    out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
-            except FileNotFoundError:
-                raise InputError("frame image not found", path=path,
-                                 where=f"video_id={video.id} frame {f}") from None
-        return out
+        return load_frames(self.image_dir, video, frames, size)
+
+
+def load_frames(image_dir: Path, video, frames: range, size: tuple[int, int]) -> Tensor:
+    """(T', 3, H', W') uint8 RGB frames of one clip of ``video``, all resized to ``size`` (H', W')."""
+    out = torch.empty((len(frames), 3, *size), dtype=torch.uint8)
+    for t, f in enumerate(frames):
+        path = image_dir / video.file_names[f]
+        try:
+            with Image.open(path) as img:
+                img = img.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
+                out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
+        except FileNotFoundError:
+            raise InputError("frame image not found", path=path,
+                             where=f"video_id={video.id} frame {f}") from None
+    return out
 
 
 class VideoEpochSampler(torch.utils.data.Sampler):

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from efficientvis.data import SIZE_DIVISOR, resized_size
+from efficientvis.data import SIZE_DIVISOR, load_frames, resized_size
 from efficientvis.mask_paste import paste_masks
 from efficientvis.tracklet_query import handover_queries
 from efficientvis.video_tracks import PredictionStream, VideoTracker, video_predictions
@@ -51,21 +50,6 @@ class ClipPrediction:
     boxes: np.ndarray
     rles: list[list[dict]]
     queries: Tensor
-
-
-def load_frames(image_dir: Path, video: Video, frames: range, size: tuple[int, int]) -> Tensor:
-    """(T', 3, H', W') uint8 RGB frames of one window, resized to ``size`` (H', W')."""
-    out = torch.empty((len(frames), 3, *size), dtype=torch.uint8)
-    for t, f in enumerate(frames):
-        path = image_dir / video.file_names[f]
-        try:
-            with Image.open(path) as img:
-                img = img.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
-                out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
-        except FileNotFoundError:
-            raise InputError("frame image not found", path=path,
-                             where=f"video_id={video.id} frame {f}") from None
-    return out
 
 
 def _rles(mask_probs: Tensor, boxes: Tensor, height: int, width: int) -> list[dict]:
