@@ -116,18 +116,11 @@ class LowFpsResult:
 
 
 def bundled_checkpoint() -> Path:
-    """The checkpoint shipped in ``efficientvis/weights`` (exactly one ``.pt`` file)."""
-    import importlib.resources
+    """The checkpoint shipped with ``efficientvis`` (``InputError`` saying how to make it if
+    missing)."""
+    from efficientvis.bundled import require_bundled
 
-    try:
-        found = sorted(p for p in importlib.resources.files("efficientvis").joinpath(
-            "weights").iterdir() if p.name.endswith(".pt"))
-    except FileNotFoundError:
-        found = []
-    if len(found) != 1:
-        raise InputError(f"{len(found)} bundled checkpoints in efficientvis/weights; "
-                         "pass --ckpt")
-    return Path(str(found[0]))
+    return require_bundled()
 
 
 def check_fps(fps_list: Sequence[float]) -> None:
