@@ -163,8 +163,6 @@ def test_eval_cli_registered_in_group():
     ("score", "prediction #0 (video_id=1): score 1.5 is not a finite number in [0, 1]"),
     ("rle", ("prediction #0 (video_id=1), frame 0: undecodable RLE: counts sum to 0, expected "
             "180*320=57600")),
-    ("duplicate", ("prediction #1 (video_id=1): duplicate of prediction #0 (same video, category "
-                  "and segmentations)")),
     ("category", ("prediction #0 (video_id=1): category_id 77 is not a ground-truth category "
                  "(1, 2, 3)")),
 ])
@@ -174,8 +172,6 @@ def test_eval_cli_invalid_prediction_exits_2_with_exact_line(tmp_path, mutation,
         raw[0]["score"] = 1.5
     elif mutation == "rle":
         raw[0]["segmentations"][0]["counts"] = "0000"
-    elif mutation == "duplicate":
-        raw.append(raw[0])
     else:
         raw[0]["category_id"] = 77
     pred = tmp_path / "pred.json"
@@ -183,6 +179,18 @@ def test_eval_cli_invalid_prediction_exits_2_with_exact_line(tmp_path, mutation,
     res = _run(str(REF / "case01_gt.json"), str(pred))
     assert res.exit_code == 2
     assert res.stderr == f"error: {pred}: {line}\n"
+
+
+def test_eval_cli_duplicate_prediction_warns_and_scores_as_false_positive(tmp_path):
+    raw = json.loads((REF / "case01_pred.json").read_text())
+    raw.append(dict(raw[0]))
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps(raw))
+    res = _run(str(REF / "case01_gt.json"), str(pred))
+    assert res.exit_code == 0
+    assert "1 prediction(s) repeat an earlier one exactly" in res.stderr
+    # the copy ranks after the true positive, so it is a false positive that leaves AP unchanged
+    assert res.stdout.splitlines()[0].endswith(f"= {_official('case01')['stats'][0]:0.3f}")
 
 
 def test_eval_cli_lenient_drops_unknown_category(tmp_path):

@@ -62,12 +62,3 @@ def test_study_lowfps_command_bad_rates_print_one_error_line(tmp_path):
         assert res.output.strip().splitlines()[-1] == line
 
 
-def test_drop_duplicates_keeps_the_best_scored_copy():
-    from vistoolkit.data.records import PredTrack
-    from vistoolkit.studies.cells import drop_duplicates
-
-    seg = ({"size": [2, 2], "counts": "04"},)
-    preds = [PredTrack(1, 3, 0.2, seg, index=0), PredTrack(1, 3, 0.5, seg, index=1),
-             PredTrack(1, 4, 0.1, seg, index=2)]
-    assert [(p.category_id, p.score, p.index) for p in drop_duplicates(preds)] == [
-        (3, 0.5, 0), (4, 0.1, 1)]

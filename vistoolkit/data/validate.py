@@ -27,6 +27,9 @@ from vistoolkit.errors import InputError
 
 # Kinds that ``vistool eval --lenient`` tolerates (official behaviour: truncate / zero IoU / drop).
 LENIENT_KINDS = frozenset({"length", "size", "unknown_category"})
+# Problems that `vistool validate` reports but evaluation only warns about: the official evaluator
+# gives them a defined meaning (an exact copy of a prediction is one more false positive).
+WARNING_KINDS = frozenset({"duplicate"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,12 @@ from vistoolkit.eval.video_iou import VideoOverlaps
 logger = logging.getLogger(__name__)
 
 
-def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...]) -> list[str]:
+def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
+              duplicates: int) -> list[str]:
     out = []
+    if duplicates:
+        out.append(f"{duplicates} prediction(s) repeat an earlier one exactly (same video, "
+                   "category and masks): scored as officially, the copies count as false positives")
     n_zero = int((tables.gt.ids == 0).sum())
     if n_zero:
         out.append(f"{n_zero} ground-truth track(s) have id 0: the official evaluator treats "
@@ -163,7 +167,7 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         recall=acc.recall, scores=acc.scores, params=params,
         category_names=tuple(names[c].name for c in tables.category_ids),
         per_category=_per_category(acc, gt_ds, tables), per_video=_per_video(prep),
-        warnings=tuple(_warnings(tables, prep.overlaps)), tolerated=report.tolerated,
+        warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates)), tolerated=report.tolerated,
         breakdowns=tables_by_name, timings={},
     )
     clock["summarize"] = time.perf_counter()

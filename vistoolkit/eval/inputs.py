@@ -15,6 +15,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
 from vistoolkit.data.validate import (
     LENIENT_KINDS,
+    WARNING_KINDS,
     PredictionCheck,
     Problem,
     check_predictions,
@@ -61,15 +62,18 @@ class CheckReport:
 
     ``known``: prediction mask areas the RLE check decoded (reused by the IoU phase).
     ``pending``: the checks whose RLE decode is left to ``finish_check`` (``defer_rle``).
+    ``duplicates``: exact copies of another prediction, scored as officially (false positives).
     """
 
     tolerated: dict[str, int]
     sizes_ok: bool
+    duplicates: int = 0
     known: KnownAreas | None = None
     pending: PredictionCheck | None = None
 
 
 def _split(problems: list[Problem], lenient: bool) -> tuple[list[Problem], list[Problem]]:
+    problems = [p for p in problems if p.kind not in WARNING_KINDS]
     if not lenient:
         return problems, []
     refused = [p for p in problems if p.kind not in LENIENT_KINDS]
@@ -106,7 +110,8 @@ def check_inputs(gt: Dataset, preds: list[PredTrack], *, gt_path: Path | str | N
     for kind, n in sorted(counts.items()):
         logger.info("lenient: %d record(s) with %s problems evaluated as officially", n, kind)
     return CheckReport(dict(counts), sizes_ok=not any(p.kind == "size" for p in ptolerated),
-                       known=known, pending=pending)
+                       known=known, pending=pending,
+                       duplicates=sum(p.kind == "duplicate" for p in pproblems))
 
 
 def finish_check(check: PredictionCheck, bad: np.ndarray, bad_totals: np.ndarray, *,

@@ -10,7 +10,6 @@ Layout under the reproduce output directory:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
@@ -28,29 +27,11 @@ log = logging.getLogger(__name__)
 SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 FPS
 
 
-def drop_duplicates(preds: list[PredTrack]) -> list[PredTrack]:
-    """Keep the best-scored of predictions with the same video, category and masks.
-
-    Undertrained models can give two slots identical masks; ``vistoolkit.eval`` refuses such
-    files, while the official evaluator would count the copies as false positives.
-    """
-    best: dict[tuple, PredTrack] = {}
-    for p in preds:
-        key = (p.video_id, p.category_id, json.dumps(p.segmentations, sort_keys=True, default=str))
-        if key not in best or p.score > best[key].score:
-            best[key] = p
-    if len(best) < len(preds):
-        log.warning("dropped %d duplicate prediction(s) before scoring", len(preds) - len(best))
-    kept = sorted(best.values(), key=lambda p: p.index)
-    return [dataclasses.replace(p, index=i) for i, p in enumerate(kept)]
-
-
 def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
-    """Official YouTube-VIS metrics as fractions (no predictions: all 0; -1 "no GT": NaN),
-    after ``drop_duplicates``."""
+    """Official YouTube-VIS metrics as fractions (no predictions: all 0; -1 "no GT": NaN)."""
     from vistoolkit.eval import evaluate
 
-    stats = evaluate(gt, drop_duplicates(preds), allow_empty=True).stats
+    stats = evaluate(gt, preds, allow_empty=True).stats
     return {k: (math.nan if v == -1 else float(v)) for k, v in stats.items()}
 
 
