@@ -75,3 +75,14 @@ def tiny_gt() -> dict:
         {"id": 1, "video_id": 1, "category_id": 1, "segmentations": [a, a]},
         {"id": 2, "video_id": 2, "category_id": 2, "segmentations": [b, None, b]},
     ])
+
+
+@pytest.fixture()
+def one_thread():
+    """Micro models are too small for intra-op threads to pay off; keeps timings stable."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

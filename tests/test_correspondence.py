@@ -198,14 +198,6 @@ def test_assignment_agreement_fraction_of_same_slots():
     assert assignment_agreement(a, b) == 0.5
 
 
-@pytest.fixture()
-def one_thread():
-    """Small CPU graphs run fastest single-threaded on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.mark.parametrize("architecture", ["efficientvis", "dense"])
 def test_clip_pair_loss_micro_model_on_synthetic_pairs_loss_decreases(tmp_path: Path,

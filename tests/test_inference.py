@@ -69,12 +69,7 @@ def _write_video_set(root: Path) -> None:
         "annotations": anns, "categories": [{"id": 7, "name": "b"}, {"id": 5, "name": "a"}]}))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture()

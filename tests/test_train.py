@@ -37,13 +37,7 @@ def two_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Micro tensors are too small for intra-op threads to pay off; keeps timings stable."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _params(path: Path) -> dict[str, torch.Tensor]:
