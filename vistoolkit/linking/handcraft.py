@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import box_iou, box_l1, frame_box, mask_iou, non_empty_frames
 from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
-from vistoolkit.linking.tracks import Track, tracklet_score
+from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
 
 SWEEP_THRESHOLDS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -72,7 +72,7 @@ def link_handcraft(tracklets: Sequence[ClipTracklet], *, video: VideoInfo, thres
         Tracks (lists of tracklets), in order of creation.
     """
     tracks: list[Track] = []
-    ends: list[Endpoint] = []
+    ends: list[Endpoint] = []                     # last non-empty frame of each track
     for start in sorted({t.start for t in tracklets}):
         cands, starts = [], []
         for t in sorted((t for t in tracklets if t.start == start), key=lambda t: t.slot):
@@ -86,11 +86,6 @@ def link_handcraft(tracklets: Sequence[ClipTracklet], *, video: VideoInfo, thres
                            l1_norm=l1_norm)                                   # (A, B)
             rows, cols = linear_sum_assignment(-aff)
             linked = {int(c): int(r) for r, c in zip(rows, cols) if aff[r, c] >= threshold}
-        for j, t in enumerate(cands):
-            if j in linked:
-                tracks[linked[j]].append(t)
-                ends[linked[j]] = endpoint(t, last=True)
-            else:
-                tracks.append([t])
-                ends.append(endpoint(t, last=True))
+        extend_tracks(tracks, cands, linked)
+        ends = [endpoint(track[-1], last=True) for track in tracks]
     return tracks

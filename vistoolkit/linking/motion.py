@@ -22,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import box_iou, centre_distance, frame_box, non_empty_frames
 from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
-from vistoolkit.linking.tracks import Track, tracklet_score
+from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
 
 
 def split_frames(tracklets: Sequence[ClipTracklet], *, det_threshold: float = 0.05,
@@ -93,9 +93,5 @@ def link_motion(detections: Sequence[ClipTracklet], *, video: VideoInfo,
             aff = motion_affinity(prev, boxes, gate=gate)                     # (A, B)
             linked = {c: alive[r] for r, c in _assign(aff, greedy=method == "greedy")
                       if aff[r, c] >= min_affinity}
-        for j, d in enumerate(cur):
-            if j in linked:
-                tracks[linked[j]].append(d)
-            else:
-                tracks.append([d])
+        extend_tracks(tracks, cur, linked)
     return tracks

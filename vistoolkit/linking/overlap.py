@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import overlap_mask_iou
 from vistoolkit.linking.clip_results import ClipTracklet
-from vistoolkit.linking.tracks import Track, tracklet_score
+from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
 
 
 def track_masks(track: Sequence[ClipTracklet], frames: range) -> list[dict | None]:
@@ -69,9 +69,5 @@ def link_overlap(tracklets: Sequence[ClipTracklet], *, iou_threshold: float = 0.
             aff = overlap_affinity(tracks, cands)                             # (A, B)
             rows, cols = linear_sum_assignment(-aff)
             linked = {int(c): int(r) for r, c in zip(rows, cols) if aff[r, c] >= iou_threshold}
-        for j, t in enumerate(cands):
-            if j in linked:
-                tracks[linked[j]].append(t)
-            else:
-                tracks.append([t])
+        extend_tracks(tracks, cands, linked)
     return tracks

@@ -167,6 +167,15 @@ def video_infos(results: ClipResults, dataset: Dataset | None = None) -> dict[in
     return out
 
 
+def extend_tracks(tracks: list[list], items: Sequence, linked: Mapping[int, int]) -> None:
+    """Append ``items[j]`` to ``tracks[linked[j]]``; every unlinked item starts a new track."""
+    for j, item in enumerate(items):
+        if j in linked:
+            tracks[linked[j]].append(item)
+        else:
+            tracks.append([item])
+
+
 def tracklet_score(t: ClipTracklet) -> float:
     """Detection score of a tracklet: its best class score."""
     return max(t.category_scores) if t.category_scores else 0.0
