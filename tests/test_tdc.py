@@ -2,7 +2,8 @@
 
 import pytest
 import torch
-from efficientvis.tdc import TemporalDynamicConv, adaptive_weights, neighbour_valid, shift_time
+from efficientvis.tdc import (TemporalDynamicConv, adaptive_weights, cosine_to_center,
+                             neighbour_valid, shift_time)
 
 B, N, T, C, D, R = 2, 3, 5, 16, 4, 3
 
@@ -82,3 +83,19 @@ def test_adaptive_weights_sum_to_one_and_zero_on_missing_neighbours():
     assert a[0, :, :, 0].max() == 0 and a[2, :, :, T - 1].max() == 0
     assert a[2, 1, :, 3].max() == 0                                         # padded t=4
     assert (a[1] > 0).all()
+
+
+def test_cosine_to_center_equals_torch_cosine_similarity_values_and_gradients():
+    torch.manual_seed(2)
+    y = torch.randn(3, B, N, T, R * R, C, dtype=torch.float64)
+    y[0, 0, 0, 0, 0] = 0                                                    # zero vector: eps clamp
+    y1 = y.clone().requires_grad_()
+    y2 = y.clone().requires_grad_()
+    ours = cosine_to_center(y1, 1)
+    ref = torch.nn.functional.cosine_similarity(y2[1][None], y2, dim=-1)
+    assert ours.shape == (3, B, N, T, R * R)
+    assert torch.allclose(ours, ref, atol=1e-12)
+    w = torch.randn_like(ref)
+    (g1,) = torch.autograd.grad((ours * w).sum(), y1)
+    (g2,) = torch.autograd.grad((ref * w).sum(), y2)
+    assert torch.allclose(g1, g2, atol=1e-10)
