@@ -12,6 +12,7 @@ from efficientvis.data import (
     VideoEpochSampler,
     YTVISClipDataset,
     collate_pairs,
+    multi_scale_sizes,
     resized_size,
 )
 from PIL import Image
@@ -63,6 +64,36 @@ def test_resized_size_short_and_long_limits():
     assert resized_size(40, 50, short=48, max_long=64) == (48, 60)
     assert resized_size(360, 1280, short=360, max_long=640) == (180, 640)
     assert resized_size(720, 1280, short=None, max_long=None) == (720, 1280)
+
+
+def test_multi_scale_sizes_paper_set_and_proportional_tiny_set():
+    # paper: short side 288..512 step 32, long side at most 640 * s / 360
+    paper = multi_scale_sizes(720, 1280, short=360, max_long=640)
+    assert paper == ((288, 512), (320, 569), (352, 626), (384, 683), (416, 740), (448, 796),
+                     (480, 853), (512, 910))
+    assert multi_scale_sizes(360, 1280, short=360, max_long=640)[0] == (144, 512)  # long-capped
+    tiny = multi_scale_sizes(128, 224, short=96, max_long=128)
+    assert tiny[2] == resized_size(128, 224, short=round(96 * 352 / 360), max_long=125)
+    assert [h for h, _ in tiny] == sorted(h for h, _ in tiny) and len(set(tiny)) == 8
+
+
+def test_dataset_multi_scale_one_seeded_size_per_item_with_scaled_targets(root):
+    ds = _dataset(root, multi_scale=True, seed=4)
+    allowed = set(multi_scale_sizes(H, W, short=48, max_long=64))
+    sizes = {ds.size(0, e) for e in range(12)}
+    assert sizes <= allowed and len(sizes) > 1                 # varies over epochs
+    assert [ds.size(0, e) for e in range(12)] == [
+        _dataset(root, multi_scale=True, seed=4).size(0, e) for e in range(12)]
+    assert _dataset(root).size(0, 5) == (48, 60)               # off: the fixed size
+    for epoch in range(4):
+        s = ds[(0, epoch)]
+        h, w = ds.size(0, epoch)
+        assert s.frames1.shape[2:] == (h, w) and s.frames2.shape[2:] == (h, w)
+        t1 = s.targets1
+        assert t1.masks.shape[2:] == (h, w)
+        f = next(t for t, on in enumerate(t1.present[0].tolist()) if on)
+        torch.testing.assert_close(t1.boxes[0, f], torch.tensor(
+            [5 * w / W, 10 * h / H, 25 * w / W, 20 * h / H]))
 
 
 def test_dataset_category_index_sorted_ids(root):

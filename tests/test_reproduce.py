@@ -100,8 +100,35 @@ def test_reproduce_shared_experiments_are_computed_once(tmp_path):
         ("table1b", "still"), ("table1f", "shared")]
 
 
-def test_reproduce_unrunnable_row_is_reported_not_run(tmp_path):
+def test_reproduce_table1g_runs_the_multi_scale_row_with_its_switch(tmp_path):
+    seen = {}
+
     def runner(spec, out_dir, resume):
+        seen[spec.row] = dict(spec.model)
+        ap = 0.2 if spec.row == "vistr" else 0.3
+        return CellResult({m: ap for m in METRICS}, {"curve": [[1, ap / 3], [2, ap]]})
+
+    (res,) = reproduce(["table1g"], out_dir=tmp_path, budget="smoke", seeds=1, preset="micro",
+                       data_root=tmp_path, run_cell=runner)
+    assert seen["efficientvis_ms"].get("multi_scale") is True
+    assert not seen["efficientvis"].get("multi_scale", False)
+    assert res.result("efficientvis_ms").mean["AP"] == pytest.approx(0.3)
+    assert (tmp_path / "table1g_curve.png").stat().st_size > 0
+
+
+def test_reproduce_unrunnable_row_is_reported_not_run(tmp_path, monkeypatch):
+    import dataclasses
+
+    from vistoolkit.studies import reproduce as reproduce_module
+
+    g = TABLE1["table1g"]
+    rows = tuple(dataclasses.replace(r, runnable=False) if r.key == "efficientvis_ms" else r
+                 for r in g.rows)
+    tables = {**reproduce_module.TABLE1, "table1g": dataclasses.replace(g, rows=rows)}
+    monkeypatch.setattr(reproduce_module, "TABLE1", tables)
+
+    def runner(spec, out_dir, resume):
+        assert spec.row != "efficientvis_ms"
         ap = 0.2 if spec.row == "vistr" else 0.3
         return CellResult({m: ap for m in METRICS}, {"curve": [[1, ap / 3], [2, ap]]})
 
@@ -110,7 +137,6 @@ def test_reproduce_unrunnable_row_is_reported_not_run(tmp_path):
     assert math.isnan(res.result("efficientvis_ms").mean["AP"])
     md = (tmp_path / "table1g.md").read_text()
     assert "| – (37.9) |" in md and "| not run |" in md
-    assert (tmp_path / "table1g_curve.png").stat().st_size > 0
 
 
 def test_reproduce_unknown_table_raises_input_error(tmp_path):

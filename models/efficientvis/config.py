@@ -60,6 +60,7 @@ class EfficientVISConfig:
     correspondence_learning: bool = True
     cl_detach: bool = False
     architecture: str = "efficientvis"
+    multi_scale: bool = False
     dense_encoder_layers: int = 6
     # loss weights (spec §5-§6)
     class_weight: float = 2.0

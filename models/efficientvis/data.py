@@ -2,8 +2,8 @@
 
 Layout: ``root/<split>.json`` and ``root/<split>/JPEGImages/<file_name>``. One item per video per
 epoch: a clip pair (spec §7) or one clip. Frames are resized with one scale per clip (short side
-``input_short``, long side at most ``input_max_long``, spec §9); masks use nearest resizing and
-boxes are scaled. ``collate_pairs`` pads frames to multiples of 32 and T to the longest clip.
+``input_short``, long side at most ``input_max_long``, spec §9; with ``multi_scale`` one size per
+item from ``multi_scale_sizes``); masks use nearest resizing and boxes are scaled. ``collate_pairs`` pads frames to multiples of 32 and T to the longest clip.
 """
 
 from __future__ import annotations
@@ -103,6 +103,22 @@ def resized_size(height: int, width: int, *, short: int | None,
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def multi_scale_sizes(height: int, width: int, *, short: int, max_long: int | None
+                      ) -> tuple[tuple[int, int], ...]:
+    """Training sizes (H', W') of multi-scale augmentation (spec §9, Table 1g row 3).
+
+    The paper-scale set is one short side per clip from {288, 320, .., 512} with the long side at
+    most 640 * s / 360; here both are scaled by ``short / 360`` (``max_long / 640``), so the
+    ``paper`` preset gets exactly that set and smaller presets a proportional one.
+    """
+    out = []
+    for s in range(288, 513, 32):
+        long_cap = None if max_long is None else max_long * s / 360
+        out.append(resized_size(height, width, short=round(short * s / 360),
+                                max_long=None if long_cap is None else round(long_cap)))
+    return tuple(out)
+
+
 def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTensors:
     """Resize numpy targets to ``size`` (H', W'): nearest for masks, scaled ``xyxy`` boxes."""
     g, t, h, w = tg.masks.shape
@@ -125,6 +141,8 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         root: directory with ``<split>.json`` and ``<split>/JPEGImages``.
         clip_length: T.
         input_short, input_max_long: resize rule (None = keep that side unconstrained).
+        multi_scale: draw each item's size from ``multi_scale_sizes`` (same seed rule as the
+            clip windows; both clips of a pair share it).
         pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
         seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
         split: ``train`` by default; ann_file overrides ``root/<split>.json``.
@@ -132,7 +150,10 @@ class YTVISClipDataset(torch.utils.data.Dataset):
 
     def __init__(self, root: Path | str, *, clip_length: int, input_short: int | None = 360,
                  input_max_long: int | None = 640, pairs: bool | None = None, seed: int = 0,
-                 split: str = "train", ann_file: Path | str | None = None) -> None:
+                 split: str = "train", ann_file: Path | str | None = None,
+                 multi_scale: bool = False) -> None:
+        if multi_scale and input_short is None:
+            raise ValueError("multi_scale needs input_short")
         self.root = Path(root)
         self.image_dir = self.root / split / "JPEGImages"
         self.ann_file = Path(ann_file) if ann_file is not None else self.root / f"{split}.json"
@@ -147,6 +168,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                                  path=self.ann_file, where=f"annotation id={track.id}")
         self.clip_length, self.seed = clip_length, seed
         self.input_short, self.input_max_long = input_short, input_max_long
+        self.multi_scale = multi_scale
         longest = max((v.length for v in self.videos), default=0)
         self.pairs = longest > clip_length if pairs is None else pairs
         self.epoch = 0
@@ -158,7 +180,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         """Dataset with the clip length and input size of ``cfg``."""
         return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
-                   ann_file=ann_file)
+                   ann_file=ann_file, multi_scale=cfg.multi_scale)
 
     @property
     def num_classes(self) -> int:
@@ -179,13 +201,23 @@ class YTVISClipDataset(torch.utils.data.Dataset):
             return sample_clip_pair(length, self.clip_length, rng)
         return sample_clip(length, self.clip_length, rng), None
 
+    def size(self, index: int, epoch: int) -> tuple[int, int]:
+        """(H', W') of video ``index``'s frames in ``epoch`` (deterministic per seed)."""
+        video = self.videos[index]
+        if not self.multi_scale:
+            return resized_size(video.height, video.width, short=self.input_short,
+                                max_long=self.input_max_long)
+        sizes = multi_scale_sizes(video.height, video.width, short=self.input_short,
+                                  max_long=self.input_max_long)
+        rng = np.random.default_rng([self.seed, epoch, index, 1])   # independent of windows
+        return sizes[int(rng.integers(len(sizes)))]
+
     def __getitem__(self, key: int | tuple[int, int]) -> ClipSample:
         index, epoch = key if isinstance(key, tuple) else (key, self.epoch)
         video = self.videos[index]
         first, second = self.windows(index, epoch)
         tracks = self.tracks.get(video.id, [])
-        size = resized_size(video.height, video.width, short=self.input_short,
-                            max_long=self.input_max_long)
+        size = self.size(index, epoch)
         if second is None:
             tg1 = clip_targets(video, tracks, first, self.category_index)
             return ClipSample(video.id, self._frames(video, first, size),
