@@ -12,7 +12,9 @@ from efficientvis.data import (
     VideoEpochSampler,
     YTVISClipDataset,
     collate_pairs,
+    hflip_clip,
     multi_scale_sizes,
+    recolour,
     resized_size,
 )
 from PIL import Image
@@ -94,6 +96,49 @@ def test_dataset_multi_scale_one_seeded_size_per_item_with_scaled_targets(root):
         f = next(t for t, on in enumerate(t1.present[0].tolist()) if on)
         torch.testing.assert_close(t1.boxes[0, f], torch.tensor(
             [5 * w / W, 10 * h / H, 25 * w / W, 20 * h / H]))
+
+
+def test_hflip_clip_mirrors_frames_masks_and_present_boxes(root):
+    s = _dataset(root)[(0, 0)]
+    frames, t = hflip_clip(s.frames1, s.targets1)
+    torch.testing.assert_close(frames, s.frames1.flip(-1))
+    torch.testing.assert_close(t.masks, s.targets1.masks.flip(-1))
+    f = next(i for i, on in enumerate(t.present[0].tolist()) if on)
+    torch.testing.assert_close(t.boxes[0, f], torch.tensor([60 - 30.0, 12.0, 60 - 6.0, 24.0]))
+    absent = ~t.present
+    torch.testing.assert_close(t.boxes[absent], s.targets1.boxes[absent])
+    assert torch.equal(t.labels, s.targets1.labels)
+    twice = hflip_clip(*hflip_clip(s.frames1, s.targets1))
+    torch.testing.assert_close(twice[1].boxes, s.targets1.boxes)
+
+
+def test_recolour_permutes_channels_then_scales_and_clamps():
+    frames = torch.tensor([10, 100, 200], dtype=torch.uint8).view(1, 3, 1, 1).expand(2, 3, 2, 2)
+    out = recolour(frames, [2, 0, 1], [1.0, 0.5, 1.3])
+    assert out.dtype == torch.uint8 and out.shape == (2, 3, 2, 2)
+    assert out[0, :, 0, 0].tolist() == [200, 5, 130]
+
+
+def test_dataset_flip_and_color_jitter_are_seeded_per_item_and_shared_by_the_pair(root):
+    plain = _dataset(root, seed=3)
+    aug = _dataset(root, seed=3, flip=True, color_jitter=True)
+    flips = 0
+    for epoch in range(8):
+        a, p = aug[(0, epoch)], plain[(0, epoch)]
+        mirrored = not torch.equal(a.targets1.masks, p.targets1.masks)
+        flips += mirrored
+        perm, gain = _draw(3, epoch, 0)
+        for fa, fp in ((a.frames1, p.frames1), (a.frames2, p.frames2)):   # both clips alike
+            assert torch.equal(recolour(fp.flip(-1) if mirrored else fp, perm, gain), fa)
+        torch.testing.assert_close(aug[(0, epoch)].frames2, a.frames2)       # deterministic
+    assert 0 < flips < 8
+
+
+def _draw(seed: int, epoch: int, index: int):
+    """The colour draw of the dataset's augmentation rule for one item."""
+    rng = np.random.default_rng([seed, epoch, index, 2])
+    rng.integers(2)
+    return rng.permutation(3).tolist(), rng.uniform(0.7, 1.3, size=3).tolist()
 
 
 def test_dataset_category_index_sorted_ids(root):

@@ -54,7 +54,7 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
-                  device: str, seed: int, workers: int = 0
+                  device: str, seed: int, workers: int = 0, augment: Sequence[str] = ()
                   ) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     try:
@@ -71,7 +71,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
             raise InputError(f"{name} must be >= 1, got {value}")
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
-                            device=device, ckpt_every=ckpt_every, num_workers=workers)
+                            device=device, ckpt_every=ckpt_every, num_workers=workers,
+                            flip="flip" in augment, color_jitter="color" in augment)
     return model_cfg, train_cfg
 
 

@@ -134,6 +134,25 @@ def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTen
                              torch.from_numpy(tg.present))
 
 
+def hflip_clip(frames: Tensor, targets: ClipTargetTensors) -> tuple[Tensor, ClipTargetTensors]:
+    """Mirror a clip left-right: frames (T', 3, H, W), masks (G, T', H, W), ``xyxy`` boxes."""
+    w = frames.shape[-1]
+    boxes = targets.boxes.clone()                                           # (G, T', 4)
+    boxes[..., 0], boxes[..., 2] = w - targets.boxes[..., 2], w - targets.boxes[..., 0]
+    boxes = torch.where(targets.present[..., None], boxes, targets.boxes)   # absent rows as given
+    return frames.flip(-1), targets._replace(boxes=boxes, masks=targets.masks.flip(-1))
+
+
+def recolour(frames: Tensor, perm: Sequence[int], gain: Sequence[float]) -> Tensor:
+    """Colour augmentation: RGB channels reordered by ``perm``, then scaled by ``gain`` (3,).
+
+    frames: (T', 3, H, W) uint8. Returns the same shape and dtype (clamped to 0..255).
+    """
+    g = torch.tensor(gain, dtype=torch.float32)[None, :, None, None]       # (1, 3, 1, 1)
+    out = frames[:, list(perm)].float() * g
+    return out.round_().clamp_(0, 255).to(torch.uint8)
+
+
 class YTVISClipDataset(torch.utils.data.Dataset):
     """One clip or correspondence pair per video per epoch from a YouTube-VIS directory.
 
@@ -143,6 +162,9 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         input_short, input_max_long: resize rule (None = keep that side unconstrained).
         multi_scale: draw each item's size from ``multi_scale_sizes`` (same seed rule as the
             clip windows; both clips of a pair share it).
+        flip: mirror each item left-right with probability 1/2 (both clips alike).
+        color_jitter: per item, a random RGB channel order and per-channel gains in
+            [0.7, 1.3] (both clips alike). Off by default, like every augmentation (spec §9).
         pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
         seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
         split: ``train`` by default; ann_file overrides ``root/<split>.json``.
@@ -151,7 +173,8 @@ class YTVISClipDataset(torch.utils.data.Dataset):
     def __init__(self, root: Path | str, *, clip_length: int, input_short: int | None = 360,
                  input_max_long: int | None = 640, pairs: bool | None = None, seed: int = 0,
                  split: str = "train", ann_file: Path | str | None = None,
-                 multi_scale: bool = False) -> None:
+                 multi_scale: bool = False, flip: bool = False,
+                 color_jitter: bool = False) -> None:
         if multi_scale and input_short is None:
             raise ValueError("multi_scale needs input_short")
         self.root = Path(root)
@@ -168,7 +191,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                                  path=self.ann_file, where=f"annotation id={track.id}")
         self.clip_length, self.seed = clip_length, seed
         self.input_short, self.input_max_long = input_short, input_max_long
-        self.multi_scale = multi_scale
+        self.multi_scale, self.flip, self.color_jitter = multi_scale, flip, color_jitter
         longest = max((v.length for v in self.videos), default=0)
         self.pairs = longest > clip_length if pairs is None else pairs
         self.epoch = 0
@@ -176,11 +199,13 @@ class YTVISClipDataset(torch.utils.data.Dataset):
     @classmethod
     def from_config(cls, root: Path | str, cfg: EfficientVISConfig, *, seed: int = 0,
                     split: str = "train", ann_file: Path | str | None = None,
-                    pairs: bool | None = None) -> YTVISClipDataset:
-        """Dataset with the clip length and input size of ``cfg``."""
+                    pairs: bool | None = None, flip: bool = False,
+                    color_jitter: bool = False) -> YTVISClipDataset:
+        """Dataset with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
-                   ann_file=ann_file, multi_scale=cfg.multi_scale)
+                   ann_file=ann_file, multi_scale=cfg.multi_scale, flip=flip,
+                   color_jitter=color_jitter)
 
     @property
     def num_classes(self) -> int:
@@ -220,17 +245,37 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         size = self.size(index, epoch)
         if second is None:
             tg1 = clip_targets(video, tracks, first, self.category_index)
-            return ClipSample(video.id, self._frames(video, first, size),
-                              _targets_to_tensors(tg1, size), None, None)
+            return self._augment(ClipSample(video.id, self._frames(video, first, size),
+                                            _targets_to_tensors(tg1, size), None, None),
+                                 index, epoch)
         # Rows = instances visible in either clip, same order in both (spec §12.7).
         tg1 = clip_targets(video, tracks, first, self.category_index, keep_absent=True)
         tg2 = clip_targets(video, tracks, second, self.category_index, keep_absent=True)
         keep = tg1.present.any(1) | tg2.present.any(1)                     # (G_all,)
         tg1, tg2 = (ClipTargets(t.track_ids[keep], t.labels[keep], t.boxes[keep], t.masks[keep],
                                 t.present[keep]) for t in (tg1, tg2))
-        return ClipSample(video.id, self._frames(video, first, size),
-                          _targets_to_tensors(tg1, size), self._frames(video, second, size),
-                          _targets_to_tensors(tg2, size))
+        return self._augment(ClipSample(video.id, self._frames(video, first, size),
+                                        _targets_to_tensors(tg1, size),
+                                        self._frames(video, second, size),
+                                        _targets_to_tensors(tg2, size)), index, epoch)
+
+    def _augment(self, sample: ClipSample, index: int, epoch: int) -> ClipSample:
+        """``flip`` / ``color_jitter``, drawn once per item (seeded like the windows)."""
+        if not (self.flip or self.color_jitter):
+            return sample
+        rng = np.random.default_rng([self.seed, epoch, index, 2])
+        mirror = bool(rng.integers(2))
+        perm, gain = rng.permutation(3).tolist(), rng.uniform(0.7, 1.3, size=3).tolist()
+        clips = [(sample.frames1, sample.targets1), (sample.frames2, sample.targets2)]
+        out = []
+        for frames, targets in clips:
+            if frames is not None:
+                if self.flip and mirror:
+                    frames, targets = hflip_clip(frames, targets)
+                if self.color_jitter:
+                    frames = recolour(frames, perm, gain)
+            out.append((frames, targets))
+        return ClipSample(sample.video_id, out[0][0], out[0][1], out[1][0], out[1][1])
 
     def _frames(self, video, frames: range, size: tuple[int, int]) -> Tensor:
         return load_frames(self.image_dir, video, frames, size)

@@ -51,7 +51,8 @@ class TrainConfig:
     ``lr`` None: 2.5e-5 for the ``paper`` preset, 1e-4 for ``tiny``/``micro`` (spec §12.17).
     ``warmup_iters`` None: min(1000, 10 % of the schedule). ``lr_drop``: fraction of the
     schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
-    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA.
+    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip`` and
+    ``color_jitter``: training augmentations of ``YTVISClipDataset`` (off, as in the paper).
     """
 
     epochs: int = 33
@@ -70,6 +71,8 @@ class TrainConfig:
     log_every: int = 10
     ckpt_every: int = 500
     eval_every_epochs: int = 0
+    flip: bool = False
+    color_jitter: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -169,7 +172,8 @@ class _Trainer:
         self.ckpt_path = self.out_dir / "checkpoint.pt"
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
-        self.dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=cfg.seed)
+        self.dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=cfg.seed,
+                                                    flip=cfg.flip, color_jitter=cfg.color_jitter)
         if self.dataset.num_classes != model_cfg.num_classes:
             logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
                         self.dataset.num_classes)

@@ -31,16 +31,19 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch CPU threads.")
 @click.option("--workers", type=int, default=0, show_default=True, help="DataLoader workers.")
+@click.option("--augment", multiple=True, type=click.Choice(["flip", "color"]),
+              help="Training augmentation (repeatable): left-right flip, colour jitter. "
+              "Off by default, as in the paper; --set multi_scale=true for multi-scale.")
 def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters: int | None,
                   batch_size: int, lr: float | None, ckpt_every: int, resume: bool,
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
-                  workers: int) -> None:
+                  workers: int, augment: tuple[str, ...]) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from efficientvis.cli_support import build_configs, run_training
 
     model_cfg, train_cfg = build_configs(
         preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,
-        ckpt_every=ckpt_every, device=device, seed=seed, workers=workers)
+        ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports
