@@ -3,7 +3,9 @@
 Layout: ``root/<split>.json`` and ``root/<split>/JPEGImages/<file_name>``. One item per video per
 epoch: a clip pair (spec §7) or one clip. Frames are resized with one scale per clip (short side
 ``input_short``, long side at most ``input_max_long``, spec §9; with ``multi_scale`` one size per
-item from ``multi_scale_sizes``); masks use nearest resizing and boxes are scaled. ``collate_pairs`` pads frames to multiples of 32 and T to the longest clip.
+item from ``multi_scale_sizes``); masks use nearest resizing and boxes are scaled. Optional flip
+and colour jitter per item. ``collate_pairs`` pads frames to multiples of 32 and T to the longest
+clip.
 """
 
 from __future__ import annotations
@@ -113,9 +115,8 @@ def multi_scale_sizes(height: int, width: int, *, short: int, max_long: int | No
     """
     out = []
     for s in range(288, 513, 32):
-        long_cap = None if max_long is None else max_long * s / 360
-        out.append(resized_size(height, width, short=round(short * s / 360),
-                                max_long=None if long_cap is None else round(long_cap)))
+        cap = None if max_long is None else round(max_long * s / 360)
+        out.append(resized_size(height, width, short=round(short * s / 360), max_long=cap))
     return tuple(out)
 
 
