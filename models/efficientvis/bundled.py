@@ -16,10 +16,10 @@ a copy of the previous run's ``checkpoint.pt`` (``--resume`` in a new ``--out``)
     it. 3951-6059  runs/aug_native     128x224  N=7000 --lr 2e-4 (x0.1 from 5727),
                    --augment flip --augment color, commit 8f02ffc
 
-About 3.6 hours of wall time in all (63 + 32 + 39 + 83 min, shared cores); then ``EXPORT_COMMAND``. Valid split,
-full-video query hand-over (``vistool demo``): AP 3.1, AP50 6.9, AP75 3.0, AR1 5.1, AR10 5.6
-(percent), far below the 40 AP bar: the model memorises the 80 training videos; see
-``docs/model.md``.
+About 3.6 hours of wall time in all (63 + 32 + 39 + 83 min, shared cores); then
+``EXPORT_COMMAND``. Valid split, full-video query hand-over (``vistool demo``): AP 3.1, AP50
+6.9, AP75 3.0, AR1 5.1, AR10 5.6 (percent), far below the 40 AP bar: the model memorises the
+80 training videos; see ``docs/model.md``.
 """
 
 from __future__ import annotations
