@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import pytest
@@ -114,29 +113,6 @@ def test_reproduce_table1g_runs_the_multi_scale_row_with_its_switch(tmp_path):
     assert not seen["efficientvis"].get("multi_scale", False)
     assert res.result("efficientvis_ms").mean["AP"] == pytest.approx(0.3)
     assert (tmp_path / "table1g_curve.png").stat().st_size > 0
-
-
-def test_reproduce_unrunnable_row_is_reported_not_run(tmp_path, monkeypatch):
-    import dataclasses
-
-    from vistoolkit.studies import reproduce as reproduce_module
-
-    g = TABLE1["table1g"]
-    rows = tuple(dataclasses.replace(r, runnable=False) if r.key == "efficientvis_ms" else r
-                 for r in g.rows)
-    tables = {**reproduce_module.TABLE1, "table1g": dataclasses.replace(g, rows=rows)}
-    monkeypatch.setattr(reproduce_module, "TABLE1", tables)
-
-    def runner(spec, out_dir, resume):
-        assert spec.row != "efficientvis_ms"
-        ap = 0.2 if spec.row == "vistr" else 0.3
-        return CellResult({m: ap for m in METRICS}, {"curve": [[1, ap / 3], [2, ap]]})
-
-    (res,) = reproduce(["table1g"], out_dir=tmp_path, budget="smoke", seeds=1, preset="micro",
-                       data_root=tmp_path, run_cell=runner)
-    assert math.isnan(res.result("efficientvis_ms").mean["AP"])
-    md = (tmp_path / "table1g.md").read_text()
-    assert "| – (37.9) |" in md and "| not run |" in md
 
 
 def test_reproduce_unknown_table_raises_input_error(tmp_path):

@@ -265,18 +265,19 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         if not (self.flip or self.color_jitter):
             return sample
         rng = np.random.default_rng([self.seed, epoch, index, 2])
-        mirror = bool(rng.integers(2))
+        mirror = bool(rng.integers(2)) and self.flip                # always drawn: same perm
         perm, gain = rng.permutation(3).tolist(), rng.uniform(0.7, 1.3, size=3).tolist()
-        clips = [(sample.frames1, sample.targets1), (sample.frames2, sample.targets2)]
-        out = []
-        for frames, targets in clips:
-            if frames is not None:
-                if self.flip and mirror:
-                    frames, targets = hflip_clip(frames, targets)
-                if self.color_jitter:
-                    frames = recolour(frames, perm, gain)
-            out.append((frames, targets))
-        return ClipSample(sample.video_id, out[0][0], out[0][1], out[1][0], out[1][1])
+
+        def one(frames: Tensor | None, targets: ClipTargetTensors | None):
+            if frames is None:
+                return frames, targets
+            if mirror:
+                frames, targets = hflip_clip(frames, targets)
+            return (recolour(frames, perm, gain) if self.color_jitter else frames), targets
+
+        (f1, t1), (f2, t2) = one(sample.frames1, sample.targets1), one(sample.frames2,
+                                                                       sample.targets2)
+        return sample._replace(frames1=f1, targets1=t1, frames2=f2, targets2=t2)
 
     def _frames(self, video, frames: range, size: tuple[int, int]) -> Tensor:
         return load_frames(self.image_dir, video, frames, size)

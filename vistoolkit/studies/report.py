@@ -111,7 +111,7 @@ def table_json(res: TableResult) -> dict[str, Any]:
     for rr in res.rows:
         rows.append({"row": rr.row.key, "label": rr.row.label, "paper": dict(rr.row.paper),
                      "seeds": list(rr.seeds), "mean": dict(rr.mean), "std": dict(rr.std),
-                     "direction": direction(res, rr)[0], "runnable": rr.row.runnable,
+                     "direction": direction(res, rr)[0],
                      "cells": [{"stats": dict(c.stats), "extra": dict(c.extra),
                                 "wall_s": c.wall_s} for c in rr.cells]})
     return {"table": res.table.name, "title": res.table.title, "wall_s": res.wall_s,

@@ -172,16 +172,13 @@ def aggregate(row: Row, seeds: Sequence[int], cells: Sequence[CellResult]) -> Ro
 def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence[int],
                     preset: str, data_root: Path, device: str = "cpu", resume: bool = False,
                     run_cell: CellRunner | None = None) -> TableResult:
-    """Compute (or load) every runnable row of one table and aggregate it."""
+    """Compute (or load) every row of one table and aggregate it."""
     if run_cell is None:
         from vistoolkit.studies.cells import run_cell_efficientvis as run_cell
     table = TABLE1[name]
     t0 = time.perf_counter()
     rows = []
     for row in table.rows:
-        if not row.runnable:
-            rows.append(aggregate(row, (), ()))
-            continue
         specs = cell_specs(table, row, seeds=seeds, preset=preset, budget=budget,
                            data_root=data_root, device=device)
         cells = [run_cached(s, out_dir, run_cell=run_cell, resume=resume) for s in specs]

@@ -42,7 +42,6 @@ class Row:
     linking: str = "e2e"
     test_fps: float | None = None
     reference: str | None = None
-    runnable: bool = True
     note: str = ""
 
 
