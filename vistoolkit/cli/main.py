@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "vistoolkit.cli.train_cmd:train_command",
     "infer": "vistoolkit.cli.infer_cmd:infer_command",
     "demo": "vistoolkit.cli.demo_cmd:demo_command",
+    "viz": "vistoolkit.cli.viz_cmd:viz_command",
 }
 
 
