@@ -175,7 +175,7 @@ def test_clip_pair_loss_single_clip_batch_runs_clip1_only():
     single = PairBatch(batch.clip1, None, torch.zeros(0, dtype=torch.long))
     loss, stats = clip_pair_loss(model, crit, single, correspondence=True)
     assert len(model.inits) == 1 and not any(k.startswith("clip2/") for k in stats)
-    assert stats["loss"] == float(loss) == stats["clip1/loss"]
+    assert stats["loss"] == float(loss.detach()) == stats["clip1/loss"]
 
 
 def test_clip_pair_loss_defaults_follow_model_cfg():
