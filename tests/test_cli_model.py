@@ -112,3 +112,21 @@ def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.M
     assert res.stderr.startswith(f"error: {tmp_path / 'efficientvis_tiny_synth.pt'}: "
                                  "bundled checkpoint missing; train it with `vistool train")
     assert not (tmp_path / "synth").exists()                    # failed before generating
+
+
+def test_bundled_recipe_is_what_train_command_runs(tmp_path: Path):
+    import shlex
+
+    from efficientvis.bundled import TRAIN_COMMAND, bundled_recipe
+    from efficientvis.cli_support import build_configs
+
+    from vistoolkit.cli.train_cmd import train_command
+
+    args = shlex.split(TRAIN_COMMAND)[2:]                     # drop "vistool train"
+    args[args.index("--data") + 1] = str(tmp_path)            # --data must exist
+    p = train_command.make_context("train", args).params
+    got = build_configs(p["preset"], p["overrides"], epochs=p["epochs"], iters=p["iters"],
+                        batch_size=p["batch_size"], lr=p["lr"], ckpt_every=p["ckpt_every"],
+                        device=p["device"], seed=p["seed"], workers=p["workers"],
+                        augment=p["augment"])
+    assert got == bundled_recipe(p["iters"])

@@ -30,6 +30,7 @@ from typing import Any
 from efficientvis.checkpoint import read_checkpoint, save_checkpoint
 from efficientvis.config import EfficientVISConfig
 from efficientvis.model import build_model
+from efficientvis.train import TrainConfig
 from vistoolkit.errors import InputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -42,6 +43,17 @@ TRAIN_COMMAND = (
 EXPORT_COMMAND = (
     "python -c \"from efficientvis.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")
+
+
+def bundled_recipe(max_iters: int = 6000, device: str = "cpu"
+                   ) -> tuple[EfficientVISConfig, TrainConfig]:
+    """The training setup of ``TRAIN_COMMAND`` (what ``vistool demo --train`` runs): ``tiny``
+    at the synthetic frames' native 128 x 224, flip + colour jitter, lr 2e-4, batch 4."""
+    cfg = EfficientVISConfig.preset("tiny", input_short=128, input_max_long=224)
+    train_cfg = TrainConfig(epochs=10**9, max_iters=max_iters, batch_size=4, lr=2e-4,
+                            ckpt_every=min(500, max_iters), device=device, flip=True,
+                            color_jitter=True)
+    return cfg, train_cfg
 
 
 def bundled_checkpoint_path() -> Path:

@@ -7,11 +7,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from efficientvis.bundled import require_bundled
+from efficientvis.bundled import bundled_recipe, require_bundled
 from efficientvis.checkpoint import load_checkpoint
-from efficientvis.config import EfficientVISConfig
 from efficientvis.evaluation import ModelEvaluation, evaluate_model
-from efficientvis.train import TrainConfig, train
+from efficientvis.train import train
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 
@@ -44,8 +43,8 @@ def run_demo(*, data_dir: Path | str, out_dir: Path | str, retrain: bool = False
     Args:
         data_dir: synthetic dataset cache (generated with preset ``default``, seed 0).
         out_dir: results.json, and the training run with ``retrain``.
-        retrain: train ``tiny`` from scratch for ``train_iters`` iterations (batch 4) instead
-            of loading the bundled checkpoint.
+        retrain: train ``tiny`` from scratch with the bundled model's recipe
+            (``bundled_recipe``) for ``train_iters`` iterations instead of loading it.
     Raises:
         InputError: no bundled checkpoint (and not ``retrain``), or a dataset whose categories
             do not fit the checkpoint.
@@ -57,10 +56,8 @@ def run_demo(*, data_dir: Path | str, out_dir: Path | str, retrain: bool = False
     seconds["data"] = time.perf_counter() - start
     if retrain:
         start = time.perf_counter()
-        ckpt = train(EfficientVISConfig.preset("tiny"),
-                     TrainConfig(epochs=10**6, max_iters=train_iters, batch_size=4,
-                                 ckpt_every=max(train_iters, 1), device=device),
-                     data_root=data_dir, out_dir=Path(out_dir) / "train", progress=progress)
+        ckpt = train(*bundled_recipe(train_iters, device), data_root=data_dir,
+                     out_dir=Path(out_dir) / "train", progress=progress)
         seconds["train"] = time.perf_counter() - start
     else:
         ckpt = bundled
