@@ -31,12 +31,14 @@ def trained(small: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     res = CliRunner().invoke(main, ["train", "--data", str(small), "--preset", "micro", "--out",
                                     str(out), "--iters", "2", "--threads", "1",
                                     "--augment", "flip", "--augment", "color",
+                                    "--augment", "instance-color",
                                     "--set", "multi_scale=true"])
     assert res.exit_code == 0, res.output
     assert res.stdout.startswith(f"checkpoint: {out / 'checkpoint.pt'} (")
     raw = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=False)
     assert raw["model_config"]["multi_scale"] is True
     assert raw["train_config"]["flip"] is True and raw["train_config"]["color_jitter"] is True
+    assert raw["train_config"]["instance_color"] is True
     return out / "checkpoint.pt"
 
 

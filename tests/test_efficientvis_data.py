@@ -15,6 +15,7 @@ from efficientvis.data import (
     hflip_clip,
     multi_scale_sizes,
     recolour,
+    recolour_instances,
     resized_size,
 )
 from PIL import Image
@@ -132,6 +133,38 @@ def test_dataset_flip_and_color_jitter_are_seeded_per_item_and_shared_by_the_pai
             assert torch.equal(recolour(fp.flip(-1) if mirrored else fp, perm, gain), fa)
         torch.testing.assert_close(aug[(0, epoch)].frames2, a.frames2)       # deterministic
     assert 0 < flips < 8
+
+
+def test_recolour_instances_changes_only_pixels_inside_each_mask():
+    frames = torch.tensor([10, 50, 200], dtype=torch.uint8).view(1, 3, 1, 1).repeat(2, 1, 4, 4)
+    masks = torch.zeros((2, 2, 4, 4), dtype=torch.uint8)
+    masks[0, :, 0, 0] = 1
+    masks[1, 1, 3, 3] = 1                                            # second instance, frame 1
+    out = recolour_instances(frames, masks, [[2, 0, 1], [0, 1, 2]], [[1.0, 0.5, 1.2]] * 2,
+                             [True, False])
+    assert out[0, :, 0, 0].tolist() == [55, 122, 246]   # (200, 10, 50) inverted, then gains
+    assert out[1, :, 3, 3].tolist() == [10, 25, 240]    # same order, not inverted, gains
+    assert out[0, :, 3, 3].tolist() == [10, 50, 200]    # instance 1 is absent on frame 0
+    changed = (out != frames).any(1)                                 # (T', H, W)
+    assert changed.sum() == 3 and out.dtype == torch.uint8
+
+
+def test_dataset_instance_color_is_seeded_and_shared_by_the_pair(root):
+    plain = _dataset(root, seed=3)
+    aug = _dataset(root, seed=3, instance_color=True)
+    for epoch in range(3):
+        a, p = aug[(0, epoch)], plain[(0, epoch)]
+        rows = p.targets1.masks.shape[0]
+        rng = np.random.default_rng([3, epoch, 0, 3])
+        perms = [rng.permutation(3).tolist() for _ in range(rows)]
+        invert = rng.integers(2, size=rows).astype(bool).tolist()
+        gains = rng.uniform(0.6, 1.4, size=(rows, 3)).tolist()
+        for fa, fp, t in ((a.frames1, p.frames1, p.targets1), (a.frames2, p.frames2, p.targets2)):
+            assert torch.equal(fa, recolour_instances(fp, t.masks, perms, gains, invert))
+            outside = ~t.masks.bool().any(0)[:, None].expand_as(fp)    # (T', 3, H, W)
+            assert torch.equal(fa[outside], fp[outside])
+        assert torch.equal(a.targets1.masks, p.targets1.masks)
+        assert not torch.equal(a.frames1, p.frames1)
 
 
 def _draw(seed: int, epoch: int, index: int):

@@ -161,7 +161,7 @@ def test_synth_masks_disjoint_and_occlusion_removes_pixels(small_sets: list) -> 
                 masks = np.stack([decode(tr.segmentations[t], v.height, v.width)
                                   for tr in tracks]) if tracks else np.zeros((0, 1, 1))
                 assert masks.sum(axis=0).max(initial=0) <= 1              # no pixel twice
-                layers, visible = compose(plan, t, SMALL.min_visible)
+                _layers, visible = compose(plan, t, SMALL.min_visible)
                 for lay, vis in visible.values():
                     occluded += int(vis.sum() < lay.full.sum())
     assert occluded >= 10

@@ -2,8 +2,13 @@
 
 import pytest
 import torch
-from efficientvis.tdc import (TemporalDynamicConv, adaptive_weights, cosine_to_center,
-                             neighbour_valid, shift_time)
+from efficientvis.tdc import (
+    TemporalDynamicConv,
+    adaptive_weights,
+    cosine_to_center,
+    neighbour_valid,
+    shift_time,
+)
 
 B, N, T, C, D, R = 2, 3, 5, 16, 4, 3
 

@@ -72,7 +72,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
-                            flip="flip" in augment, color_jitter="color" in augment)
+                            flip="flip" in augment, color_jitter="color" in augment,
+                            instance_color="instance-color" in augment)
     return model_cfg, train_cfg
 
 

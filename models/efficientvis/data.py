@@ -154,6 +154,25 @@ def recolour(frames: Tensor, perm: Sequence[int], gain: Sequence[float]) -> Tens
     return out.round_().clamp_(0, 255).to(torch.uint8)
 
 
+def recolour_instances(frames: Tensor, masks: Tensor, perms: Sequence[Sequence[int]],
+                       gains: Sequence[Sequence[float]], invert: Sequence[bool]) -> Tensor:
+    """Per-instance appearance augmentation: inside instance g's visible mask, RGB reordered by
+    ``perms[g]``, inverted (255 - x) if ``invert[g]``, then scaled by ``gains[g]`` (3,).
+
+    frames: (T', 3, H, W) uint8; masks: (G, T', H, W). Pixels outside every mask are unchanged.
+    Keeps the shape (the category) and removes colour and texture polarity as class cues.
+    """
+    out = frames.float()                                                     # (T', 3, H, W)
+    for g in range(masks.shape[0]):
+        inside = masks[g].bool()[:, None]                                    # (T', 1, H, W)
+        pixels = frames[:, list(perms[g])].float()
+        if invert[g]:
+            pixels = 255 - pixels
+        pixels = pixels * torch.tensor(gains[g], dtype=torch.float32)[None, :, None, None]
+        out = torch.where(inside, pixels, out)
+    return out.round_().clamp_(0, 255).to(torch.uint8)
+
+
 class YTVISClipDataset(torch.utils.data.Dataset):
     """One clip or correspondence pair per video per epoch from a YouTube-VIS directory.
 
@@ -166,6 +185,9 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         flip: mirror each item left-right with probability 1/2 (both clips alike).
         color_jitter: per item, a random RGB channel order and per-channel gains in
             [0.7, 1.3] (both clips alike). Off by default, like every augmentation (spec §9).
+        instance_color: per item and instance, ``recolour_instances`` with a random channel
+            order, inversion with probability 1/2 and gains in [0.6, 1.4] (both clips alike,
+            so an instance keeps one appearance across the pair).
         pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
         seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
         split: ``train`` by default; ann_file overrides ``root/<split>.json``.
@@ -175,7 +197,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                  input_max_long: int | None = 640, pairs: bool | None = None, seed: int = 0,
                  split: str = "train", ann_file: Path | str | None = None,
                  multi_scale: bool = False, flip: bool = False,
-                 color_jitter: bool = False) -> None:
+                 color_jitter: bool = False, instance_color: bool = False) -> None:
         if multi_scale and input_short is None:
             raise ValueError("multi_scale needs input_short")
         self.root = Path(root)
@@ -193,6 +215,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         self.clip_length, self.seed = clip_length, seed
         self.input_short, self.input_max_long = input_short, input_max_long
         self.multi_scale, self.flip, self.color_jitter = multi_scale, flip, color_jitter
+        self.instance_color = instance_color
         longest = max((v.length for v in self.videos), default=0)
         self.pairs = longest > clip_length if pairs is None else pairs
         self.epoch = 0
@@ -201,12 +224,13 @@ class YTVISClipDataset(torch.utils.data.Dataset):
     def from_config(cls, root: Path | str, cfg: EfficientVISConfig, *, seed: int = 0,
                     split: str = "train", ann_file: Path | str | None = None,
                     pairs: bool | None = None, flip: bool = False,
-                    color_jitter: bool = False) -> YTVISClipDataset:
+                    color_jitter: bool = False, instance_color: bool = False
+                    ) -> YTVISClipDataset:
         """Dataset with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
                    ann_file=ann_file, multi_scale=cfg.multi_scale, flip=flip,
-                   color_jitter=color_jitter)
+                   color_jitter=color_jitter, instance_color=instance_color)
 
     @property
     def num_classes(self) -> int:
@@ -261,18 +285,26 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                                         _targets_to_tensors(tg2, size)), index, epoch)
 
     def _augment(self, sample: ClipSample, index: int, epoch: int) -> ClipSample:
-        """``flip`` / ``color_jitter``, drawn once per item (seeded like the windows)."""
-        if not (self.flip or self.color_jitter):
+        """``flip`` / ``color_jitter`` / ``instance_color``, drawn once per item (seeded like
+        the windows; the instance draws from a stream of their own)."""
+        if not (self.flip or self.color_jitter or self.instance_color):
             return sample
         rng = np.random.default_rng([self.seed, epoch, index, 2])
         mirror = bool(rng.integers(2)) and self.flip                # always drawn: same perm
         perm, gain = rng.permutation(3).tolist(), rng.uniform(0.7, 1.3, size=3).tolist()
+        rows = sample.targets1.masks.shape[0]                       # pair clips share rows
+        irng = np.random.default_rng([self.seed, epoch, index, 3])
+        iperms = [irng.permutation(3).tolist() for _ in range(rows)]
+        iinvert = irng.integers(2, size=rows).astype(bool).tolist()
+        igains = irng.uniform(0.6, 1.4, size=(rows, 3)).tolist()
 
         def one(frames: Tensor | None, targets: ClipTargetTensors | None):
             if frames is None:
                 return frames, targets
             if mirror:
                 frames, targets = hflip_clip(frames, targets)
+            if self.instance_color:
+                frames = recolour_instances(frames, targets.masks, iperms, igains, iinvert)
             return (recolour(frames, perm, gain) if self.color_jitter else frames), targets
 
         (f1, t1), (f2, t2) = one(sample.frames1, sample.targets1), one(sample.frames2,

@@ -51,8 +51,9 @@ class TrainConfig:
     ``lr`` None: 2.5e-5 for the ``paper`` preset, 1e-4 for ``tiny``/``micro`` (spec §12.17).
     ``warmup_iters`` None: min(1000, 10 % of the schedule). ``lr_drop``: fraction of the
     schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
-    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip`` and
-    ``color_jitter``: training augmentations of ``YTVISClipDataset`` (off, as in the paper).
+    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip``,
+    ``color_jitter`` and ``instance_color``: training augmentations of ``YTVISClipDataset``
+    (off, as in the paper).
     """
 
     epochs: int = 33
@@ -73,6 +74,7 @@ class TrainConfig:
     eval_every_epochs: int = 0
     flip: bool = False
     color_jitter: bool = False
+    instance_color: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -173,7 +175,8 @@ class _Trainer:
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
         self.dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=cfg.seed,
-                                                    flip=cfg.flip, color_jitter=cfg.color_jitter)
+                                                    flip=cfg.flip, color_jitter=cfg.color_jitter,
+                                                    instance_color=cfg.instance_color)
         if self.dataset.num_classes != model_cfg.num_classes:
             logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
                         self.dataset.num_classes)

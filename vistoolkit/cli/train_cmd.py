@@ -31,9 +31,10 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threads", type=int, default=None, help="torch CPU threads.")
 @click.option("--workers", type=int, default=0, show_default=True, help="DataLoader workers.")
-@click.option("--augment", multiple=True, type=click.Choice(["flip", "color"]),
-              help="Training augmentation (repeatable): left-right flip, colour jitter. "
-              "Off by default, as in the paper; --set multi_scale=true for multi-scale.")
+@click.option("--augment", multiple=True, type=click.Choice(["flip", "color", "instance-color"]),
+              help="Training augmentation (repeatable): left-right flip, colour jitter, "
+              "per-instance colour (channel order, inversion, gains inside each GT mask). Off by "
+              "default, as in the paper; --set multi_scale=true for multi-scale.")
 def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters: int | None,
                   batch_size: int, lr: float | None, ckpt_every: int, resume: bool,
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
