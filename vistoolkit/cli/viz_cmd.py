@@ -52,7 +52,7 @@ def parse_frames(spec: str | None, length: int, *, sheet: bool) -> list[int]:
 @click.option("--video", "video_id", type=int, help="Video id [the file's first video].")
 @click.option("--frames", help="START:STOP[:STEP] or A,B,C [every frame for a GIF, "
               f"{SHEET_FRAMES} evenly spaced for a PNG].")
-@click.option("--top", default=10, show_default=True,
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
               help="Predictions drawn at most (highest scores, one entry per mask sequence).")
 @click.option("--min-score", default=0.0, show_default=True, help="Skip lower-scoring predictions.")
 @click.option("--match-iou", default=0.5, show_default=True,
