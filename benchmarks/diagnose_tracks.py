@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from dataclasses import replace
 
 import numpy as np
 from pycocotools import mask as mask_utils
 
 from vistoolkit.data.rle import to_rle
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions
-from vistoolkit.eval.video_iou import video_overlaps
+from vistoolkit.eval.video_iou import agnostic_video_iou
+from vistoolkit.viz.overlay import distinct_predictions
 
 
 def mean_best_frame_iou(track, preds, height: int, width: int) -> float:
@@ -64,14 +64,9 @@ def diagnose(gt_path: str, pred_path: str, iou_thr: float = 0.5) -> dict:
             continue
         per_frame += sum(mean_best_frame_iou(t, ps, video.height, video.width) >= iou_thr
                          for t in gts)
-        # One category for both sides: video_overlaps only pairs same-category tracks.
-        iou = video_overlaps(video, tuple(replace(t, category_id=0) for t in gts),
-                             tuple(replace(p, category_id=0) for p in ps)).iou  # (D, G)
-        top = {}                                                     # masks -> best label entry
-        for p in ps:
-            key = repr(p.segmentations)
-            if key not in top or p.score > top[key].score:
-                top[key] = p
+        iou = agnostic_video_iou(video, gts, ps)                     # (D, G)
+        top = {repr(p.segmentations): p                              # masks -> best label entry
+               for p in distinct_predictions(ps, top=len(ps))}
         for g, track in enumerate(gts):
             hits = np.flatnonzero(iou[:, g] >= iou_thr)
             if not len(hits):

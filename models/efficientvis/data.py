@@ -144,14 +144,18 @@ def hflip_clip(frames: Tensor, targets: ClipTargetTensors) -> tuple[Tensor, Clip
     return frames.flip(-1), targets._replace(boxes=boxes, masks=targets.masks.flip(-1))
 
 
-def recolour(frames: Tensor, perm: Sequence[int], gain: Sequence[float]) -> Tensor:
-    """Colour augmentation: RGB channels reordered by ``perm``, then scaled by ``gain`` (3,).
+def recolour(frames: Tensor, perm: Sequence[int], gain: Sequence[float],
+             invert: bool = False) -> Tensor:
+    """Colour augmentation: RGB channels reordered by ``perm``, inverted (255 - x) if
+    ``invert``, then scaled by ``gain`` (3,).
 
     frames: (T', 3, H, W) uint8. Returns the same shape and dtype (clamped to 0..255).
     """
     g = torch.tensor(gain, dtype=torch.float32)[None, :, None, None]       # (1, 3, 1, 1)
-    out = frames[:, list(perm)].float() * g
-    return out.round_().clamp_(0, 255).to(torch.uint8)
+    out = frames[:, list(perm)].float()
+    if invert:
+        out = 255 - out
+    return (out * g).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def recolour_instances(frames: Tensor, masks: Tensor, perms: Sequence[Sequence[int]],
@@ -162,15 +166,11 @@ def recolour_instances(frames: Tensor, masks: Tensor, perms: Sequence[Sequence[i
     frames: (T', 3, H, W) uint8; masks: (G, T', H, W). Pixels outside every mask are unchanged.
     Keeps the shape (the category) and removes colour and texture polarity as class cues.
     """
-    out = frames.float()                                                     # (T', 3, H, W)
+    out = frames
     for g in range(masks.shape[0]):
         inside = masks[g].bool()[:, None]                                    # (T', 1, H, W)
-        pixels = frames[:, list(perms[g])].float()
-        if invert[g]:
-            pixels = 255 - pixels
-        pixels = pixels * torch.tensor(gains[g], dtype=torch.float32)[None, :, None, None]
-        out = torch.where(inside, pixels, out)
-    return out.round_().clamp_(0, 255).to(torch.uint8)
+        out = torch.where(inside, recolour(frames, perms[g], gains[g], invert[g]), out)
+    return out
 
 
 class YTVISClipDataset(torch.utils.data.Dataset):

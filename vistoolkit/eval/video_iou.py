@@ -9,7 +9,7 @@ union; a present pair whose mask sizes differ adds 0 to both (quirks 2, 3). Per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 
 import numpy as np
@@ -176,3 +176,10 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
     det_sum = ad.sum(1).astype(np.float64)
     det_avg = np.divide(det_sum, det_frames, out=np.zeros(len(preds)), where=det_frames > 0)
     return VideoOverlaps(iou, det_avg, det_frames, (ag > 0).sum(1), int((~pos).sum()))
+
+
+def agnostic_video_iou(video: Video, gt_tracks: tuple[Track, ...],
+                       preds: tuple[PredTrack, ...]) -> np.ndarray:
+    """(D, G) video IoU of every prediction with every GT track, whatever their categories."""
+    return video_overlaps(video, tuple(replace(t, category_id=0) for t in gt_tracks),
+                          tuple(replace(p, category_id=0) for p in preds)).iou

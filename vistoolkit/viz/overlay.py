@@ -21,7 +21,7 @@ from vistoolkit.data.records import Dataset, PredTrack, Segmentation, Track, Vid
 from vistoolkit.data.rle import decode
 from vistoolkit.data.validate import WARNING_KINDS, raise_first, validate_predictions
 from vistoolkit.errors import InputError
-from vistoolkit.eval.video_iou import video_overlaps
+from vistoolkit.eval.video_iou import agnostic_video_iou
 
 PALETTE: tuple[tuple[int, int, int], ...] = (
     (230, 25, 75), (60, 180, 75), (0, 130, 200), (255, 225, 25), (245, 130, 48),
@@ -65,8 +65,7 @@ def match_colours(video: Video, gt_tracks: Sequence[Track], preds: Sequence[Pred
         return []
     if not gt_tracks:
         return list(range(len(preds)))
-    iou = video_overlaps(video, tuple(replace(t, category_id=0) for t in gt_tracks),
-                         tuple(replace(p, category_id=0) for p in preds)).iou      # (D, G)
+    iou = agnostic_video_iou(video, tuple(gt_tracks), tuple(preds))                 # (D, G)
     best = iou.argmax(1)                                                             # (D,)
     unmatched = iter(range(len(gt_tracks), len(gt_tracks) + len(preds)))
     return [int(g) if iou[d, g] >= match_iou else next(unmatched) for d, g in enumerate(best)]
