@@ -1,4 +1,5 @@
-"""Backbones (ResNet-50/101/18 from torchvision, a micro CNN) + FPN giving P2..P5 (spec §1)."""
+"""Backbones (ResNet-50/101/18 from torchvision, a micro CNN) + FPN giving P2..P5 (spec §1), and
+the input normalisation every architecture shares."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ _RESNETS = {
     "resnet101": (models.resnet101, models.ResNet101_Weights, (256, 512, 1024, 2048)),
 }
 MICRO_WIDTHS: tuple[int, ...] = (8, 16, 32, 64)
+PIXEL_MEAN: tuple[float, float, float] = (123.675, 116.28, 103.53)   # spec §1 (RGB, 0..255)
+PIXEL_STD: tuple[float, float, float] = (58.395, 57.12, 57.375)
+
+
+def normalize_images(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+    """images: (B, T, 3, H, W) RGB 0..255; mean, std: (3,). Returns (B*T, 3, H, W) normalised."""
+    x = images.flatten(0, 1).to(mean.dtype)                              # (B*T, 3, H, W)
+    return (x - mean[:, None, None]) / std[:, None, None]
 
 
 def _conv_bn_relu(cin: int, cout: int, stride: int) -> nn.Sequential:

@@ -7,10 +7,15 @@ import math
 import torch
 from torch import Tensor, nn
 
-from efficientvis.backbone import BackboneFPN, real_frame_features
+from efficientvis.backbone import (
+    PIXEL_MEAN,
+    PIXEL_STD,
+    BackboneFPN,
+    normalize_images,
+    real_frame_features,
+)
 from efficientvis.box_ops import box_cxcywh_to_xyxy
 from efficientvis.config import EfficientVISConfig
-from efficientvis.model import PIXEL_MEAN, PIXEL_STD, normalize_images
 from efficientvis.outputs import EfficientVISOutput, StageOutput
 
 

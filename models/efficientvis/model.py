@@ -7,22 +7,20 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from efficientvis.backbone import BackboneFPN, real_frame_features
+from efficientvis.backbone import (
+    PIXEL_MEAN,
+    PIXEL_STD,
+    BackboneFPN,
+    normalize_images,
+    real_frame_features,
+)
 from efficientvis.config import EfficientVISConfig
+from efficientvis.dense_baseline import DenseVIS
 from efficientvis.outputs import EfficientVISOutput, StageOutput
 from efficientvis.stage import EfficientVISStage
 from efficientvis.tracklet_query import TrackletProposal, TrackletQuery
 
-__all__ = ["EfficientVIS", "EfficientVISOutput", "StageOutput", "build_model", "normalize_images"]
-
-PIXEL_MEAN: tuple[float, float, float] = (123.675, 116.28, 103.53)   # spec §1 (RGB, 0..255)
-PIXEL_STD: tuple[float, float, float] = (58.395, 57.12, 57.375)
-
-
-def normalize_images(images: Tensor, mean: Tensor, std: Tensor) -> Tensor:
-    """images: (B, T, 3, H, W) RGB 0..255; mean, std: (3,). Returns (B*T, 3, H, W) normalised."""
-    x = images.flatten(0, 1).to(mean.dtype)                              # (B*T, 3, H, W)
-    return (x - mean[:, None, None]) / std[:, None, None]
+__all__ = ["EfficientVIS", "EfficientVISOutput", "StageOutput", "build_model"]
 
 
 class EfficientVIS(nn.Module):
@@ -86,7 +84,6 @@ class EfficientVIS(nn.Module):
 def build_model(cfg: EfficientVISConfig) -> nn.Module:
     """EfficientVIS or DenseVIS (``cfg.architecture``) with every ablation switch from ``cfg``."""
     if cfg.architecture == "dense":
-        from efficientvis.dense_baseline import DenseVIS
         return DenseVIS.from_config(cfg)
     stages = [EfficientVISStage(
         channels=cfg.fpn_channels, num_classes=cfg.num_classes, num_heads=cfg.num_heads,
