@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from vistoolkit.cli.main import main
-from vistoolkit.data.validate import raise_first, validate_predictions
+from vistoolkit.data.problems import raise_first
+from vistoolkit.data.validate import validate_predictions
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions
 from vistoolkit.errors import InputError
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.eval import evaluate
-from vistoolkit.eval.inputs import check_inputs, load_gt, load_preds
+from vistoolkit.eval.input_checks import check_inputs
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.tables import build_tables
 

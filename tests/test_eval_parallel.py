@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.errors import InputError
 from vistoolkit.eval import evaluate
-from vistoolkit.eval.inputs import check_inputs, load_gt, load_preds
+from vistoolkit.eval.input_checks import check_inputs
 from vistoolkit.eval.parallel import resolve_workers
 from vistoolkit.eval.tables import build_tables
 from vistoolkit.eval.video_iou import video_overlaps

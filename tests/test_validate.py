@@ -9,10 +9,9 @@ from click.testing import CliRunner
 from conftest import REF_DIR, box_rle, make_gt, make_pred
 
 from vistoolkit.cli.main import main
+from vistoolkit.data.problems import Problem, raise_first
 from vistoolkit.data.validate import (
-    Problem,
     check_predictions,
-    raise_first,
     validate_dataset,
     validate_predictions,
     validate_predictions_areas,

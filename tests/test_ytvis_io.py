@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -9,10 +10,14 @@ import pytest
 from conftest import REF_DIR, box_rle, make_gt, make_pred
 
 from vistoolkit.data import rle
+from vistoolkit.data.json_io import gc_paused, read_json
+from vistoolkit.data.records import Dataset
 from vistoolkit.data.ytvis_io import (
     dataset_to_json,
     load_dataset,
+    load_gt,
     load_predictions,
+    load_preds,
     prediction_to_json,
     save_dataset,
     save_predictions,
@@ -91,3 +96,38 @@ def test_load_errors_one_line(tmp_path, write_json):
     assert str(err.value) == f"{p}: prediction #0 (video_id=1): 'score' must be a number, got 'high'"
     with pytest.raises(InputError, match=r"a result file must be a JSON list"):
         load_predictions(write_json("d.json", {"videos": []}))
+
+
+def test_read_json_bad_bytes_directory_and_bom_raise_one_line(tmp_path):
+    (tmp_path / "latin1.json").write_bytes(b'{"a": "\xe9"}')
+    with pytest.raises(InputError, match=r"latin1.json: not valid JSON \('utf-8' codec"):
+        read_json(tmp_path / "latin1.json")
+    with pytest.raises(InputError, match=r": cannot read \("):
+        read_json(tmp_path)
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf[]")     # as officially: no BOM
+    with pytest.raises(InputError, match=r"bom.json: not valid JSON \(Unexpected UTF-8 BOM"):
+        read_json(tmp_path / "bom.json")
+
+
+def test_gc_paused_restores_state_and_nests():
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(InputError), gc_paused():
+        read_json("/nonexistent/x.json")
+    assert gc.isenabled()
+
+
+def test_load_gt_and_preds_accept_records_or_paths(write_json):
+    raw = make_gt([(1, 4, 6, 1)], [])
+    path = write_json("gt.json", raw)
+    ds, got_path = load_gt(path)
+    assert got_path == path and isinstance(ds, Dataset)
+    assert load_gt(ds) == (ds, None)
+    preds_path = write_json("p.json", [make_pred(1, 1, 0.5, [None])])
+    preds, got = load_preds(preds_path)
+    assert got == preds_path and len(preds) == 1
+    assert load_preds(tuple(preds)) == (preds, None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vistoolkit.eval.inputs import load_gt, load_preds
+from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.viz.overlay import (
     drawn_tracks,
     predictions_of,

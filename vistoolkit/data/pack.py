@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vistoolkit.atomic import atomic_open
-from vistoolkit.data.validate import Problem, raise_first, validate_predictions
+from vistoolkit.data.problems import Problem, raise_first
+from vistoolkit.data.validate import validate_predictions
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions
 
 ARCNAME = "results.json"

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from vistoolkit.data import rle
+from vistoolkit.data.json_io import read_json
 from vistoolkit.data.records import Dataset, PredTrack, Track, Video
 from vistoolkit.data.ytvis_io import (
     load_dataset,
     parse_dataset,
     parse_predictions,
-    read_json,
     save_dataset,
     save_predictions,
 )

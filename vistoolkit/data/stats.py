@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from vistoolkit.data import rle
+from vistoolkit.data.json_io import read_json
 from vistoolkit.data.records import Dataset, PredTrack, Segmentation
-from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions, read_json
+from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions
 
 SMALL, LARGE = 128**2, 256**2
 LENGTH_BUCKETS = ("<=16", "17-32", ">32")

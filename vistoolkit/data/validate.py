@@ -1,58 +1,29 @@
 """Semantic checks of result and annotation files against the ground truth.
 
-Every problem is reported (not just the first) as a ``Problem``; ``raise_first`` turns a list into
-one ``InputError`` for callers that refuse bad input. Per-frame problems (``size``, ``rle``) are
-reported once per record, at its first bad frame, with the number of bad frames in the message.
-The checks are O(frames) dict/str work; ``check_rle`` adds one batched pass over all compressed
-RLE strings (``rle_counts_totals``). A counts string that does not sum to h*w must be refused:
-pycocotools' ``iou`` can loop forever on it (when the boxes overlap).
+Every problem is reported (not just the first) as a ``vistoolkit.data.problems.Problem``;
+``raise_first`` turns a list into one ``InputError`` for callers that refuse bad input.
+Per-frame problems (``size``, ``rle``) come from ``vistoolkit.data.frame_checks``. The checks are
+O(frames) dict/str work; ``check_rle`` adds one batched pass over all compressed RLE strings
+(``rle_counts_totals``), since pycocotools' ``iou`` can loop forever on an undecodable one.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from vistoolkit.data.records import Dataset, PredTrack, Segmentation
+from vistoolkit.data.frame_checks import CollectedStrings, FrameChecker, rle_problems
+from vistoolkit.data.json_io import gc_paused, read_json
+from vistoolkit.data.problems import Problem
+from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
-from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions, read_json
+from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions
 from vistoolkit.errors import InputError
-
-# Kinds that ``vistool eval --lenient`` tolerates (official behaviour: truncate / zero IoU / drop).
-LENIENT_KINDS = frozenset({"length", "size", "unknown_category"})
-# Problems that `vistool validate` reports but evaluation only warns about: the official evaluator
-# gives them a defined meaning (an exact copy of a prediction is one more false positive).
-WARNING_KINDS = frozenset({"duplicate"})
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One invalid record: ``kind`` (e.g. ``"size"``), a one-line ``message`` and ``where``."""
-
-    kind: str
-    message: str
-    where: str
-
-    def line(self, path: Path | str | None = None) -> str:
-        """``FILE: where: message [kind]`` on one line."""
-        head = ": ".join(str(p) for p in (path, self.where) if p)
-        return f"{head}: {self.message} [{self.kind}]"
-
-
-def raise_first(problems: Sequence[Problem], *, path: Path | str | None) -> None:
-    """Raise ``InputError`` for ``problems[0]`` (counting the others); do nothing if empty."""
-    if not problems:
-        return
-    first = problems[0]
-    more = f" (+{len(problems) - 1} more problem(s); run `vistool validate`)" if len(problems) > 1 else ""
-    raise InputError(first.message + more, path=path, where=first.where)
 
 
 def _id_list(ids: Iterable[int]) -> str:
@@ -60,148 +31,6 @@ def _id_list(ids: Iterable[int]) -> str:
     if ids and ids == list(range(ids[0], ids[-1] + 1)) and len(ids) > 3:
         return f"{ids[0]}..{ids[-1]}"
     return ", ".join(map(str, ids[:10])) + (", ..." if len(ids) > 10 else "")
-
-
-def _polygon_ok(seg: list) -> bool:
-    return all(
-        isinstance(p, list) and len(p) >= 6 and len(p) % 2 == 0
-        and all(isinstance(x, (int, float)) and math.isfinite(x) for x in p)
-        for p in seg
-    )
-
-
-class _FrameChecker:
-    """Per-frame size/structure checks; collects compressed strings for one batched RLE check."""
-
-    def __init__(self, *, collect: bool) -> None:
-        self.collect = collect
-        self.strings: list = []
-        self.frames: list[int] = []  # frame of each string within its record
-        self.spans: list[tuple[int, int, int]] = []  # (record, first string, h*w) per record
-        self.other_size: dict[int, int] = {}  # string index -> h*w of its own (wrong) size
-
-    def check(self, segs: Sequence[Segmentation], hw: list[int], where: str, owner: int,
-              problems: list[Problem]) -> tuple:
-        """Append ``size``/``rle`` problems of ``segs`` (video size ``hw`` = [h, w]).
-
-        Returns a hashable key of the segmentations (for duplicate detection).
-        """
-        bad_size, bad_rle, key = [], [], []
-        strings, frames, collect = self.strings, self.frames, self.collect
-        if collect:
-            self.spans.append((owner, len(strings), hw[0] * hw[1]))
-        for f, seg in enumerate(segs):
-            if seg is None:
-                key.append(None)
-                continue
-            if type(seg) is dict:
-                size, counts = seg.get("size"), seg.get("counts")
-                if size != hw:
-                    if not _valid_size(size):
-                        bad_rle.append((f, f"RLE 'size' must be [height, width], got {size!r:.40}"))
-                        key.append(None)
-                        continue
-                    bad_size.append((f, size))
-                kind = type(counts)
-                if kind is str or kind is bytes:
-                    key.append(counts)
-                    if collect:
-                        if size != hw:
-                            self.other_size[len(strings)] = size[0] * size[1]
-                        strings.append(counts)
-                        frames.append(f)
-                    continue
-                if kind is list:
-                    msg = _uncompressed_problem(counts, size)
-                    if msg:
-                        bad_rle.append((f, msg))
-                else:
-                    bad_rle.append((f, f"RLE 'counts' must be a string or a list, got {counts!r:.40}"))
-            elif not (type(seg) is list and _polygon_ok(seg)):
-                bad_rle.append((f, f"malformed segmentation {seg!r:.40}"))
-            key.append(repr(seg))
-        if bad_size:
-            f, size = bad_size[0]
-            problems.append(Problem("size", f"RLE size {size} differs from the video size {hw} "
-                                    f"({len(bad_size)} of {len(segs)} frames)", f"{where}, frame {f}"))
-        if bad_rle:
-            f, msg = bad_rle[0]
-            n = f" ({len(bad_rle)} frames)" if len(bad_rle) > 1 else ""
-            problems.append(Problem("rle", msg + n, f"{where}, frame {f}"))
-        return tuple(key)
-
-    def collected(self) -> CollectedStrings:
-        """The strings gathered so far with their expected totals, records and frames."""
-        starts = np.array([sp[1] for sp in self.spans] + [len(self.strings)], dtype=np.int64)
-        counts = np.diff(starts)
-        expected = np.repeat(np.array([sp[2] for sp in self.spans], dtype=np.int64), counts)
-        for j, total in self.other_size.items():
-            expected[j] = total
-        owner = np.repeat(np.array([sp[0] for sp in self.spans], dtype=np.int64), counts)
-        return CollectedStrings(self.strings, expected, owner,
-                                np.array(self.frames, dtype=np.int64))
-
-
-@dataclass(frozen=True, slots=True)
-class CollectedStrings:
-    """Compressed RLE ``counts`` strings of the checked records, in record then frame order.
-
-    Only frames whose segmentation is a dict with a valid ``size`` and str/bytes ``counts``.
-    """
-
-    strings: list          # (F,) str | bytes
-    expected: np.ndarray   # (F,) int64 h*w of each string's own ``size``
-    owner: np.ndarray      # (F,) int64 position of its record in the checked sequence
-    frame: np.ndarray      # (F,) int64 frame within its record
-
-
-def _uncompressed_problem(counts: list, size: object) -> str:
-    if not all(type(c) is int and c >= 0 for c in counts):
-        return "uncompressed RLE counts must be non-negative integers"
-    h, w = size  # type: ignore[misc]
-    if sum(counts) != h * w:
-        return f"undecodable RLE: counts sum to {sum(counts)}, expected {h}*{w}={h * w}"
-    return ""
-
-
-def _valid_size(size: object) -> bool:
-    return type(size) is list and len(size) == 2 and all(type(x) is int and x > 0 for x in size)
-
-
-def _rle_problems(found: CollectedStrings, totals: np.ndarray, records: Sequence,
-                  where_of: dict) -> list[tuple[int, Problem]]:
-    """``rle`` problems of the collected strings given their ``totals`` (F,), once per record
-    (first bad frame)."""
-    bad = np.flatnonzero(totals != found.expected)
-    per_owner: dict[int, list[int]] = {}
-    for j, k in zip(bad.tolist(), found.owner[bad].tolist()):
-        per_owner.setdefault(k, []).append(j)
-    out = []
-    for owner, js in per_owner.items():
-        j = js[0]
-        f = int(found.frame[j])
-        h, w = records[owner].segmentations[f]["size"]
-        msg = ("undecodable RLE: malformed counts string" if totals[j] < 0 else
-               f"undecodable RLE: counts sum to {totals[j]}, expected {h}*{w}={h * w}")
-        n = f" ({len(js)} frames)" if len(js) > 1 else ""
-        out.append((owner, Problem("rle", msg + n, f"{where_of[owner]}, frame {f}")))
-    return out
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (restored after): the checks allocate per frame while
-    a whole parsed result file is alive, and every collection would traverse all of it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-_gc_paused = gc_paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +51,7 @@ class PredictionCheck:
         """All problems in file order; ``totals`` (F,) None skips the decodability check."""
         per_pred = {i: list(v) for i, v in self.found.items()}
         if totals is not None and len(self.strings.strings):
-            for owner, prob in _rle_problems(self.strings, totals, self.records, self.where_of):
+            for owner, prob in rle_problems(self.strings, totals, self.records, self.where_of):
                 per_pred.setdefault(owner, []).append(prob)
         return [prob for i in sorted(per_pred) for prob in per_pred[i]]
 
@@ -264,7 +93,7 @@ def validate_predictions_areas(preds: Sequence[PredTrack], gt: Dataset, *,
 
 def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool,
                        collect: bool) -> PredictionCheck:
-    checker = _FrameChecker(collect=collect)
+    checker = FrameChecker(collect=collect)
     if not preds:
         found = {} if allow_empty else {0: [Problem("empty", "the result list is empty",
                                                     "top level")]}
@@ -305,10 +134,8 @@ def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: 
     return PredictionCheck(preds, per_pred, where_of, checker.collected())
 
 
-def validate_dataset(ds: Dataset, *, path: Path | str | None = None,
-                     check_rle: bool = True) -> list[Problem]:
+def validate_dataset(ds: Dataset, *, check_rle: bool = True) -> list[Problem]:
     """Every problem of an annotation file: duplicate ids, dangling references, per-frame lists."""
-    del path
     with gc_paused():
         return _check_dataset(ds, check_rle=check_rle)
 
@@ -324,7 +151,7 @@ def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
                                         f"{kind}s" if kind != "annotation" else "annotations"))
     videos = {v.id: v for v in ds.videos}
     cats = {c.id for c in ds.categories}
-    checker = _FrameChecker(collect=check_rle)
+    checker = FrameChecker(collect=check_rle)
     per_track: dict[int, list[Problem]] = {}
     where_of: dict[int, str] = {}
     for i, t in enumerate(ds.tracks):
@@ -352,7 +179,7 @@ def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
     if checker.strings:
         found = checker.collected()
         totals, _ = rle_counts_totals_areas(found.strings, found.expected)
-        for owner, prob in _rle_problems(found, totals, ds.tracks, where_of):
+        for owner, prob in rle_problems(found, totals, ds.tracks, where_of):
             per_track.setdefault(owner, []).append(prob)
     return problems + [p for i in sorted(per_track) for p in per_track[i]]
 
@@ -381,7 +208,7 @@ def validate_file(path: Path | str, *, gt_path: Path | str | None = None, allow_
     raw = read_json(path)
     if isinstance(raw, dict):
         ds = parse_dataset(raw, path=path)
-        problems = validate_dataset(ds, path=path, check_rle=check_rle)
+        problems = validate_dataset(ds, check_rle=check_rle)
         return ValidationReport(path, "annotations", tuple(problems), len(ds.tracks), len(ds.videos),
                                 sum(len(t.segmentations) for t in ds.tracks))
     preds = parse_predictions(raw, path=path)

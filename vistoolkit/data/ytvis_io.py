@@ -1,43 +1,27 @@
 """Read and write YouTube-VIS / OVIS annotation files and result (prediction) files.
 
-JSON is parsed into records once, here. Structural problems (not JSON, missing keys, wrong types)
-raise ``InputError`` naming the file and the record; semantic checks against the ground truth
-(lengths, sizes, ids, scores) live in ``vistoolkit.data.validate``.
+JSON is read by ``vistoolkit.data.json_io.read_json`` and parsed into records once, here.
+Structural problems (not JSON, missing keys, wrong types) raise ``InputError`` naming the file
+and the record; semantic checks against the ground truth (lengths, sizes, ids, scores) live in
+``vistoolkit.data.validate``. ``load_gt`` / ``load_preds`` accept records or a path, so that
+callers (the evaluator, ``vistool viz``, the compatibility layer) have one way in.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from vistoolkit.atomic import atomic_open
+from vistoolkit.data.json_io import gc_paused, read_json
 from vistoolkit.data.records import Category, Dataset, PredTrack, Track, Video
 from vistoolkit.errors import InputError
 
 _VIDEO_KEYS = ("id", "width", "height", "length", "file_names")
 _TRACK_KEYS = ("id", "video_id", "category_id", "segmentations", "bboxes", "areas", "iscrowd")
 _PRED_KEYS = ("video_id", "category_id", "score", "segmentations")
-
-
-def read_json(path: Path | str) -> Any:
-    """Parse a JSON file, turning I/O and syntax errors into one-line ``InputError``s."""
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # json.load builds millions of containers; collection passes would triple its time
-    try:
-        with open(path, "rb") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except OSError as err:
-        raise InputError(f"cannot read ({err.strerror})", path=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"not valid JSON ({err})", path=path) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _require(record: dict, keys: Iterable[str], *, path: Path | str, where: str) -> None:
@@ -139,7 +123,8 @@ def parse_dataset(raw: Any, *, path: Path | str = "<memory>") -> Dataset:
 
 def load_dataset(path: Path | str) -> Dataset:
     """Load a YouTube-VIS 2019/2021/2022 or OVIS annotation file."""
-    return parse_dataset(read_json(path), path=path)
+    with gc_paused():
+        return parse_dataset(read_json(path), path=path)
 
 
 def parse_prediction(raw: Any, *, path: Path | str, index: int) -> PredTrack:
@@ -169,7 +154,25 @@ def parse_predictions(raw: Any, *, path: Path | str = "<memory>") -> list[PredTr
 
 def load_predictions(path: Path | str) -> list[PredTrack]:
     """Load a result file: ``[{video_id, category_id, score, segmentations}, ...]``."""
-    return parse_predictions(read_json(path), path=path)
+    with gc_paused():
+        return parse_predictions(read_json(path), path=path)
+
+
+def load_gt(gt: Dataset | Path | str) -> tuple[Dataset, Path | str | None]:
+    """Ground truth given as records or as a file: the ``Dataset`` and its path (None when
+    given in memory)."""
+    if isinstance(gt, Dataset):
+        return gt, None
+    return load_dataset(gt), gt
+
+
+def load_preds(preds: Sequence[PredTrack] | Path | str
+               ) -> tuple[list[PredTrack], Path | str | None]:
+    """Predictions given as records or as a file: in file order, with their path (None when
+    given in memory)."""
+    if isinstance(preds, (str, Path)):
+        return load_predictions(preds), preds
+    return list(preds), None
 
 
 def video_to_json(v: Video) -> dict:

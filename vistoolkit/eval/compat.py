@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 
 from vistoolkit.data.records import Dataset, PredTrack
-from vistoolkit.data.ytvis_io import dataset_to_json, parse_predictions
+from vistoolkit.data.ytvis_io import dataset_to_json, load_gt, load_predictions, parse_predictions
 from vistoolkit.eval.evaluate import evaluate
-from vistoolkit.eval.inputs import load_gt, read_json_file
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.result import EvalResult
 
@@ -60,7 +59,7 @@ class YTVOS:
         res.records = self.records
         if isinstance(resFile, (str, Path)):
             res.path = resFile
-            res.results = parse_predictions(read_json_file(resFile), path=resFile)
+            res.results = load_predictions(resFile)
         else:
             res.results = parse_predictions(list(resFile))
         return res

@@ -12,15 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vistoolkit.data.json_io import gc_paused
 from vistoolkit.data.records import Dataset, PredTrack
-from vistoolkit.data.validate import gc_paused
+from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.eval.accumulate import Accumulated
 from vistoolkit.eval.breakdowns import (
     DEFAULT_LONG_THRESHOLD,
     length_breakdown,
     short_long_breakdown,
 )
-from vistoolkit.eval.inputs import check_inputs, finish_check, load_gt, load_preds
+from vistoolkit.eval.input_checks import check_inputs, finish_check
 from vistoolkit.eval.parallel import checked_overlaps, resolve_workers
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.pipeline import Prepared, match_and_accumulate, prepare

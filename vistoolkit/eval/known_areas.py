@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vistoolkit.data.frame_checks import CollectedStrings
 from vistoolkit.data.records import PredTrack
-from vistoolkit.data.validate import CollectedStrings
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from vistoolkit.atomic import write_bytes_atomic
+from vistoolkit.data.problems import WARNING_KINDS, raise_first
 from vistoolkit.data.records import Dataset, PredTrack, Segmentation, Track, Video
 from vistoolkit.data.rle import decode
-from vistoolkit.data.validate import WARNING_KINDS, raise_first, validate_predictions
+from vistoolkit.data.validate import validate_predictions
 from vistoolkit.errors import InputError
 from vistoolkit.eval.video_iou import agnostic_video_iou
 

@@ -1,58 +1,21 @@
-"""Loading and checking the two input files before any number is computed."""
+"""Checking the two inputs (loaded by ``vistoolkit.data``) before any number is computed."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from vistoolkit.data.problems import LENIENT_KINDS, WARNING_KINDS, Problem, raise_first
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
-from vistoolkit.data.validate import (
-    LENIENT_KINDS,
-    WARNING_KINDS,
-    PredictionCheck,
-    Problem,
-    check_predictions,
-    raise_first,
-    validate_dataset,
-)
-from vistoolkit.data.ytvis_io import parse_dataset, parse_predictions
-from vistoolkit.errors import InputError
+from vistoolkit.data.validate import PredictionCheck, check_predictions, validate_dataset
 from vistoolkit.eval.known_areas import KnownAreas, known_areas
 
 logger = logging.getLogger(__name__)
-
-
-def read_json_file(path: Path | str) -> Any:
-    """Parse a UTF-8 JSON file read as text (one copy of the file in memory, not two);
-    errors become one-line ``InputError``s."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"not valid JSON ({err})", path=path) from None
-
-
-def load_gt(gt: Dataset | Path | str) -> tuple[Dataset, Path | str | None]:
-    """A ground-truth ``Dataset`` and its path (None when given in memory)."""
-    if isinstance(gt, Dataset):
-        return gt, None
-    return parse_dataset(read_json_file(gt), path=gt), gt
-
-
-def load_preds(preds: list[PredTrack] | Path | str) -> tuple[list[PredTrack], Path | str | None]:
-    """Predictions in file order and their path (None when given in memory)."""
-    if isinstance(preds, (str, Path)):
-        return parse_predictions(read_json_file(preds), path=preds), preds
-    return list(preds), None
 
 
 @dataclass(frozen=True, slots=True)
