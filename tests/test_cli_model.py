@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import efficientvis.bundled
+import efficientvis.engine.bundled
 import pytest
 import torch
 from click.testing import CliRunner
@@ -107,7 +107,7 @@ def test_train_bad_override_and_missing_data_exit_2(small: Path, tmp_path: Path)
 
 def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.MonkeyPatch,
                                                            tmp_path: Path) -> None:
-    monkeypatch.setattr(efficientvis.bundled, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(efficientvis.engine.bundled, "WEIGHTS_DIR", tmp_path)
     res = _invoke("demo", "--data", str(tmp_path / "synth"))
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1
@@ -119,9 +119,9 @@ def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.M
 def test_bundled_recipe_is_what_train_command_runs(tmp_path: Path):
     import shlex
 
-    from efficientvis.bundled import TRAIN_COMMAND, bundled_recipe
-    from efficientvis.cli_support import build_configs
+    from efficientvis.engine.bundled import TRAIN_COMMAND, bundled_recipe
 
+    from vistoolkit.cli.model_support import build_configs
     from vistoolkit.cli.train_cmd import train_command
 
     args = shlex.split(TRAIN_COMMAND)[2:]                     # drop "vistool train"

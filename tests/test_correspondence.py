@@ -16,13 +16,8 @@ import torch.multiprocessing as mp
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import assignment_agreement, clip_pair_loss, present_only
 from efficientvis.criterion import ClipCriterion
-from efficientvis.data import (
-    ClipBatch,
-    ClipTargetTensors,
-    PairBatch,
-    YTVISClipDataset,
-    collate_pairs,
-)
+from efficientvis.engine.dataset import YTVISClipDataset, collate_pairs
+from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.matcher import TrackletMatcher
 from efficientvis.model import build_model
 from efficientvis.tracklet_query import handover_queries

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
+from efficientvis.batch import ClipTargetTensors
 from efficientvis.criterion import ClipCriterion, roi_mask_targets
-from efficientvis.data import ClipTargetTensors
 from efficientvis.matcher import TrackletMatcher
 from torch import Tensor
 

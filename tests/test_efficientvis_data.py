@@ -1,4 +1,4 @@
-"""Training clips / pairs from a YouTube-VIS directory (efficientvis.data)."""
+"""Training clips / pairs from a YouTube-VIS directory (efficientvis.engine.dataset, transforms)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from efficientvis.data import (
-    VideoEpochSampler,
-    YTVISClipDataset,
-    collate_pairs,
+from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
+from efficientvis.engine.transforms import (
     hflip_clip,
     multi_scale_sizes,
     recolour,

@@ -1,4 +1,4 @@
-"""Clip-by-clip inference (efficientvis.inference, efficientvis.video_tracks), spec §8."""
+"""Clip-by-clip inference (efficientvis.engine.inference and video_tracks), spec §8."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ import numpy as np
 import pytest
 import torch
 from efficientvis.config import EfficientVISConfig
-from efficientvis.inference import _windows, infer_clips, infer_dataset
+from efficientvis.engine.inference import _windows, infer_clips, infer_dataset
+from efficientvis.engine.video_tracks import (
+    PredictionStream,
+    Track,
+    update_background,
+    video_predictions,
+)
 from efficientvis.model import EfficientVISOutput, StageOutput
-from efficientvis.video_tracks import PredictionStream, Track, update_background, video_predictions
 from PIL import Image
 from torch import nn
 

@@ -7,7 +7,7 @@ import logging
 from typing import NamedTuple
 
 import torch
-from efficientvis.data import ClipTargetTensors
+from efficientvis.batch import ClipTargetTensors
 from efficientvis.matcher import (
     TrackletMatcher,
     downsample_masks,

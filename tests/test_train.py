@@ -1,4 +1,4 @@
-"""Training engine, checkpoints and resume (efficientvis.train, checkpoint, metrics_log)."""
+"""Training engine, checkpoints and resume (efficientvis.engine.train, checkpoint, metrics_log)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from efficientvis.bundled import export_bundled
-from efficientvis.checkpoint import (
+from efficientvis.config import EfficientVISConfig
+from efficientvis.engine.bundled import export_bundled
+from efficientvis.engine.checkpoint import (
     capture_rng_state,
     load_checkpoint,
     read_checkpoint,
     restore_rng_state,
 )
-from efficientvis.config import EfficientVISConfig
-from efficientvis.evaluation import evaluate_model
-from efficientvis.metrics_log import MetricsLog
-from efficientvis.train import TrainConfig, lr_factor, train
+from efficientvis.engine.evaluation import evaluate_model
+from efficientvis.engine.metrics_log import MetricsLog
+from efficientvis.engine.train import TrainConfig, lr_factor, train
 
 from vistoolkit.data.synth import SynthConfig, generate
 from vistoolkit.errors import InputError

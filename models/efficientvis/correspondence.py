@@ -8,8 +8,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.criterion import ClipCriterion
-from efficientvis.data import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.tracklet_query import handover_queries
 
 
@@ -62,7 +62,7 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
     Args:
         model: ``model(images, frame_valid, image_sizes, init_queries=None) -> EfficientVISOutput``.
         criterion: the clip loss.
-        batch: ``PairBatch`` from ``efficientvis.data.collate_pairs`` (already on the device).
+        batch: ``PairBatch`` from ``efficientvis.engine.dataset.collate_pairs`` (already on the device).
         correspondence, detach: default to ``model.cfg.correspondence_learning`` / ``cl_detach``
             (True / False when the model has no ``cfg``); ``detach`` stops the gradient of clip 2
             at the handed-over queries.

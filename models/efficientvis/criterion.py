@@ -15,8 +15,8 @@ from efficientvis.box_ops import elementwise_giou
 from efficientvis.matcher import TrackletMatcher
 
 if TYPE_CHECKING:
+    from efficientvis.batch import ClipTargetTensors
     from efficientvis.config import EfficientVISConfig
-    from efficientvis.data import ClipTargetTensors
     from efficientvis.model import EfficientVISOutput, StageOutput
 
 Indices = list[tuple[Tensor, Tensor]]

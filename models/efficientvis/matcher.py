@@ -16,7 +16,7 @@ from efficientvis.box_ops import elementwise_giou
 from efficientvis.mask_paste import paste_masks
 
 if TYPE_CHECKING:
-    from efficientvis.data import ClipTargetTensors
+    from efficientvis.batch import ClipTargetTensors
     from efficientvis.model import StageOutput
 
 logger = logging.getLogger(__name__)

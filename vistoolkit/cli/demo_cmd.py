@@ -25,7 +25,7 @@ def demo_command(data: Path, out: Path, retrain: bool, train_iters: int, device:
                  threads: int | None) -> None:
     """Generate the synthetic benchmark, segment its valid split, print AP/AR."""
     import torch
-    from efficientvis.demo import run_demo
+    from efficientvis.engine.demo import run_demo
 
     if threads is not None:
         torch.set_num_threads(threads)

@@ -25,7 +25,7 @@ _PATH = click.Path(path_type=Path)
 def infer_command(ckpt: Path, data: Path, split: str, out: Path, ann: Path | None, clips: bool,
                   stride: int | None, device: str, threads: int | None) -> None:
     """Segment and track every video of a split clip by clip (query hand-over)."""
-    from efficientvis.cli_support import run_inference
+    from vistoolkit.cli.model_support import run_inference
 
     path, seconds = run_inference(ckpt, data=data, split=split, out=out, ann=ann, device=device,
                                   clips=clips, stride=stride, threads=threads)

@@ -40,7 +40,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
                   workers: int, augment: tuple[str, ...]) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
-    from efficientvis.cli_support import build_configs, run_training
+    from vistoolkit.cli.model_support import build_configs, run_training
 
     model_cfg, train_cfg = build_configs(
         preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,

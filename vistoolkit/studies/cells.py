@@ -58,7 +58,7 @@ def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Pat
     (best theta of the sweep, spec §10.1) and ``overlap`` (windows with stride T/2, spec §10.2)
     link clips predicted independently from q*.
     """
-    from efficientvis.inference import infer_clips, infer_dataset
+    from efficientvis.engine.inference import infer_clips, infer_dataset
 
     from vistoolkit.linking.clip_results import load_clip_results
     from vistoolkit.linking.link import link_results, sweep_handcraft
@@ -94,9 +94,9 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     if done.is_file():
         info = json.loads(done.read_text())
         return Path(info["checkpoint"]), info.get("curve", [])
-    from efficientvis.checkpoint import load_checkpoint
     from efficientvis.config import EfficientVISConfig
-    from efficientvis.train import TrainConfig, train
+    from efficientvis.engine.checkpoint import load_checkpoint
+    from efficientvis.engine.train import TrainConfig, train
 
     model_cfg = EfficientVISConfig.preset(spec.preset, num_classes=_num_classes(spec.data_root),
                                           **spec.model)
@@ -122,7 +122,7 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
 
 def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool) -> CellResult:
     """Train (or reuse) the cell's checkpoint and evaluate it as the row asks."""
-    from efficientvis.checkpoint import load_checkpoint
+    from efficientvis.engine.checkpoint import load_checkpoint
 
     t0 = time.perf_counter()
     ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume)

@@ -53,21 +53,21 @@ class CheckpointPredictor:
 
     @classmethod
     def load(cls, ckpt: Path, *, data_root: Path, device: str = "cpu") -> CheckpointPredictor:
-        """Load ``ckpt`` with ``efficientvis.checkpoint.load_checkpoint``."""
-        from efficientvis.checkpoint import load_checkpoint
+        """Load ``ckpt`` with ``efficientvis.engine.checkpoint.load_checkpoint``."""
+        from efficientvis.engine.checkpoint import load_checkpoint
 
         model, _, _ = load_checkpoint(ckpt, map_location=device)
         return cls(model, Path(data_root), device)
 
     def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
-        from efficientvis.inference import infer_dataset
+        from efficientvis.engine.inference import infer_dataset
 
         return infer_dataset(self.model, data_root=self.data_root, split="valid",
                              out_path=out_path, ann_file=ann_file, device=self.device,
                              progress=False)
 
     def infer_clips(self, ann_file: Path | None, out_path: Path) -> Path:
-        from efficientvis.inference import infer_clips
+        from efficientvis.engine.inference import infer_clips
 
         return infer_clips(self.model, data_root=self.data_root, split="valid",
                            out_path=out_path, ann_file=ann_file, device=self.device,
@@ -118,7 +118,7 @@ class LowFpsResult:
 def bundled_checkpoint() -> Path:
     """The checkpoint shipped with ``efficientvis`` (``InputError`` saying how to make it if
     missing)."""
-    from efficientvis.bundled import require_bundled
+    from efficientvis.engine.bundled import require_bundled
 
     return require_bundled()
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from efficientvis.engine.checkpoint import load_checkpoint
+from efficientvis.engine.inference import infer_dataset
 from torch import nn
 
-from efficientvis.checkpoint import load_checkpoint
-from efficientvis.inference import infer_dataset
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError

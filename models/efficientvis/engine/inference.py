@@ -19,13 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from efficientvis.batch import SIZE_DIVISOR
+from efficientvis.engine.dataset import load_frames
+from efficientvis.engine.transforms import resized_size
+from efficientvis.engine.video_tracks import PredictionStream, VideoTracker, video_predictions
+from efficientvis.mask_paste import paste_masks
+from efficientvis.tracklet_query import handover_queries
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from efficientvis.data import SIZE_DIVISOR, load_frames, resized_size
-from efficientvis.mask_paste import paste_masks
-from efficientvis.tracklet_query import handover_queries
-from efficientvis.video_tracks import PredictionStream, VideoTracker, video_predictions
 from vistoolkit.data.records import Dataset, Video
 from vistoolkit.data.rle import encode_stack
 from vistoolkit.data.ytvis_io import load_dataset

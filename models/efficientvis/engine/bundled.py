@@ -27,13 +27,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from efficientvis.checkpoint import read_checkpoint, save_checkpoint
 from efficientvis.config import EfficientVISConfig
+from efficientvis.engine.checkpoint import read_checkpoint, save_checkpoint
+from efficientvis.engine.train import TrainConfig
 from efficientvis.model import build_model
-from efficientvis.train import TrainConfig
+
 from vistoolkit.errors import InputError
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"   # models/efficientvis/weights
 BUNDLED_NAME = "efficientvis_tiny_synth.pt"
 
 TRAIN_COMMAND = (
@@ -41,7 +42,7 @@ TRAIN_COMMAND = (
     "--iters 6000 --lr 2e-4 --batch-size 4 --augment flip --augment color "
     "--set input_short=128 --set input_max_long=224")
 EXPORT_COMMAND = (
-    "python -c \"from efficientvis.bundled import export_bundled; "
+    "python -c \"from efficientvis.engine.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")
 
 

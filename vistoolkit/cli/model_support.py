@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from efficientvis.config import EfficientVISConfig
-from efficientvis.train import TrainConfig, train
+from efficientvis.engine.train import TrainConfig, train
+
 from vistoolkit.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -111,8 +111,8 @@ def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | 
                   device: str, clips: bool = False, stride: int | None = None,
                   threads: int | None = None) -> tuple[Path, float]:
     """``infer_dataset`` (or ``infer_clips``) of a checkpoint; returns (output, seconds)."""
-    from efficientvis.checkpoint import load_checkpoint
-    from efficientvis.inference import infer_clips, infer_dataset
+    from efficientvis.engine.checkpoint import load_checkpoint
+    from efficientvis.engine.inference import infer_clips, infer_dataset
 
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda but CUDA is not available")

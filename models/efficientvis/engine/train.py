@@ -17,25 +17,26 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor, nn
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
-from tqdm import tqdm
-
-from efficientvis import distributed as D
-from efficientvis.checkpoint import (
+from efficientvis.batch import PairBatch
+from efficientvis.config import EfficientVISConfig
+from efficientvis.correspondence import clip_pair_loss
+from efficientvis.criterion import ClipCriterion
+from efficientvis.engine import distributed as D
+from efficientvis.engine.checkpoint import (
     capture_rng_state,
     read_checkpoint,
     restore_rng_state,
     save_checkpoint,
     unwrap,
 )
-from efficientvis.config import EfficientVISConfig
-from efficientvis.correspondence import clip_pair_loss
-from efficientvis.criterion import ClipCriterion
-from efficientvis.data import PairBatch, VideoEpochSampler, YTVISClipDataset, collate_pairs
-from efficientvis.metrics_log import MetricsLog
+from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
+from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.model import build_model
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)
@@ -309,6 +310,6 @@ def _epoch_end(epoch: int, ckpt_path: Path, train_cfg: TrainConfig,
     if on_epoch_end is not None:
         on_epoch_end(epoch, ckpt_path)
     if train_cfg.eval_every_epochs and epoch % train_cfg.eval_every_epochs == 0:
-        from efficientvis.evaluation import evaluate_checkpoint
+        from efficientvis.engine.evaluation import evaluate_checkpoint
         evaluate_checkpoint(ckpt_path, out_dir=ckpt_path.parent / f"eval_epoch{epoch:03d}",
                             device=train_cfg.device)

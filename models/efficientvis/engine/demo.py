@@ -7,10 +7,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from efficientvis.bundled import bundled_recipe, require_bundled
-from efficientvis.checkpoint import load_checkpoint
-from efficientvis.evaluation import ModelEvaluation, evaluate_model
-from efficientvis.train import train
+from efficientvis.engine.bundled import bundled_recipe, require_bundled
+from efficientvis.engine.checkpoint import load_checkpoint
+from efficientvis.engine.evaluation import ModelEvaluation, evaluate_model
+from efficientvis.engine.train import train
+
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 

@@ -4,8 +4,8 @@ Layout: ``root/<split>.json`` and ``root/<split>/JPEGImages/<file_name>``. One i
 epoch: a clip pair (spec §7) or one clip. Frames are resized with one scale per clip (short side
 ``input_short``, long side at most ``input_max_long``, spec §9; with ``multi_scale`` one size per
 item from ``multi_scale_sizes``); masks use nearest resizing and boxes are scaled. Optional flip
-and colour jitter per item. ``collate_pairs`` pads frames to multiples of 32 and T to the longest
-clip.
+and colour jitter per item (``efficientvis.engine.transforms``). ``collate_pairs`` pads frames to
+multiples of 32 and T to the longest clip, into the core records of ``efficientvis.batch``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from efficientvis.batch import SIZE_DIVISOR, ClipBatch, ClipTargetTensors, PairBatch
+from efficientvis.engine.transforms import (
+    hflip_clip,
+    multi_scale_sizes,
+    recolour,
+    recolour_instances,
+    resized_size,
+)
 from PIL import Image
 from torch import Tensor
 
@@ -34,55 +42,6 @@ from vistoolkit.errors import InputError
 if TYPE_CHECKING:
     from efficientvis.config import EfficientVISConfig
 
-SIZE_DIVISOR = 32
-
-
-class ClipTargetTensors(NamedTuple):
-    """Targets of one clip of T' real frames in the resized (unpadded) H x W frame.
-
-    labels: (G, T') long, K (background) where absent; boxes: (G, T', 4) float ``xyxy`` pixels;
-    masks: (G, T', H, W) uint8 binary; present: (G, T') bool, True where the instance is visible.
-    Rows are instances; the two clips of a pair share the row order (absent rows = background).
-    """
-
-    labels: Tensor
-    boxes: Tensor
-    masks: Tensor
-    present: Tensor
-
-    def to(self, device: torch.device | str) -> ClipTargetTensors:
-        return ClipTargetTensors(*(x.to(device, non_blocking=True) for x in self))
-
-
-class ClipBatch(NamedTuple):
-    """A batch of B clips. images: (B, T, 3, H_pad, W_pad) float RGB 0..255 (zero padded);
-    frame_valid: (B, T) bool, True on real frames (a prefix); image_sizes: (B, 2) long (H, W)
-    unpadded; targets: B ``ClipTargetTensors`` with T' = frame_valid[b].sum(); video_ids: (B,)."""
-
-    images: Tensor
-    frame_valid: Tensor
-    image_sizes: Tensor
-    targets: list[ClipTargetTensors]
-    video_ids: Tensor
-
-    def to(self, device: torch.device | str) -> ClipBatch:
-        return ClipBatch(self.images.to(device, non_blocking=True), self.frame_valid.to(device),
-                         self.image_sizes.to(device), [t.to(device) for t in self.targets],
-                         self.video_ids.to(device))
-
-
-class PairBatch(NamedTuple):
-    """One training step: ``clip1`` for every video; ``clip2`` (or None) for the B2 videos that
-    have a second clip, row r belonging to video ``pair_index[r]`` of ``clip1`` ((B2,) long)."""
-
-    clip1: ClipBatch
-    clip2: ClipBatch | None
-    pair_index: Tensor
-
-    def to(self, device: torch.device | str) -> PairBatch:
-        clip2 = None if self.clip2 is None else self.clip2.to(device)
-        return PairBatch(self.clip1.to(device), clip2, self.pair_index.to(device))
-
 
 class ClipSample(NamedTuple):
     """One dataset item: frames (T', 3, H, W) uint8 and targets per clip; clip 2 may be None."""
@@ -92,32 +51,6 @@ class ClipSample(NamedTuple):
     targets1: ClipTargetTensors
     frames2: Tensor | None
     targets2: ClipTargetTensors | None
-
-
-def resized_size(height: int, width: int, *, short: int | None,
-                 max_long: int | None) -> tuple[int, int]:
-    """(H', W') with the short side ``short`` and the long side at most ``max_long`` (spec §9)."""
-    scale = 1.0
-    if short is not None:
-        scale = short / min(height, width)
-    if max_long is not None:
-        scale = min(scale, max_long / (max(height, width) * 1.0))
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def multi_scale_sizes(height: int, width: int, *, short: int, max_long: int | None
-                      ) -> tuple[tuple[int, int], ...]:
-    """Training sizes (H', W') of multi-scale augmentation (spec §9, Table 1g row 3).
-
-    The paper-scale set is one short side per clip from {288, 320, .., 512} with the long side at
-    most 640 * s / 360; here both are scaled by ``short / 360`` (``max_long / 640``), so the
-    ``paper`` preset gets exactly that set and smaller presets a proportional one.
-    """
-    out = []
-    for s in range(288, 513, 32):
-        cap = None if max_long is None else round(max_long * s / 360)
-        out.append(resized_size(height, width, short=round(short * s / 360), max_long=cap))
-    return tuple(out)
 
 
 def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTensors:
@@ -133,44 +66,6 @@ def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTen
     boxes = torch.from_numpy(tg.boxes) * scale                              # (G, T', 4) xyxy
     return ClipTargetTensors(torch.from_numpy(tg.labels), boxes, masks.contiguous(),
                              torch.from_numpy(tg.present))
-
-
-def hflip_clip(frames: Tensor, targets: ClipTargetTensors) -> tuple[Tensor, ClipTargetTensors]:
-    """Mirror a clip left-right: frames (T', 3, H, W), masks (G, T', H, W), ``xyxy`` boxes."""
-    w = frames.shape[-1]
-    boxes = targets.boxes.clone()                                           # (G, T', 4)
-    boxes[..., 0], boxes[..., 2] = w - targets.boxes[..., 2], w - targets.boxes[..., 0]
-    boxes = torch.where(targets.present[..., None], boxes, targets.boxes)   # absent rows as given
-    return frames.flip(-1), targets._replace(boxes=boxes, masks=targets.masks.flip(-1))
-
-
-def recolour(frames: Tensor, perm: Sequence[int], gain: Sequence[float],
-             invert: bool = False) -> Tensor:
-    """Colour augmentation: RGB channels reordered by ``perm``, inverted (255 - x) if
-    ``invert``, then scaled by ``gain`` (3,).
-
-    frames: (T', 3, H, W) uint8. Returns the same shape and dtype (clamped to 0..255).
-    """
-    g = torch.tensor(gain, dtype=torch.float32)[None, :, None, None]       # (1, 3, 1, 1)
-    out = frames[:, list(perm)].float()
-    if invert:
-        out = 255 - out
-    return (out * g).round_().clamp_(0, 255).to(torch.uint8)
-
-
-def recolour_instances(frames: Tensor, masks: Tensor, perms: Sequence[Sequence[int]],
-                       gains: Sequence[Sequence[float]], invert: Sequence[bool]) -> Tensor:
-    """Per-instance appearance augmentation: inside instance g's visible mask, RGB reordered by
-    ``perms[g]``, inverted (255 - x) if ``invert[g]``, then scaled by ``gains[g]`` (3,).
-
-    frames: (T', 3, H, W) uint8; masks: (G, T', H, W). Pixels outside every mask are unchanged.
-    Keeps the shape (the category) and removes colour and texture polarity as class cues.
-    """
-    out = frames
-    for g in range(masks.shape[0]):
-        inside = masks[g].bool()[:, None]                                    # (T', 1, H, W)
-        out = torch.where(inside, recolour(frames, perms[g], gains[g], invert[g]), out)
-    return out
 
 
 class YTVISClipDataset(torch.utils.data.Dataset):

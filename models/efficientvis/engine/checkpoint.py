@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-
 from efficientvis.config import EfficientVISConfig
 from efficientvis.model import build_model
+from torch import nn
+
 from vistoolkit.atomic import write_bytes_atomic
 from vistoolkit.errors import InputError
 
