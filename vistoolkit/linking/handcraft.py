@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import box_iou, box_l1, frame_box, mask_iou, non_empty_frames
 from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
-from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
+from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 SWEEP_THRESHOLDS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -58,7 +58,7 @@ def affinity(tracks: Sequence[Endpoint], new: Sequence[Endpoint], *, height: int
 
 
 def link_handcraft(tracklets: Sequence[ClipTracklet], *, video: VideoInfo, threshold: float,
-                   det_threshold: float = 0.05, l1_norm: float = 1.0) -> list[Track]:
+                   det_threshold: float = 0.05, l1_norm: float = 1.0) -> list[LinkedTrack]:
     """Link one video's clip tracklets into tracks.
 
     Args:
@@ -71,7 +71,7 @@ def link_handcraft(tracklets: Sequence[ClipTracklet], *, video: VideoInfo, thres
     Returns:
         Tracks (lists of tracklets), in order of creation.
     """
-    tracks: list[Track] = []
+    tracks: list[LinkedTrack] = []
     ends: list[Endpoint] = []                     # last non-empty frame of each track
     for start in sorted({t.start for t in tracklets}):
         cands, starts = [], []

@@ -11,11 +11,12 @@ from typing import Any
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_dataset, save_predictions
 from vistoolkit.errors import InputError
+from vistoolkit.eval import evaluate
 from vistoolkit.linking.clip_results import ClipResults, VideoInfo, load_clip_results
 from vistoolkit.linking.handcraft import SWEEP_THRESHOLDS, link_handcraft
 from vistoolkit.linking.motion import link_motion, split_frames
 from vistoolkit.linking.overlap import link_overlap
-from vistoolkit.linking.tracks import Track, assemble_predictions, video_infos
+from vistoolkit.linking.tracks import LinkedTrack, assemble_predictions, video_infos
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class SweepResult:
 
 
 def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, VideoInfo],
-                threshold: float | None = None, **options: Any) -> dict[int, list[Track]]:
+                threshold: float | None = None, **options: Any) -> dict[int, list[LinkedTrack]]:
     """Linked tracks per video. ``threshold`` is theta (handcraft), the IoU (overlap) or the
     minimum affinity (motion); ``options`` go to the method's function."""
     if method not in METHODS:
@@ -43,7 +44,7 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
     if method == "overlap" and results.stride >= results.clip_length:
         raise InputError(f"overlap linking needs overlapping clips, but stride {results.stride} "
                          f">= clip length {results.clip_length}", where="header")
-    out: dict[int, list[Track]] = {}
+    out: dict[int, list[LinkedTrack]] = {}
     for vid, lst in results.by_video().items():
         if method == "handcraft":
             out[vid] = link_handcraft(lst, video=videos[vid], threshold=thr, **options)
@@ -93,8 +94,6 @@ def sweep_handcraft(results: ClipResults, gt: Dataset, *,
 
 
 def _official_stats(gt: Dataset, preds: list[PredTrack]) -> Mapping[str, float]:
-    from vistoolkit.eval import evaluate
-
     return evaluate(gt, preds).stats
 
 

@@ -22,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import box_iou, centre_distance, frame_box, non_empty_frames
 from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
-from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
+from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 
 def split_frames(tracklets: Sequence[ClipTracklet], *, det_threshold: float = 0.05,
@@ -65,7 +65,7 @@ def _assign(aff: np.ndarray, *, greedy: bool) -> list[tuple[int, int]]:
 
 def link_motion(detections: Sequence[ClipTracklet], *, video: VideoInfo,
                 max_distance: float = 0.15, min_affinity: float = 0.3, max_age: int = 1,
-                method: str = "hungarian") -> list[Track]:
+                method: str = "hungarian") -> list[LinkedTrack]:
     """Link one video's per-frame detections (one-frame tracklets) into tracks.
 
     Args:
@@ -82,7 +82,7 @@ def link_motion(detections: Sequence[ClipTracklet], *, video: VideoInfo,
     if method not in ("hungarian", "greedy"):
         raise ValueError(f"method must be 'hungarian' or 'greedy', not {method!r}")
     gate = max_distance * math.hypot(video.height, video.width)
-    tracks: list[Track] = []
+    tracks: list[LinkedTrack] = []
     for frame in sorted({d.start for d in detections}):
         cur = sorted((d for d in detections if d.start == frame), key=tracklet_score, reverse=True)
         alive = [a for a, t in enumerate(tracks) if 0 < frame - t[-1].start <= max_age]

@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vistoolkit.linking.affinity import overlap_mask_iou
 from vistoolkit.linking.clip_results import ClipTracklet
-from vistoolkit.linking.tracks import Track, extend_tracks, tracklet_score
+from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 
 def track_masks(track: Sequence[ClipTracklet], frames: range) -> list[dict | None]:
@@ -33,7 +33,7 @@ def track_masks(track: Sequence[ClipTracklet], frames: range) -> list[dict | Non
     return out
 
 
-def overlap_affinity(tracks: Sequence[Track], new: Sequence[ClipTracklet]) -> np.ndarray:
+def overlap_affinity(tracks: Sequence[LinkedTrack], new: Sequence[ClipTracklet]) -> np.ndarray:
     """Accumulated mask IoU over shared frames of tracks (A) and tracklets (B). Returns (A, B)."""
     aff = np.zeros((len(tracks), len(new)))                                   # (A, B)
     for a, track in enumerate(tracks):
@@ -48,7 +48,7 @@ def overlap_affinity(tracks: Sequence[Track], new: Sequence[ClipTracklet]) -> np
 
 
 def link_overlap(tracklets: Sequence[ClipTracklet], *, iou_threshold: float = 0.5,
-                 det_threshold: float = 0.05) -> list[Track]:
+                 det_threshold: float = 0.05) -> list[LinkedTrack]:
     """Link one video's overlapping-window tracklets into tracks.
 
     Args:
@@ -59,7 +59,7 @@ def link_overlap(tracklets: Sequence[ClipTracklet], *, iou_threshold: float = 0.
     Returns:
         Tracks (lists of tracklets), in order of creation.
     """
-    tracks: list[Track] = []
+    tracks: list[LinkedTrack] = []
     for start in sorted({t.start for t in tracklets}):
         cands = sorted((t for t in tracklets
                         if t.start == start and tracklet_score(t) >= det_threshold),

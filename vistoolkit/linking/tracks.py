@@ -22,11 +22,13 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.rle import to_json_rle
 from vistoolkit.errors import InputError
 from vistoolkit.linking.affinity import rle as _rle
 from vistoolkit.linking.clip_results import ClipResults, ClipTracklet, VideoInfo
 
-Track = list[ClipTracklet]  # the parts of one linked track, in linking order
+# One linked track: its tracklet parts, in linking order (not ``data.records.Track``, a GT record).
+LinkedTrack = list[ClipTracklet]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +56,12 @@ def merge_masks(parts: Sequence[FramePart], height: int, width: int) -> dict | N
     if not segs:
         return None
     if len(segs) == 1:
-        return _json_rle(segs[0].segmentation)
+        return to_json_rle(segs[0].segmentation)
     weights = np.array([max(p.score, 1e-6) for p in segs])                    # (P,)
     masks = np.stack([mask_utils.decode(_rle(p.segmentation)) for p in segs])  # (P, H, W)
     avg = np.tensordot(weights / weights.sum(), masks.astype(np.float64), axes=1)  # (H, W)
     out = mask_utils.encode(np.asfortranarray((avg > 0.5).astype(np.uint8)))
-    return _json_rle(out)
+    return to_json_rle(out)
 
 
 def track_class_scores(track: Sequence[ClipTracklet], *, present_threshold: float = 0.5
@@ -180,9 +182,3 @@ def tracklet_score(t: ClipTracklet) -> float:
     """Detection score of a tracklet: its best class score."""
     return max(t.category_scores) if t.category_scores else 0.0
 
-
-def _json_rle(seg: dict) -> dict:
-    counts = seg["counts"]
-    if isinstance(counts, bytes):
-        counts = counts.decode("ascii")
-    return {"size": [int(seg["size"][0]), int(seg["size"][1])], "counts": counts}
