@@ -67,54 +67,63 @@ def _frame_pass(pred_cols: list[tuple], pred_cat: np.ndarray, gt_rles: list[list
     Only predictions whose category has a GT mask in the frame go through ``iou``; the others
     need just their area. Areas in ``known`` (D, L) (-1: unknown) are not decoded again, and a
     frame whose areas are all known skips the full-frame column of ``iou``.
-    pred_cat: (D,), gt_cat: (G,), gt_sizes: (G, L, 2).
-    Returns ad (D, L) int64 areas (0 where absent), inter (D, G, L) int64, mism (D, G, L) bool.
+    pred_cols: (L,) frames, each (D,) segmentations; pred_cat: (D,), gt_cat: (G,);
+    gt_rles: (G,) lists of L RLEs or None; gt_sizes: (G, L, 2).
+
+    Returns:
+        det_area: (D, L) int64 prediction areas (0 where absent);
+        intersection: (D, G, L) int64 |d ∩ g| per frame;
+        size_mismatch: (D, G, L) bool, both masks present with different ``size``.
     """
     h, w = video.height, video.width
     n_pix = float(h * w)
-    full = mask_utils.frPyObjects({"size": [h, w], "counts": [0, h * w]}, h, w)
+    full_frame = mask_utils.frPyObjects({"size": [h, w], "counts": [0, h * w]}, h, w)
     length, n_gt = len(pred_cols), len(gt_rles)
     n_det = len(pred_cat)
-    ad = np.zeros((n_det, length), dtype=np.int64)
-    inter = np.zeros((n_det, n_gt, length), dtype=np.int64)
-    mism = np.zeros((n_det, n_gt, length), dtype=bool)
-    present = np.array([list(map(bool, col)) for col in pred_cols], dtype=bool).reshape(
+    det_area = np.zeros((n_det, length), dtype=np.int64)                           # (D, L)
+    intersection = np.zeros((n_det, n_gt, length), dtype=np.int64)                 # (D, G, L)
+    size_mismatch = np.zeros((n_det, n_gt, length), dtype=bool)                    # (D, G, L)
+    det_present = np.array([list(map(bool, col)) for col in pred_cols], dtype=bool).reshape(
         length, n_det)                                                              # (L, D)
-    gt_on = np.array([[r is not None for r in rles] for rles in gt_rles], dtype=bool).reshape(
-        n_gt, length)                                                               # (G, L)
-    same_cat = pred_cat[:, None] == gt_cat[None, :]                                 # (D, G)
-    need_all = present & (same_cat.astype(np.int64) @ gt_on.astype(np.int64) > 0).T  # (L, D)
-    have = present & (known.T >= 0)                                                 # (L, D)
-    ad.T[have] = known.T[have]
-    unknown_rest = present & ~need_all & ~have                                      # (L, D)
-    for f in np.flatnonzero(unknown_rest.any(1)).tolist():
-        rest = np.flatnonzero(unknown_rest[f]).tolist()
-        ad[rest, f] = _areas([pred_cols[f][i] for i in rest])
-    for f in np.flatnonzero(need_all.any(1)).tolist():
-        col = pred_cols[f]
-        di = np.flatnonzero(need_all[f]).tolist()
-        gi = np.flatnonzero(gt_on[:, f]).tolist()
-        drs = [col[i] for i in di]
-        gts = [gt_rles[j][f] for j in gi]
-        if have[f, di].all():
-            block = np.asarray(mask_utils.iou(drs, gts, [1] * len(gi))).reshape(
-                len(di), len(gi))                                                    # (Df, Gf)
-            area = ad[di, f]                                                         # (Df,)
-        else:
-            out = np.asarray(mask_utils.iou(drs, gts + [full], [1] * len(gi) + [0]))  # (Df, Gf+1)
-            area = np.rint(out[:, -1] * n_pix).astype(np.int64)                     # (Df,)
-            block = out[:, :-1]                                                      # (Df, Gf)
+    gt_present = np.array([[r is not None for r in rles] for rles in gt_rles],
+                          dtype=bool).reshape(n_gt, length)                         # (G, L)
+    same_category = pred_cat[:, None] == gt_cat[None, :]                            # (D, G)
+    gt_of_category = (same_category.astype(np.int64) @ gt_present.astype(np.int64) > 0).T
+    needs_iou = det_present & gt_of_category                                        # (L, D)
+    area_known = det_present & (known.T >= 0)                                       # (L, D)
+    det_area.T[area_known] = known.T[area_known]
+    area_only = det_present & ~needs_iou & ~area_known                              # (L, D)
+    for f in np.flatnonzero(area_only.any(1)).tolist():
+        dets = np.flatnonzero(area_only[f]).tolist()
+        det_area[dets, f] = _areas([pred_cols[f][d] for d in dets])
+    for f in np.flatnonzero(needs_iou.any(1)).tolist():
+        frame_segs = pred_cols[f]
+        dets = np.flatnonzero(needs_iou[f]).tolist()                               # Df
+        gts = np.flatnonzero(gt_present[:, f]).tolist()                            # Gf
+        det_rles = [frame_segs[d] for d in dets]
+        frame_gt_rles = [gt_rles[g][f] for g in gts]
+        crowd = [1] * len(gts)                        # iscrowd=1: iou gives |d ∩ g| / |d|
+        if area_known[f, dets].all():
+            inter_over_det = np.asarray(mask_utils.iou(det_rles, frame_gt_rles, crowd)).reshape(
+                len(dets), len(gts))                                                # (Df, Gf)
+            frame_det_area = det_area[dets, f]                                      # (Df,)
+        else:                                         # last column: |d| / (h * w)
+            with_full = np.asarray(mask_utils.iou(det_rles, frame_gt_rles + [full_frame],
+                                                  crowd + [0]))                     # (Df, Gf+1)
+            frame_det_area = np.rint(with_full[:, -1] * n_pix).astype(np.int64)     # (Df,)
+            inter_over_det = with_full[:, :-1]                                      # (Df, Gf)
         if not trusted_sizes:
-            dsz = _sizes(drs)
-            odd = np.flatnonzero((dsz[:, 0] != h) | (dsz[:, 1] != w))
-            if len(odd):
-                area[odd] = _areas([drs[i] for i in odd])
-            bad = (dsz[:, None, :] != gt_sizes[None, gi, f, :]).any(-1)           # (Df, Gf)
-            block = np.where(bad, 0.0, block)
-            mism[np.ix_(di, gi, [f])] = bad[:, :, None]
-        ad[di, f] = area
-        inter[np.ix_(di, gi, [f])] = np.rint(block * area[:, None]).astype(np.int64)[:, :, None]
-    return ad, inter, mism
+            det_sizes = _sizes(det_rles)                                            # (Df, 2)
+            own_size = np.flatnonzero((det_sizes[:, 0] != h) | (det_sizes[:, 1] != w))
+            if len(own_size):
+                frame_det_area[own_size] = _areas([det_rles[i] for i in own_size])
+            differ = (det_sizes[:, None, :] != gt_sizes[None, gts, f, :]).any(-1)  # (Df, Gf)
+            inter_over_det = np.where(differ, 0.0, inter_over_det)
+            size_mismatch[np.ix_(dets, gts, [f])] = differ[:, :, None]
+        det_area[dets, f] = frame_det_area
+        inter = np.rint(inter_over_det * frame_det_area[:, None]).astype(np.int64)  # (Df, Gf)
+        intersection[np.ix_(dets, gts, [f])] = inter[:, :, None]
+    return det_area, intersection, size_mismatch
 
 
 def _known_matrix(preds: tuple[PredTrack, ...], length: int,
@@ -144,38 +153,39 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
     """
     h, w = video.height, video.width
     pred_segs = [_std_segs(p.segmentations, h, w) for p in preds]
-    len_d = np.array([len(s) for s in pred_segs], dtype=np.int64)                  # (D,)
-    len_g = np.array([len(t.segmentations) for t in gt_tracks], dtype=np.int64)   # (G,)
-    length = int(max(len_d.max(initial=0), len_g.max(initial=0)))
+    det_len = np.array([len(s) for s in pred_segs], dtype=np.int64)                # (D,)
+    gt_len = np.array([len(t.segmentations) for t in gt_tracks], dtype=np.int64)   # (G,)
+    length = int(max(det_len.max(initial=0), gt_len.max(initial=0)))
     gt_rles = [[to_rle(s, h, w) if s else None for s in t.segmentations]
                + [None] * (length - len(t.segmentations)) for t in gt_tracks]
     gt_sizes = np.zeros((len(gt_tracks), length, 2), dtype=np.int64)              # (G, L, 2)
-    ag = np.zeros((len(gt_tracks), length), dtype=np.int64)                        # (G, L)
+    gt_area = np.zeros((len(gt_tracks), length), dtype=np.int64)                   # (G, L)
     present = [(j, f) for j, r in enumerate(gt_rles) for f in range(length) if r[f] is not None]
     if present:
         flat = [gt_rles[j][f] for j, f in present]
         jj, ff = np.array(present).T
-        ag[jj, ff] = _areas(flat)
+        gt_area[jj, ff] = _areas(flat)
         gt_sizes[jj, ff] = np.array([r["size"] for r in flat], dtype=np.int64)
     pred_cat = np.array([p.category_id for p in preds], dtype=np.int64)
     gt_cat = np.array([t.category_id for t in gt_tracks], dtype=np.int64)
-    ad, inter, mism = _frame_pass(_columns(pred_segs, length), pred_cat, gt_rles, gt_cat,
-                                  gt_sizes, video, trusted_sizes, _known_matrix(preds, length, known))
-    pg = np.array([[r is not None for r in rles] for rles in gt_rles], dtype=bool).reshape(
-        len(gt_tracks), length)
-    in_zip = np.arange(length)[None, None, :] < np.minimum(len_d[:, None], len_g[None, :])[
+    det_area, intersection, size_mismatch = _frame_pass(
+        _columns(pred_segs, length), pred_cat, gt_rles, gt_cat, gt_sizes, video, trusted_sizes,
+        _known_matrix(preds, length, known))
+    gt_present = np.array([[r is not None for r in rles] for rles in gt_rles],
+                          dtype=bool).reshape(len(gt_tracks), length)               # (G, L)
+    in_zip = np.arange(length)[None, None, :] < np.minimum(det_len[:, None], gt_len[None, :])[
         :, :, None]                                                                 # (D, G, L)
-    union = ad[:, None, :] + ag[None, :, :] - inter                                  # (D, G, L)
-    union[mism & pg[None, :, :]] = 0
-    i_sum = (inter * in_zip).sum(-1)                                                 # (D, G)
-    u_sum = (union * in_zip).sum(-1)                                                 # (D, G)
-    iou = np.zeros(i_sum.shape, dtype=np.float64)
-    pos = u_sum > 0
-    iou[pos] = i_sum[pos].astype(np.float64) / u_sum[pos].astype(np.float64)
-    det_frames = (ad > 0).sum(1)
-    det_sum = ad.sum(1).astype(np.float64)
+    union = det_area[:, None, :] + gt_area[None, :, :] - intersection              # (D, G, L)
+    union[size_mismatch & gt_present[None, :, :]] = 0
+    inter_sum = (intersection * in_zip).sum(-1)                                     # (D, G)
+    union_sum = (union * in_zip).sum(-1)                                            # (D, G)
+    iou = np.zeros(inter_sum.shape, dtype=np.float64)
+    nonzero = union_sum > 0
+    iou[nonzero] = inter_sum[nonzero].astype(np.float64) / union_sum[nonzero].astype(np.float64)
+    det_frames = (det_area > 0).sum(1)
+    det_sum = det_area.sum(1).astype(np.float64)
     det_avg = np.divide(det_sum, det_frames, out=np.zeros(len(preds)), where=det_frames > 0)
-    return VideoOverlaps(iou, det_avg, det_frames, (ag > 0).sum(1), int((~pos).sum()))
+    return VideoOverlaps(iou, det_avg, det_frames, (gt_area > 0).sum(1), int((~nonzero).sum()))
 
 
 def agnostic_video_iou(video: Video, gt_tracks: tuple[Track, ...],
