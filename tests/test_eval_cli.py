@@ -128,13 +128,15 @@ def test_eval_cli_json_and_csv_use_short_keys(tmp_path):
     data = json.loads((tmp_path / "m.json").read_text())
     assert list(data["stats"]) == ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10",
                                    "AR100", "ARs", "ARm", "ARl"]
-    np.testing.assert_allclose(list(data["stats"].values()), _official("case05")["stats"],
-                               atol=1e-12)
+    stats = [-1.0 if v is None else v for v in data["stats"].values()]   # null: undefined
+    np.testing.assert_allclose(stats, _official("case05")["stats"], atol=1e-12)
+    assert data["stats"]["APm"] is None
     assert [b["bucket"] for b in data["breakdowns"]["length"]] == ["1-16", "17-32", ">32"]
     assert len(data["per_video"]) == 2
     rows = (tmp_path / "m.csv").read_text().splitlines()
     assert rows[0] == "scope,name,AP,AP50,AP75,APs,APm,APl,AR1,AR10,AR100,ARs,ARm,ARl"
     assert float(rows[1].split(",")[2]) == _official("case05")["stats"][0]
+    assert rows[1].split(",")[6] == ""                      # APm: no medium GT, undefined
     assert rows[2].startswith("category:")
 
 

@@ -26,6 +26,7 @@ def test_compat_official_call_sequence_gives_official_stats(capsys):
     e.summarize()
     want = json.loads((REF / "official_metrics.json").read_text())["cases"]["case02"]
     np.testing.assert_allclose(e.stats, want["stats"], rtol=0, atol=1e-12)
+    assert e.stats[4] == -1.0                               # APm: the official -1, not NaN
     arrays = np.load(REF / "official_arrays" / "case02.npz")
     np.testing.assert_allclose(e.eval["precision"], arrays["precision"], rtol=0, atol=1e-12)
     out = capsys.readouterr().out.splitlines()

@@ -91,7 +91,7 @@ def test_evaluate_area_exactly_128_squared_counts_as_small_and_medium():
     res = evaluate(gt, preds([(1, 1, 0.9, [seg])]))
     assert res.stats["APs"] == pytest.approx(1 / (1 + EPS), abs=1e-15)
     assert res.stats["APm"] == pytest.approx(1 / (1 + EPS), abs=1e-15)
-    assert res.stats["APl"] == -1.0
+    assert np.isnan(res.stats["APl"])      # no large GT: undefined (the official prints -1)
 
 
 def test_evaluate_gt_area_comes_from_areas_field_not_masks():
@@ -99,8 +99,8 @@ def test_evaluate_gt_area_comes_from_areas_field_not_masks():
     gt = Dataset((Video(1, W, H, 1, ("a.jpg",)),), (Category(1, "c"),),
                  (Track(1, 1, 1, (seg,), areas=(70000,)),))
     res = evaluate(gt, preds([(1, 1, 0.9, [seg])]))
-    assert res.stats["APl"] > 0.99 and res.stats["APs"] == -1.0   # GT large; the pred is small
-    assert res.stats["ARs"] == -1.0
+    assert res.stats["APl"] > 0.99 and np.isnan(res.stats["APs"])  # GT large; the pred is small
+    assert np.isnan(res.stats["ARs"])
 
 
 def test_evaluate_max_dets_apply_per_video_and_category():
@@ -151,7 +151,7 @@ def test_evaluate_empty_predictions_refused_unless_allowed():
     with pytest.raises(InputError, match="empty"):
         evaluate(gt, [])
     res = evaluate(gt, [], allow_empty=True)
-    assert res.stats["AP"] == 0.0 and res.stats["AR100"] == 0.0 and res.stats["APm"] == -1.0
+    assert res.stats["AP"] == 0.0 and res.stats["AR100"] == 0.0 and np.isnan(res.stats["APm"])
 
 
 def test_evaluate_uncompressed_and_polygon_predictions_equal_compressed():

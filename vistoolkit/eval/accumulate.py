@@ -9,9 +9,11 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class Accumulated:
-    """Official ``eval`` arrays; -1 where a setting has no non-ignored GT.
+    """Official ``eval`` arrays, with NaN where the official has -1 (a setting without
+    non-ignored GT).
 
     precision: (T, R, K, A, M); recall: (T, K, A, M); scores: (T, R, K, A, M).
+    Axes: T IoU thresholds, R recall thresholds, K categories, A area ranges, M maxDets.
     """
 
     precision: np.ndarray
@@ -56,14 +58,14 @@ def accumulate(tp: np.ndarray, fp: np.ndarray, *, score: np.ndarray, rank: np.nd
         tp, fp: (A, T, Nd) bool per prediction, rows ordered by (category, video id, rank).
         score: (Nd,) scores. rank: (Nd,) rank within its (video, category).
         cat_bounds: (K + 1,) row offsets of each category in the prediction table.
-        num_gt: (K, A) non-ignored GT counts (``npig``); 0 leaves the setting at -1.
+        num_gt: (K, A) non-ignored GT counts (``npig``); 0 leaves the setting at NaN.
         max_dets: (M,) cuts per (video, category). rec_thrs: (R,).
     """
     n_area, n_thr, _ = tp.shape
     n_cat, n_rec, n_m = len(cat_bounds) - 1, len(rec_thrs), len(max_dets)
-    precision = -np.ones((n_thr, n_rec, n_cat, n_area, n_m))
-    recall = -np.ones((n_thr, n_cat, n_area, n_m))
-    scores = -np.ones((n_thr, n_rec, n_cat, n_area, n_m))
+    precision = np.full((n_thr, n_rec, n_cat, n_area, n_m), np.nan)
+    recall = np.full((n_thr, n_cat, n_area, n_m), np.nan)
+    scores = np.full((n_thr, n_rec, n_cat, n_area, n_m), np.nan)
     for k in range(n_cat):
         if not (num_gt[k] > 0).any():
             continue

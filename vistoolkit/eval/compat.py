@@ -11,9 +11,10 @@ Scripts switch by changing their import::
     E.evaluate(); E.accumulate(); E.summarize()
     E.stats, E.eval["precision"]
 
-The numbers are the official ones; inputs are checked first (``lenient=True`` on ``YTVOSeval``
-accepts what ``vistool eval --lenient`` accepts). ``summarize`` writes the 12-line block to
-stdout because that is its official contract. ``useCats=0`` and ``iouType`` other than
+The numbers and arrays are the official ones, with the official -1 where a value is
+undefined (``vistoolkit.eval.evaluate`` gives NaN there). Inputs are checked first
+(``lenient=True`` on ``YTVOSeval`` accepts what ``vistool eval --lenient`` accepts).
+``summarize`` writes the 12-line block to stdout because that is its official contract. ``useCats=0`` and ``iouType`` other than
 ``"segm"`` are not supported.
 """
 
@@ -30,6 +31,7 @@ from vistoolkit.data.ytvis_io import dataset_to_json, load_gt, load_predictions,
 from vistoolkit.eval.evaluate import evaluate
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.result import EvalResult
+from vistoolkit.eval.summary import nan_to_official
 
 
 class YTVOS:
@@ -118,10 +120,11 @@ class YTVOSeval:
             raise RuntimeError("call evaluate() before accumulate()")
         r = self.result
         self.eval = {"params": self.params, "counts": list(r.precision.shape),
-                     "precision": r.precision, "recall": r.recall, "scores": r.scores}
+                     "precision": nan_to_official(r.precision),
+                     "recall": nan_to_official(r.recall), "scores": nan_to_official(r.scores)}
 
     def summarize(self) -> None:
         if not self.eval:
             raise RuntimeError("call accumulate() before summarize()")
-        self.stats = self.result.stats_array
+        self.stats = nan_to_official(self.result.stats_array)
         sys.stdout.write(self.result.summary() + "\n")

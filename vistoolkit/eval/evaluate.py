@@ -10,28 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.data.json_io import gc_paused
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_gt, load_preds
-from vistoolkit.eval.accumulate import Accumulated
-from vistoolkit.eval.breakdowns import (
-    DEFAULT_LONG_THRESHOLD,
-    length_breakdown,
-    short_long_breakdown,
-)
 from vistoolkit.eval.input_checks import check_inputs, finish_check
+from vistoolkit.eval.metrics import METRICS, make_metric
+from vistoolkit.eval.metrics.data import eval_data
+from vistoolkit.eval.metrics.short_long import DEFAULT_LONG_THRESHOLD
 from vistoolkit.eval.parallel import checked_overlaps, resolve_workers
 from vistoolkit.eval.params import EvalParams
-from vistoolkit.eval.pipeline import Prepared, match_and_accumulate, prepare
+from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.report import resolve_categories
-from vistoolkit.eval.result import EvalResult, per_category_ap
-from vistoolkit.eval.summary import STAT_KEYS, summarize
+from vistoolkit.eval.result import EvalResult
 from vistoolkit.eval.tables import EvalTables, build_tables
 from vistoolkit.eval.video_iou import VideoOverlaps
 
 logger = logging.getLogger(__name__)
+
+# Metrics every evaluation computes (``EvalResult.stats``, ``per_category``, ``per_video``);
+# every other registered metric can be asked for by name (``breakdowns``).
+CORE_METRICS: tuple[str, ...] = ("summary", "per-category", "per-video")
 
 
 def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
@@ -60,47 +59,6 @@ def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
     return out
 
 
-def _per_video(prep: Prepared) -> pd.DataFrame:
-    rows = []
-    t = prep.tables
-    for item, ov in zip(t.videos, prep.overlaps):
-        g_cat, d_cat = t.gt.cat_index[item.gt_rows], t.det.cat_index[item.det_rows]
-        same = g_cat[None, :] == d_cat[:, None]                                 # (D, G)
-        best = np.where(same, ov.iou, 0.0).max(0, initial=0.0)                  # (G,)
-        best = best[~t.gt.crowd[item.gt_rows]]
-        rows.append({"video_id": item.video.id, "n_gt": len(best), "n_pred": len(item.det_rows),
-                     "mean_best_iou": float(best.mean()) if len(best) else float("nan"),
-                     "min_best_iou": float(best.min()) if len(best) else float("nan"),
-                     "n_missed": int((best < 0.5).sum())})
-    df = pd.DataFrame(rows, columns=["video_id", "n_gt", "n_pred", "mean_best_iou",
-                                     "min_best_iou", "n_missed"])
-    return df.sort_values(["mean_best_iou", "video_id"], na_position="last", kind="stable",
-                          ignore_index=True)
-
-
-def _per_category(acc: Accumulated, gt: Dataset, tables: EvalTables) -> pd.DataFrame:
-    names = gt.category_index()
-    n_gt = np.bincount(tables.gt.cat_index[~tables.gt.crowd], minlength=len(tables.category_ids))
-    rows = [{"category_id": c, "name": names[c].name,
-             "AP": per_category_ap(acc.precision, k), "AP50": per_category_ap(acc.precision, k, 0),
-             "n_gt": int(n_gt[k]), "n_pred": int(tables.n_pred_by_cat[k])}
-            for k, c in enumerate(tables.category_ids)]
-    return pd.DataFrame(rows, columns=["category_id", "name", "AP", "AP50", "n_gt", "n_pred"])
-
-
-def _breakdowns(prep: Prepared, params: EvalParams, names: tuple[str, ...],
-                long_threshold: int) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name in names:
-        if name == "length":
-            out[name] = length_breakdown(prep, params)
-        elif name == "short-long":
-            out[name] = short_long_breakdown(prep, params, long_threshold=long_threshold)
-        else:
-            raise ValueError(f"unknown breakdown {name!r}; choose from length, short-long")
-    return out
-
-
 def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str, *,
              params: EvalParams | None = None, lenient: bool = False, allow_empty: bool = False,
              workers: int = 1, progress: bool = False, breakdowns: tuple[str, ...] = (),
@@ -115,12 +73,17 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
         allow_empty: accept an empty result list (every AP is then 0).
         workers: processes for the RLE check and IoU phase (0: one per core); forked chunks
             of videos, same numbers as serial.
-        breakdowns: any of ``"length"``, ``"short-long"`` (see ``vistoolkit.eval.breakdowns``);
-            ``long_threshold`` splits videos for ``"short-long"``.
+        breakdowns: names of further metrics (``vistoolkit.eval.metrics.METRICS``): ``"length"``,
+            ``"short-long"``; ``long_threshold`` splits videos for ``"short-long"``.
 
     Raises:
         InputError: on any input problem (except those ``lenient`` tolerates).
+        ValueError: an unknown breakdown name.
     """
+    optional = [n for n in METRICS if n not in CORE_METRICS]
+    unknown = [n for n in breakdowns if n not in optional]
+    if unknown:
+        raise ValueError(f"unknown breakdown {unknown[0]!r}; choose from {', '.join(optional)}")
     params = dataclasses.replace(params or EvalParams(), **overrides)
     workers = resolve_workers(workers)
     with gc_paused():  # collections would traverse the whole parsed result file, repeatedly
@@ -151,27 +114,24 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         finish_check(report.pending, np.concatenate([c.bad for c in chunks]),
                      np.concatenate([c.bad_totals for c in chunks]), pred_path=pred_path,
                      lenient=lenient)
-    prep = prepare(tables, trusted_sizes=report.sizes_ok,
-                   overlaps=[ov for c in chunks for ov in c.overlaps])
+    prep = prepare(tables, [ov for c in chunks for ov in c.overlaps])
     clock["rle+iou" if report.pending is not None else "iou"] = time.perf_counter()
     params = dataclasses.replace(params, category_ids=tables.category_ids,
                                  video_ids=tables.video_ids)
-    acc = match_and_accumulate(prep, params, gt_out=params.area_out(tables.gt.avg_area),
-                               det_out=params.area_out(prep.det_avg_area))
-    clock["match_accumulate"] = time.perf_counter()
-    tables_by_name = _breakdowns(prep, params, breakdowns, long_threshold)
-    clock["breakdowns"] = time.perf_counter()
-    stats = summarize(acc.precision, acc.recall, params)
     names = gt_ds.category_index()
+    data = eval_data(prep, params, tuple(names[c].name for c in tables.category_ids))
+    clock["match_accumulate"] = time.perf_counter()
+    out = {n: make_metric(n, long_threshold=long_threshold).compute(data)
+           for n in (*CORE_METRICS, *breakdowns)}
+    clock["metrics"] = time.perf_counter()
+    acc = data.official
     result = EvalResult(
-        stats=dict(zip(STAT_KEYS, map(float, stats))), precision=acc.precision,
-        recall=acc.recall, scores=acc.scores, params=params,
-        category_names=tuple(names[c].name for c in tables.category_ids),
-        per_category=_per_category(acc, gt_ds, tables), per_video=_per_video(prep),
-        warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates)), tolerated=report.tolerated,
-        breakdowns=tables_by_name, timings={},
+        stats=out["summary"], precision=acc.precision, recall=acc.recall, scores=acc.scores,
+        params=params, category_names=data.category_names, per_category=out["per-category"],
+        per_video=out["per-video"],
+        warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates)),
+        tolerated=report.tolerated, breakdowns={n: out[n] for n in breakdowns}, timings={},
     )
-    clock["summarize"] = time.perf_counter()
     keys = list(clock)
     result.timings.update({k: clock[k] - clock[p] for p, k in itertools.pairwise(keys)})
     return result

@@ -1,4 +1,4 @@
-"""The evaluation pipeline after input checks: video IoUs, then matching and accumulation."""
+"""The evaluation pipeline after input checks: IoU blocks, then matching and accumulation."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import dataclasses
 import numpy as np
 
 from vistoolkit.eval.accumulate import Accumulated, accumulate
-from vistoolkit.eval.known_areas import KnownAreas
 from vistoolkit.eval.matching import Block, classify, match_blocks
-from vistoolkit.eval.parallel import checked_overlaps
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.tables import EvalTables
 from vistoolkit.eval.video_iou import VideoOverlaps
@@ -27,18 +25,26 @@ class Prepared:
     gt_frames: np.ndarray      # (Ng,) int64 non-empty frames
 
 
-def prepare(tables: EvalTables, *, trusted_sizes: bool, workers: int = 1,
-            progress: bool = False, known: KnownAreas | None = None,
-            overlaps: list[VideoOverlaps] | None = None) -> Prepared:
-    """Video IoU of every (prediction, GT) pair of the same video and category.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Matching:
+    """Official greedy matching of every kept prediction under A ranges (``evaluateVid``).
 
-    ``overlaps``: per-video results computed already (e.g. with a deferred RLE check);
-    ``known``: prediction mask areas decoded by the input checks.
+    Rows are those of the GT table (Ng) and prediction table (Nd); T IoU thresholds.
     """
-    if overlaps is None:
-        chunks = checked_overlaps(tables.videos, trusted_sizes=trusted_sizes, known=known,
-                                  workers=workers, progress=progress)
-        overlaps = [ov for c in chunks for ov in c.overlaps]
+
+    gt_ignore: np.ndarray   # (A, Ng) bool: crowd, or outside range a
+    det_out: np.ndarray     # (A, Nd) bool: prediction outside range a
+    match: np.ndarray       # (A, T, Nd) int64 GT table row matched, -1 if none
+    tp: np.ndarray          # (A, T, Nd) bool true positive
+    fp: np.ndarray          # (A, T, Nd) bool false positive (neither tp nor fp: ignored)
+
+
+def prepare(tables: EvalTables, overlaps: list[VideoOverlaps]) -> Prepared:
+    """Blocks of video IoU of every (prediction, GT) pair of the same video and category.
+
+    ``overlaps``: one ``VideoOverlaps`` per ``tables.videos`` entry, in order
+    (``vistoolkit.eval.parallel.checked_overlaps``).
+    """
     n_det, n_gt = len(tables.det.index), len(tables.gt.ids)
     det_area, det_frames = np.zeros(n_det), np.zeros(n_det, dtype=np.int64)
     gt_frames = np.zeros(n_gt, dtype=np.int64)
@@ -55,9 +61,9 @@ def prepare(tables: EvalTables, *, trusted_sizes: bool, workers: int = 1,
     return Prepared(tables, tuple(overlaps), tuple(blocks), det_area, det_frames, gt_frames)
 
 
-def match_and_accumulate(prep: Prepared, params: EvalParams, *, gt_out: np.ndarray,
-                         det_out: np.ndarray) -> Accumulated:
-    """Official matching and accumulation with per-range exclusion flags.
+def match(prep: Prepared, params: EvalParams, *, gt_out: np.ndarray,
+          det_out: np.ndarray) -> Matching:
+    """Official matching with per-range exclusion flags.
 
     Args:
         gt_out: (A, Ng) bool, GT outside range a (ignored there, like crowd GT).
@@ -65,13 +71,26 @@ def match_and_accumulate(prep: Prepared, params: EvalParams, *, gt_out: np.ndarr
     """
     gt, det = prep.tables.gt, prep.tables.det
     gt_ignore = gt_out | gt.crowd[None, :]                                 # (A, Ng)
-    match = match_blocks(list(prep.blocks), gt_ignore=gt_ignore, gt_crowd=gt.crowd,
-                         thrs=params.match_thrs, n_det=len(det.index))    # (A, T, Nd)
-    tp, fp = classify(match, gt_ids=gt.ids, gt_ignore=gt_ignore, det_out=det_out)
+    matched = match_blocks(list(prep.blocks), gt_ignore=gt_ignore, gt_crowd=gt.crowd,
+                           thrs=params.match_thrs, n_det=len(det.index))  # (A, T, Nd)
+    tp, fp = classify(matched, gt_ids=gt.ids, gt_ignore=gt_ignore, det_out=det_out)
+    return Matching(gt_ignore, det_out, matched, tp, fp)
+
+
+def accumulate_matching(prep: Prepared, params: EvalParams, matching: Matching) -> Accumulated:
+    """Official accumulation over videos per category, range and maxDets of one matching."""
+    gt, det = prep.tables.gt, prep.tables.det
+    gt_ignore = matching.gt_ignore
     n_cat = len(prep.tables.category_ids)
     num_gt = np.zeros((n_cat, gt_ignore.shape[0]), dtype=np.int64)        # (K, A)
     for a in range(gt_ignore.shape[0]):
         num_gt[:, a] = np.bincount(gt.cat_index[~gt_ignore[a]], minlength=n_cat)
     bounds = np.searchsorted(det.cat_index, np.arange(n_cat + 1), side="left")
-    return accumulate(tp, fp, score=det.score, rank=det.rank, cat_bounds=bounds, num_gt=num_gt,
-                      max_dets=params.max_dets, rec_thrs=params.rec_thrs)
+    return accumulate(matching.tp, matching.fp, score=det.score, rank=det.rank, cat_bounds=bounds,
+                      num_gt=num_gt, max_dets=params.max_dets, rec_thrs=params.rec_thrs)
+
+
+def match_and_accumulate(prep: Prepared, params: EvalParams, *, gt_out: np.ndarray,
+                         det_out: np.ndarray) -> Accumulated:
+    """``match`` then ``accumulate_matching`` (flags as in ``match``)."""
+    return accumulate_matching(prep, params, match(prep, params, gt_out=gt_out, det_out=det_out))

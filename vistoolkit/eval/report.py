@@ -12,12 +12,16 @@ import pandas as pd
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.records import Dataset
 from vistoolkit.errors import InputError
-from vistoolkit.eval.result import EvalResult
+from vistoolkit.eval.result import EvalResult, records_json
 from vistoolkit.eval.summary import STAT_KEYS
 
 
 def _pct(x: float) -> str:
-    return "-" if (isinstance(x, float) and math.isnan(x)) or x <= -1 else f"{100 * x:.1f}"
+    return "-" if math.isnan(x) else f"{100 * x:.1f}"
+
+
+def _csv_number(x: float) -> str:
+    return "" if math.isnan(x) else repr(x)
 
 
 def format_per_category(df: pd.DataFrame) -> str:
@@ -59,24 +63,20 @@ def format_breakdown(name: str, df: pd.DataFrame) -> str:
 def write_json(result: EvalResult, path: Path | str) -> None:
     """Stats (short keys), per-category AP, per-video rows and breakdowns, atomically."""
     out = result.to_dict()
-    out["per_video"] = [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in result.per_video.to_dict(orient="records")
-    ]
+    out["per_video"] = records_json(result.per_video)
     write_json_atomic(path, out, indent=1)
 
 
 def write_csv(result: EvalResult, path: Path | str) -> None:
-    """One row per scope: ``overall`` with the 12 stats, then ``category:<id>`` rows (AP, AP50)."""
+    """One row per scope: ``overall`` with the 12 stats, then ``category:<id>`` rows (AP, AP50);
+    an undefined number is an empty cell."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["scope", "name", *STAT_KEYS])
-    writer.writerow(["overall", "", *(repr(result.stats[k]) for k in STAT_KEYS)])
+    writer.writerow(["overall", "", *(_csv_number(result.stats[k]) for k in STAT_KEYS)])
     for r in result.per_category.itertuples():
-        ap = "" if math.isnan(r.AP) else repr(r.AP)
-        ap50 = "" if math.isnan(r.AP50) else repr(r.AP50)
-        writer.writerow([f"category:{r.category_id}", r.name, ap, ap50,
-                         *([""] * (len(STAT_KEYS) - 2))])
+        writer.writerow([f"category:{r.category_id}", r.name, _csv_number(r.AP),
+                         _csv_number(r.AP50), *([""] * (len(STAT_KEYS) - 2))])
     write_text_atomic(path, buf.getvalue())
 
 

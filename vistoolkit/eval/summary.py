@@ -1,4 +1,8 @@
-"""The official 12-number summary (``YTVOSeval.summarize``) and its text block."""
+"""The official 12-number summary (``YTVOSeval.summarize``) and its text block.
+
+Values that cannot be computed (no GT in the setting) are NaN; the printed block shows them as
+-1.000, as the official ``summarize`` prints them.
+"""
 
 from __future__ import annotations
 
@@ -29,20 +33,21 @@ def _max_dets(params: EvalParams, spec: tuple[str, int]) -> int:
 
 def summary_value(arr: np.ndarray, params: EvalParams, *, iou_thr: float | None, area: str,
                   max_dets: int) -> float:
-    """Mean of the entries > -1 of one slice of ``precision`` (T, R, K, A, M) or ``recall``
-    (T, K, A, M), flattened in the official order; -1 if none (quirk 10)."""
+    """Mean of the defined (non-NaN) entries of one slice of ``precision`` (T, R, K, A, M) or
+    ``recall`` (T, K, A, M), flattened in the official order (quirk 10); NaN if none (the
+    official -1)."""
     aind = [i for i, lbl in enumerate(params.area_labels) if lbl == area]
     mind = [i for i, m in enumerate(params.max_dets) if m == max_dets]
     s = arr
     if iou_thr is not None:
         s = s[np.where(iou_thr == params.iou_thrs)[0]]
     s = s[..., aind, mind]
-    valid = s[s > -1]
-    return -1.0 if len(valid) == 0 else float(np.mean(valid))
+    valid = s[~np.isnan(s)]
+    return float("nan") if len(valid) == 0 else float(np.mean(valid))
 
 
 def summarize(precision: np.ndarray, recall: np.ndarray, params: EvalParams) -> np.ndarray:
-    """(12,) float64 stats in ``STAT_KEYS`` order."""
+    """(12,) float64 stats in ``STAT_KEYS`` order, NaN where undefined."""
     out = np.zeros(len(_SPECS))
     for i, (is_ap, thr, area, md) in enumerate(_SPECS):
         out[i] = summary_value(precision if is_ap else recall, params, iou_thr=thr, area=area,
@@ -51,10 +56,10 @@ def summarize(precision: np.ndarray, recall: np.ndarray, params: EvalParams) -> 
 
 
 def summary_lines(stats: np.ndarray, params: EvalParams) -> list[str]:
-    """The official 12-line block, character for character."""
+    """The official 12-line block, character for character (NaN printed as the official -1)."""
     lines = []
     lo, hi = params.iou_thrs[0], params.iou_thrs[-1]
-    for value, (is_ap, thr, area, md) in zip(stats, _SPECS):
+    for value, (is_ap, thr, area, md) in zip(nan_to_official(stats), _SPECS):
         title = "Average Precision" if is_ap else "Average Recall"
         kind = "(AP)" if is_ap else "(AR)"
         iou = f"{lo:0.2f}:{hi:0.2f}" if thr is None else f"{thr:0.2f}"
@@ -67,5 +72,11 @@ def compact_table(stats: dict[str, float]) -> str:
     """Two-line ``AP AP50 AP75 APs APm APl AR1 AR10`` table (percent, one decimal)."""
     keys = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")
     head = " ".join(f"{k:>6}" for k in keys)
-    vals = " ".join(f"{100 * stats[k]:6.1f}" if stats[k] > -1 else f"{'-':>6}" for k in keys)
+    vals = " ".join(f"{'-':>6}" if np.isnan(stats[k]) else f"{100 * stats[k]:6.1f}" for k in keys)
     return f"{head}\n{vals}"
+
+
+def nan_to_official(values: np.ndarray) -> np.ndarray:
+    """``values`` (stats or evaluation arrays) with NaN replaced by the official -1, for the
+    printout and the compatibility layer."""
+    return np.where(np.isnan(values), -1.0, values)

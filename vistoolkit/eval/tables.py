@@ -21,6 +21,7 @@ class VideoItems:
     gt_rows: np.ndarray         # (G,) rows of ``GTTable``
     preds: tuple[PredTrack, ...]
     det_rows: np.ndarray        # (D,) rows of ``DetTable``
+    n_pred_by_cat: np.ndarray   # (K,) int64 predictions per category before the max_det cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,6 @@ class EvalTables:
     gt: GTTable
     det: DetTable
     videos: tuple[VideoItems, ...]
-    n_pred_by_cat: np.ndarray  # (K,) predictions per category before the max_det cut
 
 
 def gt_avg_area(track: Track, *, path: Path | str | None) -> float:
@@ -120,17 +120,17 @@ def build_tables(gt: Dataset, preds: list[PredTrack], *, max_det: int,
         if t.category_id in kpos and t.video_id in vset:
             gt_groups[kpos[t.category_id], t.video_id].append(t)
     dt_groups: dict[tuple[int, int], list[PredTrack]] = defaultdict(list)
-    n_pred = np.zeros(len(cats), dtype=np.int64)
+    n_pred = {v: np.zeros(len(cats), dtype=np.int64) for v in vids}   # (K,) per video
     for p in preds:
         k = kpos.get(p.category_id)
         if k is not None and p.video_id in vset:
             dt_groups[k, p.video_id].append(p)
-            n_pred[k] += 1
+            n_pred[p.video_id][k] += 1
     g_cols, d_cols, per_video = _flatten(gt_groups, dt_groups, len(cats), vids, max_det, gt_path)
     vindex = gt.video_index()
     items = tuple(
         VideoItems(vindex[v], tuple(g), np.array(gr, dtype=np.int64), tuple(d),
-                   np.array(dr, dtype=np.int64))
+                   np.array(dr, dtype=np.int64), n_pred[v])
         for v, (g, gr, d, dr) in per_video.items()
     )
     gtab = GTTable(np.array(g_cols["ids"], dtype=np.int64),
@@ -143,4 +143,4 @@ def build_tables(gt: Dataset, preds: list[PredTrack], *, max_det: int,
                     np.array(d_cols["cat_index"], dtype=np.int64),
                     np.array(d_cols["score"], dtype=np.float64),
                     np.array(d_cols["rank"], dtype=np.int64))
-    return EvalTables(cats, vids, gtab, dtab, items, n_pred)
+    return EvalTables(cats, vids, gtab, dtab, items)

@@ -15,10 +15,9 @@ from vistoolkit.atomic import write_bytes_atomic
 def _curves(precision: np.ndarray, k: int | None) -> dict[str, np.ndarray]:
     """(R,) curves at IoU .50, .75 and the mean over thresholds; area all, largest maxDets.
 
-    ``precision``: (T, R, K, A, M). ``k`` None averages over categories with GT (entries > -1).
+    ``precision``: (T, R, K, A, M), NaN without GT. ``k`` None averages over categories with GT.
     """
     p = precision[:, :, :, 0, -1] if k is None else precision[:, :, k:k + 1, 0, -1]  # (T, R, K')
-    p = np.where(p > -1, p, np.nan)
     with np.errstate(invalid="ignore"):
         by_t = np.nanmean(p, axis=2) if np.isfinite(p).any() else np.full(p.shape[:2], np.nan)
     return {"IoU=0.50": by_t[0], "IoU=0.75": by_t[5] if len(by_t) > 5 else by_t[-1],
@@ -52,7 +51,7 @@ def plot_pr_curves(result, out_dir: Path | str) -> list[Path]:
     paths = [out_dir / "pr_all.png"]
     _save(_curves(result.precision, None), rec, "all categories", paths[0])
     for k, (cid, name) in enumerate(zip(result.params.category_ids, result.category_names)):
-        if not (result.precision[:, :, k, 0, -1] > -1).any():
+        if np.isnan(result.precision[:, :, k, 0, -1]).all():
             continue
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
         path = out_dir / f"pr_{cid}_{safe}.png"
