@@ -59,6 +59,15 @@ def test_train_then_infer_writes_loadable_results(small: Path, trained: Path,
                for p in preds)
 
 
+def test_infer_settings_options_replace_the_checkpoint_ones(small: Path, trained: Path,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    res = _invoke("infer", "--ckpt", str(trained), "--data", str(small), "-o", str(out),
+                  "--top-k", "1", "--label-mode", "topk", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.video_id for p in load_predictions(out)) == [1, 2]   # one per video
+
+
 def test_infer_clips_mode_writes_clip_results(small: Path, trained: Path, tmp_path: Path) -> None:
     out = tmp_path / "c.jsonl"
     res = _invoke("infer", "--ckpt", str(trained), "--data", str(small), "-o", str(out),

@@ -6,18 +6,17 @@ import json
 import socket
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import assignment_agreement, clip_pair_loss, present_only
 from efficientvis.criterion import ClipCriterion
 from efficientvis.engine.dataset import YTVISClipDataset, collate_pairs
-from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.matcher import TrackletMatcher
 from efficientvis.model import build_model
 from efficientvis.tracklet_query import handover_queries
@@ -173,11 +172,11 @@ def test_clip_pair_loss_single_clip_batch_runs_clip1_only():
     assert stats["loss"] == float(loss.detach()) == stats["clip1/loss"]
 
 
-def test_clip_pair_loss_defaults_follow_model_cfg():
+def test_clip_pair_loss_defaults_hand_over_queries_to_clip2():
     model, crit = FakeModel(), _criterion()
-    model.cfg = SimpleNamespace(correspondence_learning=False, cl_detach=False)
     clip_pair_loss(model, crit, _batch())
-    assert model.inits == [None, None]
+    assert model.inits[0] is None and model.inits[1] is not None
+    assert model.inits[1].requires_grad                                 # detach=False
 
 
 def test_present_only_drops_rows_absent_from_the_clip():

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 import torch
 from efficientvis.config import EfficientVISConfig
-from efficientvis.engine.inference import _windows, infer_clips, infer_dataset
+from efficientvis.engine.inference import (
+    InferenceSettings,
+    _windows,
+    infer_clips,
+    infer_dataset,
+)
 from efficientvis.engine.video_tracks import (
     PredictionStream,
     Track,
@@ -26,6 +31,7 @@ from vistoolkit.eval import evaluate
 from vistoolkit.linking.clip_results import load_clip_results
 
 H, W, L = 32, 48, 8        # original frames; micro resizes them to 43 x 64 (scale 4/3)
+SETTINGS = InferenceSettings.from_config(EfficientVISConfig.preset("micro", k_reinit=2))
 
 
 class ScriptedModel(nn.Module):
@@ -34,7 +40,6 @@ class ScriptedModel(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.cfg = EfficientVISConfig.preset("micro", num_classes=2, k_reinit=2)
         self.num_classes = 2
         self.q_star = nn.Parameter(torch.arange(12, dtype=torch.float32).view(3, 4))
         self.calls: list[torch.Tensor] = []
@@ -100,7 +105,8 @@ def test_update_background_k_clips_in_a_row_reinitialises() -> None:
 def test_infer_dataset_handover_keeps_identity_and_reinit_starts_new_track(
         data_root: Path, tmp_path: Path) -> None:
     model = ScriptedModel()
-    out = infer_dataset(model, data_root=data_root, out_path=tmp_path / "r.json", progress=False)
+    out = infer_dataset(model, SETTINGS, data_root=data_root, out_path=tmp_path / "r.json",
+                        progress=False)
     q_star = model.q_star.detach()
     assert len(model.calls) == 3                                  # clips [0,3) [3,6) [6,8)
     torch.testing.assert_close(model.calls[0], q_star)
@@ -122,9 +128,33 @@ def test_infer_dataset_handover_keeps_identity_and_reinit_starts_new_track(
     assert stats["AP"] == pytest.approx(1.0)
 
 
+def test_inference_settings_from_config_takes_its_fields() -> None:
+    cfg = EfficientVISConfig.preset("tiny", tau_bg=0.2, top_k=4, label_mode="argmax")
+    s = InferenceSettings.from_config(cfg)
+    assert (s.clip_length, s.input_short, s.input_max_long) == (4, 96, 128)
+    assert (s.tau_bg, s.k_reinit, s.top_k, s.label_mode, s.gate_absent_frames) == (
+        0.2, 3, 4, "argmax", False)
+    assert s.replace(top_k=2).top_k == 2 and s.top_k == 4
+
+
+@pytest.mark.parametrize("change", [{"clip_length": 0}, {"top_k": 0}, {"k_reinit": 0},
+                                    {"label_mode": "best"}])
+def test_inference_settings_bad_value_raises_value_error(change: dict) -> None:
+    with pytest.raises(ValueError):
+        SETTINGS.replace(**change)
+
+
+def test_infer_dataset_without_settings_raises_no_preset_fallback(data_root: Path,
+                                                                  tmp_path: Path) -> None:
+    cfg = EfficientVISConfig.preset("micro", num_classes=2)
+    with pytest.raises(TypeError, match="expected InferenceSettings, got EfficientVISConfig"):
+        infer_dataset(ScriptedModel(), cfg, data_root=data_root, out_path=tmp_path / "r.json")
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_infer_clips_writes_every_slot_of_every_window(data_root: Path, tmp_path: Path) -> None:
-    path = infer_clips(ScriptedModel(), data_root=data_root, out_path=tmp_path / "c.jsonl",
-                       stride=2, progress=False)
+    path = infer_clips(ScriptedModel(), SETTINGS, data_root=data_root,
+                       out_path=tmp_path / "c.jsonl", stride=2, progress=False)
     res = load_clip_results(path)
     assert len(res.tracklets) == 4 * 3
     t = next(t for t in res.tracklets if t.clip_index == 3 and t.slot == 1)

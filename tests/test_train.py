@@ -18,6 +18,7 @@ from efficientvis.engine.checkpoint import (
     restore_rng_state,
 )
 from efficientvis.engine.evaluation import evaluate_model
+from efficientvis.engine.inference import InferenceSettings
 from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.engine.train import TrainConfig, lr_factor, train
 
@@ -64,9 +65,9 @@ def test_train_overfits_two_videos_to_high_ap(two_videos: Path, tmp_path: Path) 
     assert np.mean([r["loss"] for r in rows[-10:]]) < 0.5 * np.mean([r["loss"] for r in rows[:10]])
     assert (tmp_path / "metrics.csv").read_text().count("\n") == 201
     assert (tmp_path / "loss_curve.png").stat().st_size > 0
-    model, _, raw = load_checkpoint(ckpt)
-    ev = evaluate_model(model, data_root=two_videos, split="train",
-                        out_path=tmp_path / "r.json", category_ids=raw["category_ids"],
+    loaded = load_checkpoint(ckpt)
+    ev = evaluate_model(loaded.model, loaded.settings, data_root=two_videos, split="train",
+                        out_path=tmp_path / "r.json", category_ids=loaded.category_ids,
                         progress=False)
     assert ev.result.stats["AP50"] >= 0.5
 
@@ -107,13 +108,13 @@ def test_checkpoint_export_half_loads_same_predictions(two_videos: Path, tmp_pat
     ckpt = _run(two_videos, tmp_path / "run")
     small = export_bundled(ckpt, tmp_path / "bundled.pt")
     assert small.stat().st_size < 0.6 * ckpt.stat().st_size     # no optimizer, float16
-    a, cfg_a, raw = load_checkpoint(ckpt)
-    b, cfg_b, _ = load_checkpoint(small)
-    assert cfg_a == cfg_b and raw["category_ids"] == [1, 2, 3]
+    a, b = load_checkpoint(ckpt), load_checkpoint(small)
+    assert a.config == b.config and a.category_ids == (1, 2, 3)
+    assert a.settings == b.settings == InferenceSettings.from_config(MICRO)
     x = torch.rand(1, 3, 3, 64, 64) * 255
     args = (x, torch.ones(1, 3, dtype=torch.bool), torch.tensor([[43, 64]]))
     with torch.no_grad():
-        la, lb = a(*args).stages[-1].logits, b(*args).stages[-1].logits
+        la, lb = a.model(*args).stages[-1].logits, b.model(*args).stages[-1].logits
     torch.testing.assert_close(la, lb, atol=0.05, rtol=0.05)
 
 

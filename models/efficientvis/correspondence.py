@@ -40,16 +40,9 @@ def _any_process(flag: bool, device: torch.device) -> bool:
     return bool(value.item() > 0)
 
 
-def _cfg_flag(model: nn.Module, name: str, given: bool | None, default: bool) -> bool:
-    if given is not None:
-        return given
-    inner = getattr(model, "module", model)                              # DDP-wrapped or not
-    return bool(getattr(getattr(inner, "cfg", None), name, default))
-
-
 def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch, *,
-                   correspondence: bool | None = None,
-                   detach: bool | None = None) -> tuple[Tensor, dict[str, float]]:
+                   correspondence: bool = True,
+                   detach: bool = False) -> tuple[Tensor, dict[str, float]]:
     """Loss of one training step (spec §7).
 
     With correspondence learning, clip 1 starts from q*, is matched at every stage, and its final
@@ -62,16 +55,13 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
     Args:
         model: ``model(images, frame_valid, image_sizes, init_queries=None) -> EfficientVISOutput``.
         criterion: the clip loss.
-        batch: ``PairBatch`` from ``efficientvis.engine.dataset.collate_pairs`` (already on the device).
-        correspondence, detach: default to ``model.cfg.correspondence_learning`` / ``cl_detach``
-            (True / False when the model has no ``cfg``); ``detach`` stops the gradient of clip 2
-            at the handed-over queries.
+        batch: ``PairBatch`` (``efficientvis.engine.dataset.collate_pairs``), on the device.
+        correspondence: correspondence learning (``cfg.correspondence_learning``, Table 1d).
+        detach: stop the gradient of clip 2 at the handed-over queries (``cfg.cl_detach``).
 
     Returns:
         (scalar loss = clip-1 loss + clip-2 loss, float stats ``clip1/<key>``, ``clip2/<key>``).
     """
-    correspondence = _cfg_flag(model, "correspondence_learning", correspondence, True)
-    detach = _cfg_flag(model, "cl_detach", detach, False)
     clip1, clip2 = batch.clip1, batch.clip2
     targets1 = list(clip1.targets) if correspondence else present_only(clip1.targets)
     out1 = _run(model, clip1)

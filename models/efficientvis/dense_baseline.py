@@ -58,10 +58,8 @@ class DenseVIS(nn.Module):
     def __init__(self, *, num_classes: int, backbone: str = "resnet50", pretrained: bool = False,
                  channels: int = 256, num_queries: int = 10, clip_length: int = 36,
                  num_heads: int = 8, ffn_dim: int = 2048, encoder_layers: int = 6,
-                 decoder_layers: int = 6, dropout: float = 0.0,
-                 cfg: EfficientVISConfig | None = None) -> None:
+                 decoder_layers: int = 6, dropout: float = 0.0) -> None:
         super().__init__()
-        self.cfg = cfg
         self.num_classes, self.num_queries, self.channels = num_classes, num_queries, channels
         self.clip_length = clip_length
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
@@ -87,7 +85,7 @@ class DenseVIS(nn.Module):
                    channels=cfg.fpn_channels, num_queries=cfg.num_queries,
                    clip_length=cfg.clip_length, num_heads=cfg.num_heads, ffn_dim=cfg.ffn_dim,
                    encoder_layers=cfg.dense_encoder_layers, decoder_layers=cfg.num_stages,
-                   dropout=cfg.dropout, cfg=cfg)
+                   dropout=cfg.dropout)
 
     def initial_queries(self) -> Tensor:
         """Zero decoder content: (N, C)."""

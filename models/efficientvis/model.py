@@ -31,9 +31,8 @@ class EfficientVIS(nn.Module):
     """
 
     def __init__(self, *, backbone: BackboneFPN, stages: Sequence[EfficientVISStage],
-                 num_queries: int, cfg: EfficientVISConfig | None = None) -> None:
+                 num_queries: int) -> None:
         super().__init__()
-        self.cfg = cfg                        # kept for checkpoints and training-step switches
         self.num_queries, self.channels = num_queries, backbone.channels
         self.num_classes = stages[0].num_classes
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
@@ -93,4 +92,4 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
         temporal_tdc=cfg.tdc == "temporal", shared_query=cfg.query == "shared",
         dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
     backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained)
-    return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries, cfg=cfg)
+    return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries)

@@ -22,11 +22,27 @@ _PATH = click.Path(path_type=Path)
 @click.option("--stride", type=int, help="--clips: window start every N frames [T].")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch CPU threads.")
+@click.option("--clip-length", type=click.IntRange(min=1),
+              help="T, frames per clip [the checkpoint's].")
+@click.option("--tau-bg", type=float,
+              help="A clip is background for a slot below this foreground probability.")
+@click.option("--k-reinit", type=click.IntRange(min=1),
+              help="Background clips in a row before a slot restarts as a new track.")
+@click.option("--top-k", type=click.IntRange(min=1), help="(track, class) pairs kept per video.")
+@click.option("--label-mode", type=click.Choice(["topk", "argmax"]),
+              help="topk: best (track, class) pairs; argmax: one entry per track.")
+@click.option("--gate-absent-frames/--no-gate-absent-frames", default=None,
+              help="Empty a track's mask on frames where it is background.")
 def infer_command(ckpt: Path, data: Path, split: str, out: Path, ann: Path | None, clips: bool,
-                  stride: int | None, device: str, threads: int | None) -> None:
-    """Segment and track every video of a split clip by clip (query hand-over)."""
+                  stride: int | None, device: str, threads: int | None,
+                  **settings: object) -> None:
+    """Segment and track every video of a split clip by clip (query hand-over).
+
+    Inference settings default to those stored in the checkpoint's model config.
+    """
     from vistoolkit.cli.model_support import run_inference
 
+    chosen = {k: v for k, v in settings.items() if v is not None}
     path, seconds = run_inference(ckpt, data=data, split=split, out=out, ann=ann, device=device,
-                                  clips=clips, stride=stride, threads=threads)
+                                  clips=clips, stride=stride, threads=threads, settings=chosen)
     click.echo(f"wrote {path} ({seconds:.1f} s)")

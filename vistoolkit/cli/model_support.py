@@ -1,4 +1,5 @@
-"""Library side of ``vistool train``: typed ``KEY=VALUE`` overrides, global seeding, timing."""
+"""What ``vistool train`` and ``vistool infer`` share with no library: typed ``KEY=VALUE``
+config overrides, inference settings from options, global seeding, a SIGTERM handler, timing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | None,
                   device: str, clips: bool = False, stride: int | None = None,
-                  threads: int | None = None) -> tuple[Path, float]:
-    """``infer_dataset`` (or ``infer_clips``) of a checkpoint; returns (output, seconds)."""
+                  threads: int | None = None, settings: Mapping[str, Any] | None = None
+                  ) -> tuple[Path, float]:
+    """``infer_dataset`` (or ``infer_clips``) of a checkpoint; returns (output, seconds).
+
+    ``settings``: ``InferenceSettings`` fields that replace the checkpoint's (its stored config
+    gives the rest).
+    """
     from efficientvis.engine.checkpoint import load_checkpoint
     from efficientvis.engine.inference import infer_clips, infer_dataset
 
@@ -118,12 +124,13 @@ def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | 
         raise InputError("--device cuda but CUDA is not available")
     if threads is not None:
         torch.set_num_threads(threads)
-    model, _, raw = load_checkpoint(ckpt, map_location=device)
+    loaded = load_checkpoint(ckpt, map_location=device)
+    chosen = loaded.settings.replace(**(settings or {}))
     start = time.perf_counter()
     kwargs = {"data_root": data, "split": split, "out_path": out, "ann_file": ann,
-              "device": device, "category_ids": raw["category_ids"]}
+              "device": device, "category_ids": loaded.category_ids}
     if clips:
-        path = infer_clips(model, stride=stride, **kwargs)
+        path = infer_clips(loaded.model, chosen, stride=stride, **kwargs)
     else:
-        path = infer_dataset(model, **kwargs)
+        path = infer_dataset(loaded.model, chosen, **kwargs)
     return path, time.perf_counter() - start

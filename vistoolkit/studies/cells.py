@@ -49,10 +49,12 @@ def valid_annotations(data_root: Path, work_dir: Path, test_fps: float | None
     return gt, ann
 
 
-def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Path,
+def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
                    work_dir: Path, test_fps: float | None = None, device: str = "cpu"
                    ) -> tuple[dict[str, float], dict[str, Any]]:
     """Metrics of a trained model on the valid split with one linking scheme.
+
+    ``settings``: the model's ``efficientvis.engine.inference.InferenceSettings``.
 
     ``e2e`` is the model's own clip-by-clip inference with query hand-over; ``handcraft``
     (best theta of the sweep, spec §10.1) and ``overlap`` (windows with stride T/2, spec §10.2)
@@ -69,10 +71,10 @@ def evaluate_model(model: Any, *, clip_length: int, linking: str, data_root: Pat
     common = {"data_root": data_root, "split": "valid", "ann_file": ann, "device": device,
               "progress": False}
     if linking == "e2e":
-        path = infer_dataset(model, out_path=work_dir / "results.json", **common)
+        path = infer_dataset(model, settings, out_path=work_dir / "results.json", **common)
         return score(gt, load_predictions(path)), {}
-    stride = None if linking == "handcraft" else max(1, clip_length // 2)
-    clips = load_clip_results(infer_clips(model, out_path=work_dir / "clips.jsonl",
+    stride = None if linking == "handcraft" else max(1, settings.clip_length // 2)
+    clips = load_clip_results(infer_clips(model, settings, out_path=work_dir / "clips.jsonl",
                                           stride=stride, **common))
     if linking == "handcraft":
         sweep = sweep_handcraft(clips, gt, score=score)
@@ -105,8 +107,8 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     curve_dir = train_dir / "curve"
 
     def on_epoch_end(epoch: int, ckpt: Path) -> None:
-        model, cfg, _ = load_checkpoint(ckpt)
-        stats, _ = evaluate_model(model, clip_length=cfg.clip_length, linking="e2e",
+        loaded = load_checkpoint(ckpt)
+        stats, _ = evaluate_model(loaded.model, settings=loaded.settings, linking="e2e",
                                   data_root=spec.data_root, work_dir=curve_dir / f"e{epoch}",
                                   device=spec.device)
         write_json_atomic(curve_dir / f"{epoch:04d}.json", {"epoch": epoch, "stats": stats})
@@ -127,8 +129,8 @@ def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool) -> CellRe
     t0 = time.perf_counter()
     ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume)
     t_train = time.perf_counter() - t0
-    model, cfg, _ = load_checkpoint(ckpt, map_location=spec.device)
-    stats, extra = evaluate_model(model, clip_length=cfg.clip_length, linking=spec.linking,
+    loaded = load_checkpoint(ckpt, map_location=spec.device)
+    stats, extra = evaluate_model(loaded.model, settings=loaded.settings, linking=spec.linking,
                                   data_root=spec.data_root,
                                   work_dir=Path(out_dir) / "eval" / spec.cell_key,
                                   test_fps=spec.test_fps, device=spec.device)

@@ -48,6 +48,7 @@ class CheckpointPredictor:
     """A ``Predictor`` running a trained EfficientVIS checkpoint."""
 
     model: Any
+    settings: Any                     # efficientvis.engine.inference.InferenceSettings
     data_root: Path
     device: str = "cpu"
 
@@ -56,20 +57,20 @@ class CheckpointPredictor:
         """Load ``ckpt`` with ``efficientvis.engine.checkpoint.load_checkpoint``."""
         from efficientvis.engine.checkpoint import load_checkpoint
 
-        model, _, _ = load_checkpoint(ckpt, map_location=device)
-        return cls(model, Path(data_root), device)
+        loaded = load_checkpoint(ckpt, map_location=device)
+        return cls(loaded.model, loaded.settings, Path(data_root), device)
 
     def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
         from efficientvis.engine.inference import infer_dataset
 
-        return infer_dataset(self.model, data_root=self.data_root, split="valid",
+        return infer_dataset(self.model, self.settings, data_root=self.data_root, split="valid",
                              out_path=out_path, ann_file=ann_file, device=self.device,
                              progress=False)
 
     def infer_clips(self, ann_file: Path | None, out_path: Path) -> Path:
         from efficientvis.engine.inference import infer_clips
 
-        return infer_clips(self.model, data_root=self.data_root, split="valid",
+        return infer_clips(self.model, self.settings, data_root=self.data_root, split="valid",
                            out_path=out_path, ann_file=ann_file, device=self.device,
                            progress=False)
 

@@ -5,7 +5,8 @@ file ``<out>/cells/<cell_key>.json``; the key depends only on what is computed (
 overrides, training budget, seed, linking, test frame rate), so rows that are the same experiment
 in several tables (e.g. FTSA in 1a = temporal TDC in 1b) are computed once, and rows that share a
 model (1d, 1h) share one checkpoint ``<out>/train/<train_key>``. The runner that computes a cell is
-injectable (``run_cell``); the default trains with ``efficientvis.engine.train`` (``studies.cells``).
+injectable (``run_cell``); the default trains with ``efficientvis.engine.train``
+(``studies.cells``).
 """
 
 from __future__ import annotations

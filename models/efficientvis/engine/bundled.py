@@ -31,7 +31,6 @@ from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.checkpoint import read_checkpoint, save_checkpoint
 from efficientvis.engine.train import TrainConfig
 from efficientvis.model import build_model
-
 from vistoolkit.errors import InputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"   # models/efficientvis/weights

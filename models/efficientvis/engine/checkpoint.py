@@ -20,15 +20,17 @@ import pickle
 import random
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from efficientvis.config import EfficientVISConfig
-from efficientvis.model import build_model
 from torch import nn
 
+from efficientvis.config import EfficientVISConfig
+from efficientvis.engine.inference import InferenceSettings
+from efficientvis.model import build_model
 from vistoolkit.atomic import write_bytes_atomic
 from vistoolkit.errors import InputError
 
@@ -133,9 +135,28 @@ def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     return ckpt
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedCheckpoint:
+    """A checkpoint ready to run: everything is built from its stored ``model_config``.
+
+    Attributes:
+        model: the network, eval mode, float32, on the requested device.
+        config: the ``EfficientVISConfig`` it was built from.
+        settings: ``InferenceSettings.from_config(config)``, the defaults for inference.
+        category_ids: dataset category id of each class index k (K entries).
+        raw: the checkpoint dict (``meta``, ``step``, training state when resumable).
+    """
+
+    model: nn.Module
+    config: EfficientVISConfig
+    settings: InferenceSettings
+    category_ids: tuple[int, ...]
+    raw: dict[str, Any]
+
+
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu"
-                    ) -> tuple[nn.Module, EfficientVISConfig, dict[str, Any]]:
-    """Model (eval mode, float32, on ``map_location``), its config and the raw checkpoint dict.
+                    ) -> LoadedCheckpoint:
+    """Build the model and its inference settings from the checkpoint's stored config.
 
     Raises:
         InputError: missing file, not a checkpoint, or weights that do not fit the config.
@@ -143,6 +164,7 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu"
     ckpt = read_checkpoint(path, map_location="cpu")
     try:
         cfg = EfficientVISConfig.from_dict(ckpt["model_config"])
+        settings = InferenceSettings.from_config(cfg)
     except (TypeError, ValueError) as err:
         raise InputError(f"bad model_config ({err})", path=path) from None
     model = build_model(cfg)
@@ -157,4 +179,5 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu"
         raise InputError(f"{len(ckpt['category_ids'])} category ids for "
                          f"num_classes={cfg.num_classes}", path=path)
     model.eval().to(map_location)
-    return model, cfg, ckpt
+    return LoadedCheckpoint(model, cfg, settings, tuple(int(c) for c in ckpt["category_ids"]),
+                            ckpt)

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
 from efficientvis.batch import SIZE_DIVISOR, ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.engine.transforms import (
     hflip_clip,
@@ -26,9 +29,6 @@ from efficientvis.engine.transforms import (
     recolour_instances,
     resized_size,
 )
-from PIL import Image
-from torch import Tensor
-
 from vistoolkit.data.clips import (
     ClipTargets,
     category_index,

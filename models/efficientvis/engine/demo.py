@@ -11,7 +11,6 @@ from efficientvis.engine.bundled import bundled_recipe, require_bundled
 from efficientvis.engine.checkpoint import load_checkpoint
 from efficientvis.engine.evaluation import ModelEvaluation, evaluate_model
 from efficientvis.engine.train import train
-
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 
@@ -62,11 +61,12 @@ def run_demo(*, data_dir: Path | str, out_dir: Path | str, retrain: bool = False
         seconds["train"] = time.perf_counter() - start
     else:
         ckpt = bundled
-    model, _, raw = load_checkpoint(ckpt, map_location=device)
+    loaded = load_checkpoint(ckpt, map_location=device)
     start = time.perf_counter()
     try:
-        ev = evaluate_model(model, data_root=data_dir, out_path=Path(out_dir) / "results.json",
-                            category_ids=raw["category_ids"], device=device, progress=progress)
+        ev = evaluate_model(loaded.model, loaded.settings, data_root=data_dir,
+                            out_path=Path(out_dir) / "results.json",
+                            category_ids=loaded.category_ids, device=device, progress=progress)
     except InputError as err:
         raise InputError(f"{err} (the demo expects the default synthetic benchmark)") from None
     seconds["inference+eval"] = time.perf_counter() - start

@@ -98,9 +98,10 @@ def all_reduce_mean_logs(logs: Mapping[str, float], ctx: DistContext) -> dict[st
 
 
 class SkipSampler(Sampler):
-    """Wraps an epoch sampler (e.g. ``efficientvis.engine.dataset.VideoEpochSampler``, already sharded by
-    rank) and skips its first ``start`` items, so that a run resumed part-way into an epoch
-    sees exactly the items an uninterrupted run would (the order depends only on seed and epoch).
+    """Wraps an epoch sampler (e.g. ``efficientvis.engine.dataset.VideoEpochSampler``, already
+    sharded by rank) and skips its first ``start`` items, so that a run resumed part-way into an
+    epoch sees exactly the items an uninterrupted run would (the order depends only on seed and
+    epoch).
     """
 
     def __init__(self, sampler: Sampler, start: int = 0) -> None:

@@ -6,11 +6,14 @@ are reset every clip, and slots that stay background for ``k_reinit`` clips rest
 new track. Masks are pasted at the original resolution, thresholded at 0.5 and RLE-encoded clip
 by clip; results are streamed to the JSON file video by video, so memory does not grow with
 video length. ``infer_clips``: every clip from q* (no hand-over), windows every ``stride``
-frames, written as clip-level results for the linking baselines.
+frames, written as clip-level results for the linking baselines. Both take T, the input size
+and these rules as one ``InferenceSettings`` (``InferenceSettings.from_config(cfg)`` or
+``load_checkpoint(path).settings``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -19,15 +22,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
 from efficientvis.batch import SIZE_DIVISOR
+from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.dataset import load_frames
 from efficientvis.engine.transforms import resized_size
 from efficientvis.engine.video_tracks import PredictionStream, VideoTracker, video_predictions
 from efficientvis.mask_paste import paste_masks
 from efficientvis.tracklet_query import handover_queries
-from torch import Tensor, nn
-from tqdm import tqdm
-
 from vistoolkit.data.records import Dataset, Video
 from vistoolkit.data.rle import encode_stack
 from vistoolkit.data.ytvis_io import load_dataset
@@ -37,6 +41,56 @@ from vistoolkit.linking.clip_results import ClipResultWriter, ClipTracklet
 logger = logging.getLogger(__name__)
 
 PASTE_CHUNK = 8   # frames pasted at once per slot (bounds the float canvas memory)
+LABEL_MODES = ("topk", "argmax")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InferenceSettings:
+    """How a model is run clip by clip over a video (spec §8); ``from_config`` gives the
+    values of a model config, ``replace`` changes some.
+
+    Attributes:
+        clip_length: T, frames per clip (the last clip of a video keeps its true length).
+        input_short, input_max_long: frame resize rule (spec §9); None leaves that side free.
+        tau_bg: a clip is background for a slot if its largest foreground probability is
+            below ``tau_bg``.
+        k_reinit: background clips in a row after which a slot restarts from q* (new track).
+        top_k: (track, class) pairs kept per video with ``label_mode="topk"``.
+        label_mode: ``"topk"`` (best pairs of flattened track x class scores) or ``"argmax"``
+            (one entry per track, its best class).
+        gate_absent_frames: zero a slot's mask on frames where its background probability is
+            above 0.5.
+    """
+
+    clip_length: int
+    input_short: int | None
+    input_max_long: int | None
+    tau_bg: float
+    k_reinit: int
+    top_k: int
+    label_mode: str
+    gate_absent_frames: bool
+
+    def __post_init__(self) -> None:
+        for name in ("clip_length", "k_reinit", "top_k", "input_short", "input_max_long"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if self.label_mode not in LABEL_MODES:
+            raise ValueError(f"label_mode={self.label_mode!r}; "
+                             f"choose from {', '.join(LABEL_MODES)}")
+
+    @classmethod
+    def from_config(cls, cfg: EfficientVISConfig) -> InferenceSettings:
+        """The clip length, input size and inference fields of a model config."""
+        return cls(clip_length=cfg.clip_length, input_short=cfg.input_short,
+                   input_max_long=cfg.input_max_long, tau_bg=cfg.tau_bg, k_reinit=cfg.k_reinit,
+                   top_k=cfg.top_k, label_mode=cfg.label_mode,
+                   gate_absent_frames=cfg.gate_absent_frames)
+
+    def replace(self, **changes: object) -> InferenceSettings:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -113,12 +167,11 @@ def _category_ids(data: Dataset, ann: Path, num_classes: int,
     return ids
 
 
-def _cfg(model: nn.Module):
-    cfg = getattr(model, "cfg", None)
-    if cfg is None:
-        from efficientvis.config import EfficientVISConfig
-        cfg = EfficientVISConfig.preset("paper", num_classes=model.num_classes)
-    return cfg
+def _check_settings(settings: object) -> None:
+    """Inference takes its settings explicitly; there is no preset to fall back on."""
+    if not isinstance(settings, InferenceSettings):
+        raise TypeError(f"expected InferenceSettings, got {type(settings).__name__}; use "
+                        "InferenceSettings.from_config(cfg) or load_checkpoint(path).settings")
 
 
 def _windows(length: int, clip_length: int, stride: int) -> Iterator[range]:
@@ -130,24 +183,26 @@ def _windows(length: int, clip_length: int, stride: int) -> Iterator[range]:
             return
 
 
-def infer_dataset(model: nn.Module, *, data_root: Path | str, split: str = "valid",
-                  out_path: Path | str, ann_file: Path | str | None = None,
+def infer_dataset(model: nn.Module, settings: InferenceSettings, *, data_root: Path | str,
+                  split: str = "valid", out_path: Path | str, ann_file: Path | str | None = None,
                   device: str | torch.device = "cpu", progress: bool = True,
                   category_ids: Sequence[int] | None = None) -> Path:
     """End-to-end clip-by-clip inference with query hand-over; writes a YouTube-VIS result file.
 
     Args:
-        model: EfficientVIS/DenseVIS (``model.cfg`` gives T, tau_bg, k_reinit, top_k,
-            label_mode); moved to ``device`` and set to eval mode.
+        model: EfficientVIS/DenseVIS (K = ``model.num_classes``); moved to ``device`` and set
+            to eval mode.
+        settings: T, input size, re-initialisation rule, top-k and label mode.
         data_root: ``<split>.json`` and ``<split>/JPEGImages``; ``ann_file`` overrides the JSON.
         out_path: result JSON (a list of ``video_id, category_id, score, segmentations``).
         category_ids: dataset id per class index (default: sorted ids of the annotation file).
     Returns:
         ``out_path``.
     """
+    _check_settings(settings)
     data, ann = _dataset(Path(data_root), split, ann_file)
-    cfg = _cfg(model)
-    ids = _category_ids(data, ann, cfg.num_classes, category_ids)
+    num_classes = model.num_classes
+    ids = _category_ids(data, ann, num_classes, category_ids)
     model.to(device).eval()
     image_dir = Path(data_root) / split / "JPEGImages"
     q_star = model.initial_queries().detach()                             # (N, C)
@@ -155,19 +210,20 @@ def infer_dataset(model: nn.Module, *, data_root: Path | str, split: str = "vali
                desc="infer", dynamic_ncols=True)
     with PredictionStream(out_path) as stream:
         for video in data.videos:
-            size = resized_size(video.height, video.width, short=cfg.input_short,
-                                max_long=cfg.input_max_long)
-            tracker = VideoTracker(q_star, num_classes=cfg.num_classes, tau_bg=cfg.tau_bg,
-                                   k_reinit=cfg.k_reinit)
-            for window in _windows(video.length, cfg.clip_length, cfg.clip_length):
+            size = resized_size(video.height, video.width, short=settings.input_short,
+                                max_long=settings.input_max_long)
+            tracker = VideoTracker(q_star, num_classes=num_classes, tau_bg=settings.tau_bg,
+                                   k_reinit=settings.k_reinit)
+            for window in _windows(video.length, settings.clip_length, settings.clip_length):
                 pred = predict_clip(model, load_frames(image_dir, video, window, size), video,
                                     init_queries=tracker.next_queries, device=device,
-                                    gate_absent_frames=cfg.gate_absent_frames)
+                                    gate_absent_frames=settings.gate_absent_frames)
                 tracker.add_clip(window.start, pred.probs, pred.rles, pred.queries)
                 bar.update(len(window))
             for entry in video_predictions(tracker.tracks(), video_id=video.id,
                                            length=video.length, category_ids=ids,
-                                           top_k=cfg.top_k, label_mode=cfg.label_mode):
+                                           top_k=settings.top_k,
+                                           label_mode=settings.label_mode):
                 stream.add(entry)
     bar.close()
     logger.info("%d predictions for %d videos -> %s", stream.count, len(data.videos), out_path)
@@ -181,37 +237,39 @@ def _present_mean(probs: np.ndarray, num_classes: int) -> tuple[float, ...]:
     return tuple(float(x) for x in rows[:, :num_classes].mean(0))
 
 
-def infer_clips(model: nn.Module, *, data_root: Path | str, split: str = "valid",
-                out_path: Path | str, ann_file: Path | str | None = None,
+def infer_clips(model: nn.Module, settings: InferenceSettings, *, data_root: Path | str,
+                split: str = "valid", out_path: Path | str, ann_file: Path | str | None = None,
                 stride: int | None = None, device: str | torch.device = "cpu",
                 progress: bool = True, category_ids: Sequence[int] | None = None) -> Path:
-    """Every clip from q* (no hand-over), windows of T every ``stride`` frames (default T;
-    stride < T overlaps); writes every slot of every clip with ``ClipResultWriter``."""
+    """Every clip from q* (no hand-over), windows of T = ``settings.clip_length`` every
+    ``stride`` frames (default T; stride < T overlaps); writes every slot of every clip with
+    ``ClipResultWriter``. ``settings``' re-initialisation, top-k and label mode are unused."""
+    _check_settings(settings)
     data, ann = _dataset(Path(data_root), split, ann_file)
-    cfg = _cfg(model)
-    ids = _category_ids(data, ann, cfg.num_classes, category_ids)
-    stride = cfg.clip_length if stride is None else stride
+    num_classes = model.num_classes
+    ids = _category_ids(data, ann, num_classes, category_ids)
+    stride = settings.clip_length if stride is None else stride
     if stride < 1:
         raise InputError(f"stride must be >= 1, got {stride}")
     model.to(device).eval()
     image_dir = Path(data_root) / split / "JPEGImages"
     bar = tqdm(total=len(data.videos), disable=not progress, unit="video", desc="infer clips",
                dynamic_ncols=True)
-    with ClipResultWriter(out_path, category_ids=ids, clip_length=cfg.clip_length,
+    with ClipResultWriter(out_path, category_ids=ids, clip_length=settings.clip_length,
                           stride=stride) as writer:
         for video in data.videos:
             writer.add_video(video.id, length=video.length, height=video.height,
                              width=video.width)
-            size = resized_size(video.height, video.width, short=cfg.input_short,
-                                max_long=cfg.input_max_long)
-            for c, window in enumerate(_windows(video.length, cfg.clip_length, stride)):
+            size = resized_size(video.height, video.width, short=settings.input_short,
+                                max_long=settings.input_max_long)
+            for c, window in enumerate(_windows(video.length, settings.clip_length, stride)):
                 pred = predict_clip(model, load_frames(image_dir, video, window, size), video,
                                     init_queries=None, device=device,
-                                    gate_absent_frames=cfg.gate_absent_frames)
+                                    gate_absent_frames=settings.gate_absent_frames)
                 for i in range(pred.probs.shape[0]):
                     writer.add(ClipTracklet(
                         video_id=video.id, clip_index=c, start=window.start, slot=i,
-                        category_scores=_present_mean(pred.probs[i], cfg.num_classes),
+                        category_scores=_present_mean(pred.probs[i], num_classes),
                         segmentations=tuple(pred.rles[i]),
                         boxes=tuple([float(x) for x in b] for b in pred.boxes[i]),
                         frame_scores=tuple(float(1 - p) for p in pred.probs[i, :, -1])))

@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
 from efficientvis.batch import PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import clip_pair_loss
@@ -32,11 +37,6 @@ from efficientvis.engine.checkpoint import (
 from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
 from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.model import build_model
-from torch import Tensor, nn
-from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader
-from tqdm import tqdm
-
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)

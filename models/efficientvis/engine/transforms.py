@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from efficientvis.batch import ClipTargetTensors
 from torch import Tensor
+
+from efficientvis.batch import ClipTargetTensors
 
 
 def resized_size(height: int, width: int, *, short: int | None,
