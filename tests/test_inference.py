@@ -17,7 +17,7 @@ from efficientvis.engine.inference import (
 )
 from efficientvis.engine.video_tracks import (
     PredictionStream,
-    Track,
+    VideoTrack,
     update_background,
     video_predictions,
 )
@@ -165,11 +165,11 @@ def test_infer_clips_writes_every_slot_of_every_window(data_root: Path, tmp_path
 
 
 def test_track_scores_mean_over_present_frames() -> None:
-    track = Track(0, 0, 2, num_classes=2)
+    track = VideoTrack(0, 0, 2, num_classes=2)
     probs = np.array([[0.6, 0.2, 0.2], [0.1, 0.1, 0.8], [0.2, 0.6, 0.2]])  # frame 1 absent
     track.add(probs, [{"size": [1, 1], "counts": "1"}] * 3)
     assert track.class_scores() == pytest.approx([0.4, 0.4])
-    other = Track(1, 1, 0, num_classes=2)
+    other = VideoTrack(1, 1, 0, num_classes=2)
     other.add(np.array([[0.1, 0.3, 0.6]]), [None])
     assert other.class_scores() == pytest.approx([0.1, 0.3])          # no present frame
     top = video_predictions([track, other], video_id=3, length=5, category_ids=(10, 20),

@@ -17,10 +17,9 @@ from efficientvis.matcher import TrackletMatcher
 if TYPE_CHECKING:
     from efficientvis.batch import ClipTargetTensors
     from efficientvis.config import EfficientVISConfig
-    from efficientvis.model import EfficientVISOutput, StageOutput
+    from efficientvis.outputs import EfficientVISOutput, StageOutput
 
 Indices = list[tuple[Tensor, Tensor]]
-TERMS = ("loss_class", "loss_box", "loss_giou", "loss_mask", "loss_dice")
 
 
 class MatchedFrames(NamedTuple):

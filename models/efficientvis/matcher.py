@@ -17,7 +17,7 @@ from efficientvis.mask_paste import paste_masks
 
 if TYPE_CHECKING:
     from efficientvis.batch import ClipTargetTensors
-    from efficientvis.model import StageOutput
+    from efficientvis.outputs import StageOutput
 
 logger = logging.getLogger(__name__)
 

@@ -37,8 +37,9 @@ def update_background(bg_count: np.ndarray, fg_max: np.ndarray, *, tau_bg: float
 
 
 @dataclass
-class Track:
-    """One slot's track: RLEs of frames ``start ..``, running sums of class probabilities."""
+class VideoTrack:
+    """A track being assembled at inference: one query slot between two re-initialisations,
+    with its RLEs of frames ``start ..`` and running sums of class probabilities."""
 
     track_id: int
     slot: int
@@ -85,11 +86,11 @@ class VideoTracker:
         self.bg_count = np.zeros(n, dtype=np.int64)                      # (N,)
         self.next_id = 0
         self.open = [self._new_track(i, 0) for i in range(n)]
-        self.closed: list[Track] = []
+        self.closed: list[VideoTrack] = []
 
-    def _new_track(self, slot: int, start: int) -> Track:
+    def _new_track(self, slot: int, start: int) -> VideoTrack:
         self.next_id += 1
-        return Track(self.next_id - 1, slot, start, self.num_classes)
+        return VideoTrack(self.next_id - 1, slot, start, self.num_classes)
 
     def add_clip(self, start: int, probs: np.ndarray, rles: Sequence[Sequence[dict]],
                  handed_over: Any) -> None:
@@ -114,13 +115,13 @@ class VideoTracker:
             self.open[i] = self._new_track(int(i), end)
         self.next_queries = queries
 
-    def tracks(self) -> list[Track]:
+    def tracks(self) -> list[VideoTrack]:
         """Every track with at least one frame, by id."""
         return sorted((t for t in self.closed + self.open if t.segmentations),
                       key=lambda t: t.track_id)
 
 
-def video_predictions(tracks: Sequence[Track], *, video_id: int, length: int,
+def video_predictions(tracks: Sequence[VideoTrack], *, video_id: int, length: int,
                       category_ids: Sequence[int], top_k: int = 10,
                       label_mode: str = "topk") -> list[dict[str, Any]]:
     """YouTube-VIS result entries of one video (spec §8, §12.13).
