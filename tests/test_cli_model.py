@@ -11,9 +11,9 @@ import torch
 from click.testing import CliRunner
 
 from vistoolkit.cli.main import main
+from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.synth import SynthConfig, generate
 from vistoolkit.data.ytvis_io import load_predictions
-from vistoolkit.linking.clip_results import load_clip_results
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,9 @@ from PIL import Image
 from torch import nn
 
 from vistoolkit.data import rle
+from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
-from vistoolkit.linking.clip_results import load_clip_results
 
 H, W, L = 32, 48, 8        # original frames; micro resizes them to 43 x 64 (scale 4/3)
 SETTINGS = InferenceSettings.from_config(EfficientVISConfig.preset("micro", k_reinit=2))

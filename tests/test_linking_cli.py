@@ -8,8 +8,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from vistoolkit.cli.main import main
+from vistoolkit.data.clip_results import ClipResultWriter, ClipTracklet
 from vistoolkit.data.rle import encode
-from vistoolkit.linking.clip_results import ClipResultWriter, ClipTracklet
 
 
 def write_clips(path, *, stride=2):

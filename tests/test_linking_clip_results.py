@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from vistoolkit.data.clip_results import ClipResultWriter, ClipTracklet, load_clip_results
 from vistoolkit.data.rle import encode
 from vistoolkit.errors import InputError
-from vistoolkit.linking.clip_results import ClipResultWriter, ClipTracklet, load_clip_results
 
 
 def _tracklet(video_id: int = 1, start: int = 0) -> ClipTracklet:
@@ -66,3 +66,15 @@ def test_load_clip_results_bad_scores_length_raises_input_error(tmp_path):
     with pytest.raises(InputError) as err:
         load_clip_results(path)
     assert str(err.value) == f"{path}: line 2: 'category_scores' must be a list of 3"
+
+
+def test_load_clip_results_missing_file_and_bad_line_raise_one_line(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_clip_results(tmp_path / "nope.jsonl")
+    assert str(err.value) == f"{tmp_path / 'nope.jsonl'}: file not found"
+    path = tmp_path / "clips.jsonl"
+    with ClipResultWriter(path, category_ids=[3], clip_length=2, stride=2):
+        pass
+    path.write_text(path.read_text() + "{oops\n")
+    with pytest.raises(InputError, match=r"clips.jsonl: line 2: invalid JSON \("):
+        load_clip_results(path)

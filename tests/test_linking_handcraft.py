@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vistoolkit.data.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.data.rle import encode
-from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.handcraft import affinity, endpoint, link_handcraft
 
 VIDEO = VideoInfo(id=1, length=6, height=20, width=20)

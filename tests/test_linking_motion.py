@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vistoolkit.data.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.data.rle import encode
-from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.motion import link_motion, motion_affinity, split_frames
 
 VIDEO = VideoInfo(id=1, length=8, height=30, width=40)  # diagonal 50

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.synth import SynthConfig, make_annotations
-from vistoolkit.linking.clip_results import load_clip_results
 from vistoolkit.linking.link import link_tracks
 from vistoolkit.linking.oracle import clip_windows, oracle_tracklets, write_oracle_clip_results
 from vistoolkit.linking.tracks import video_infos

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vistoolkit.data.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.data.rle import decode, encode
 from vistoolkit.linking.affinity import overlap_mask_iou
-from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.overlap import link_overlap
 from vistoolkit.linking.tracks import assemble_video
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vistoolkit.data.clip_results import ClipResults, ClipTracklet, VideoInfo
 from vistoolkit.data.rle import encode
 from vistoolkit.errors import InputError
-from vistoolkit.linking.clip_results import ClipResults, ClipTracklet, VideoInfo
 from vistoolkit.linking.link import link_results
 from vistoolkit.linking.tracks import (
     assemble_predictions,

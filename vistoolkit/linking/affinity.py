@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from vistoolkit.linking.clip_results import ClipTracklet
+from vistoolkit.data.clip_results import ClipTracklet
 
 
 def rle(seg: dict) -> dict:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from vistoolkit.data.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.affinity import box_iou, box_l1, frame_box, mask_iou, non_empty_frames
-from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 SWEEP_THRESHOLDS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vistoolkit.data.clip_results import ClipResults, VideoInfo, load_clip_results
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_dataset, save_predictions
 from vistoolkit.errors import InputError
 from vistoolkit.eval import evaluate
-from vistoolkit.linking.clip_results import ClipResults, VideoInfo, load_clip_results
 from vistoolkit.linking.handcraft import SWEEP_THRESHOLDS, link_handcraft
 from vistoolkit.linking.motion import link_motion, split_frames
 from vistoolkit.linking.overlap import link_overlap

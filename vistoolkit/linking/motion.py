@@ -20,8 +20,8 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from vistoolkit.data.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.affinity import box_iou, centre_distance, frame_box, non_empty_frames
-from vistoolkit.linking.clip_results import ClipTracklet, VideoInfo
 from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 

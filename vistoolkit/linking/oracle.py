@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from vistoolkit.data import rle
+from vistoolkit.data.clip_results import ClipResultWriter, ClipTracklet
 from vistoolkit.data.records import Dataset
-from vistoolkit.linking.clip_results import ClipResultWriter, ClipTracklet
 
 
 def clip_windows(length: int, clip_length: int, stride: int) -> list[range]:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from vistoolkit.data.clip_results import ClipTracklet
 from vistoolkit.linking.affinity import overlap_mask_iou
-from vistoolkit.linking.clip_results import ClipTracklet
 from vistoolkit.linking.tracks import LinkedTrack, extend_tracks, tracklet_score
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from vistoolkit.data.clip_results import ClipResults, ClipTracklet, VideoInfo
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle import to_json_rle
 from vistoolkit.errors import InputError
 from vistoolkit.linking.affinity import rle as _rle
-from vistoolkit.linking.clip_results import ClipResults, ClipTracklet, VideoInfo
 
 # One linked track: its tracklet parts, in linking order (not ``data.records.Track``, a GT record).
 LinkedTrack = list[ClipTracklet]

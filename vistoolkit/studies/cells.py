@@ -62,7 +62,7 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
     """
     from efficientvis.engine.inference import infer_clips, infer_dataset
 
-    from vistoolkit.linking.clip_results import load_clip_results
+    from vistoolkit.data.clip_results import load_clip_results
     from vistoolkit.linking.link import link_results, sweep_handcraft
     from vistoolkit.linking.tracks import video_infos
 

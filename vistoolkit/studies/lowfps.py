@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
+from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_predictions
 from vistoolkit.errors import InputError
-from vistoolkit.linking.clip_results import load_clip_results
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.tracks import video_infos
 from vistoolkit.studies.cells import SOURCE_FPS, score, valid_annotations

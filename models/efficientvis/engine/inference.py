@@ -32,11 +32,11 @@ from efficientvis.engine.transforms import resized_size
 from efficientvis.engine.video_tracks import PredictionStream, VideoTracker, video_predictions
 from efficientvis.mask_paste import paste_masks
 from efficientvis.tracklet_query import handover_queries
+from vistoolkit.data.clip_results import ClipResultWriter, ClipTracklet
 from vistoolkit.data.records import Dataset, Video
 from vistoolkit.data.rle import encode_stack
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
-from vistoolkit.linking.clip_results import ClipResultWriter, ClipTracklet
 
 logger = logging.getLogger(__name__)
 

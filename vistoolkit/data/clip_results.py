@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from vistoolkit.atomic import atomic_open
+from vistoolkit.data.json_io import gc_paused, read_text
 from vistoolkit.errors import InputError
 
 FORMAT_NAME = "vistoolkit-clip-results"
@@ -230,9 +231,8 @@ def _parse_video(obj: Any, path: Path, where: str) -> VideoInfo:
 
 def _iter_records(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, parsed JSON) of each non-empty line, or of the parts of a single JSON object."""
-    with open(path, encoding="utf-8") as fh:
-        first = fh.readline()
-        rest = fh.read()
+    first, newline, rest = read_text(path).partition("\n")
+    first += newline
     try:
         head = json.loads(first)
     except json.JSONDecodeError:
@@ -264,19 +264,21 @@ def load_clip_results(path: Path | str) -> ClipResults:
     """Read and validate a clip-result file.
 
     Raises:
-        InputError: on a malformed header, line or tracklet (with the line / record).
+        InputError: a missing or unreadable file, or a malformed header, line or tracklet (with
+            the line / record).
     """
     path = Path(path)
-    records = _iter_records(path)
-    _, head = next(records)
-    cats, clip_length, stride = _parse_header(head, path)
-    tracklets: list[ClipTracklet] = []
-    videos: dict[int, VideoInfo] = {}
-    for where, obj in records:
-        if isinstance(obj, dict) and "video" in obj:
-            v = _parse_video(obj["video"], path, where)
-            videos[v.id] = v
-        else:
-            tracklets.append(_parse_tracklet(obj, len(cats), path, where))
+    with gc_paused():
+        records = _iter_records(path)
+        _, head = next(records)
+        cats, clip_length, stride = _parse_header(head, path)
+        tracklets: list[ClipTracklet] = []
+        videos: dict[int, VideoInfo] = {}
+        for where, obj in records:
+            if isinstance(obj, dict) and "video" in obj:
+                v = _parse_video(obj["video"], path, where)
+                videos[v.id] = v
+            else:
+                tracklets.append(_parse_tracklet(obj, len(cats), path, where))
     return ClipResults(category_ids=cats, clip_length=clip_length, stride=stride,
                        tracklets=tuple(tracklets), videos=videos)
