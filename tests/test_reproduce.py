@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from vistoolkit.studies.records import CellResult
 from vistoolkit.studies.report import format_markdown
-from vistoolkit.studies.reproduce import BUDGETS, CellResult, reproduce
+from vistoolkit.studies.reproduce import BUDGETS, reproduce
 from vistoolkit.studies.table1 import METRICS, TABLE1, clip_length_for, model_overrides
 
 

@@ -10,17 +10,21 @@ Layout under the reproduce output directory:
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
 from pathlib import Path
 from typing import Any
 
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.clip_results import load_clip_results
+from vistoolkit.data.json_io import read_json
 from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.resample import resample_dataset
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_dataset
-from vistoolkit.studies.reproduce import CellResult, CellSpec
+from vistoolkit.eval import evaluate
+from vistoolkit.linking.link import link_results, sweep_handcraft
+from vistoolkit.linking.tracks import video_infos
+from vistoolkit.studies.records import CellResult, CellSpec
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +32,8 @@ SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 
 
 
 def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
-    """Official YouTube-VIS metrics as fractions (no predictions: all 0; -1 "no GT": NaN)."""
-    from vistoolkit.eval import evaluate
-
-    stats = evaluate(gt, preds, allow_empty=True).stats
-    return {k: (math.nan if v == -1 else float(v)) for k, v in stats.items()}
+    """Official YouTube-VIS metrics as fractions (no predictions: all 0; no GT: NaN)."""
+    return dict(evaluate(gt, preds, allow_empty=True).stats)
 
 
 def valid_annotations(data_root: Path, work_dir: Path, test_fps: float | None
@@ -41,8 +42,6 @@ def valid_annotations(data_root: Path, work_dir: Path, test_fps: float | None
     gt = load_dataset(Path(data_root) / "valid.json")
     if test_fps is None or test_fps == SOURCE_FPS:
         return gt, None
-    from vistoolkit.data.resample import resample_dataset
-
     gt = resample_dataset(gt, fps=test_fps, src_fps=SOURCE_FPS)
     ann = Path(work_dir) / f"valid_fps{test_fps:g}.json"
     save_dataset(gt, ann)
@@ -60,11 +59,7 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
     (best theta of the sweep, spec §10.1) and ``overlap`` (windows with stride T/2, spec §10.2)
     link clips predicted independently from q*.
     """
-    from efficientvis.engine.inference import infer_clips, infer_dataset
-
-    from vistoolkit.data.clip_results import load_clip_results
-    from vistoolkit.linking.link import link_results, sweep_handcraft
-    from vistoolkit.linking.tracks import video_infos
+    from efficientvis.engine.inference import infer_clips, infer_dataset  # torch: on use only
 
     work_dir = Path(work_dir)
     gt, ann = valid_annotations(data_root, work_dir, test_fps)
@@ -85,8 +80,7 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
 
 
 def _num_classes(data_root: Path) -> int:
-    raw = json.loads((Path(data_root) / "train.json").read_text())
-    return len(raw["categories"])
+    return len(read_json(Path(data_root) / "train.json")["categories"])
 
 
 def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
@@ -94,7 +88,7 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     """The cell's checkpoint (training it unless ``done.json`` exists) and its AP curve."""
     done = train_dir / "done.json"
     if done.is_file():
-        info = json.loads(done.read_text())
+        info = read_json(done)
         return Path(info["checkpoint"]), info.get("curve", [])
     from efficientvis.config import EfficientVISConfig
     from efficientvis.engine.checkpoint import load_checkpoint
@@ -116,8 +110,8 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
 
     ckpt = train(model_cfg, train_cfg, data_root=spec.data_root, out_dir=train_dir,
                  resume=resume, progress=False, on_epoch_end=on_epoch_end if spec.curve else None)
-    curve = [[json.loads(p.read_text())["epoch"], json.loads(p.read_text())["stats"]["AP"]]
-             for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
+    points = [read_json(p) for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
+    curve = [[point["epoch"], point["stats"]["AP"]] for point in points]
     write_json_atomic(done, {"checkpoint": str(ckpt), "curve": curve})
     return Path(ckpt), curve
 

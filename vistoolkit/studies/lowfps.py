@@ -20,12 +20,15 @@ from typing import Any, Protocol
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_predictions
 from vistoolkit.errors import InputError
 from vistoolkit.linking.link import link_results, sweep_handcraft
+from vistoolkit.linking.oracle import write_oracle_clip_results
 from vistoolkit.linking.tracks import video_infos
 from vistoolkit.studies.cells import SOURCE_FPS, score, valid_annotations
 from vistoolkit.studies.table1 import METRICS
+from vistoolkit.viz.study_plots import plot_ap_vs_fps
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +98,6 @@ class GroundTruthPredictor:
         return Path(out_path)
 
     def infer_clips(self, ann_file: Path | None, out_path: Path) -> Path:
-        from vistoolkit.linking.oracle import write_oracle_clip_results
-
         return write_oracle_clip_results(self._gt(ann_file), out_path,
                                          clip_length=self.clip_length, seed=self.seed)
 
@@ -172,8 +173,6 @@ def format_lowfps_markdown(res: LowFpsResult) -> str:
 
 def write_lowfps_reports(res: LowFpsResult, out_dir: Path) -> list[Path]:
     """``lowfps.md``, ``lowfps.csv``, ``lowfps.json`` and ``lowfps.png`` (AP against FPS)."""
-    from vistoolkit.viz.study_plots import plot_ap_vs_fps
-
     out_dir = Path(out_dir)
     rows = [{"method": res.label(m), "fps": fps, "frames": res.num_frames[fps],
              **{k: 100 * res.stats[m][fps][k] for k in METRICS}}
@@ -199,7 +198,6 @@ def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | No
     check_fps(fps_list)
     ckpt = None if oracle else (ckpt or bundled_checkpoint())
     if data_root is None:
-        from vistoolkit.data.synth import ensure_dataset
         data_root = ensure_dataset(Path(out_dir) / "data", "default", progress=False)
     predictor: Predictor = (GroundTruthPredictor(Path(data_root)) if ckpt is None else
                             CheckpointPredictor.load(ckpt, data_root=data_root, device=device))

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from vistoolkit.atomic import write_text_atomic
-from vistoolkit.studies.reproduce import Budget, RowResult, TableResult
+from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
+from vistoolkit.viz.study_plots import plot_curves, plot_table
 
 NO_CHANGE = 0.5   # paper |delta AP| below this counts as "no change"
 MIN_AP = 0.01     # both rows below 1 AP: too little signal for a direction
@@ -121,8 +122,6 @@ def table_json(res: TableResult) -> dict[str, Any]:
 def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | None = None,
                         preset: str = "") -> list[Path]:
     """Write ``<name>.md``, ``.csv``, ``.json`` and ``.png`` (and ``_curve.png`` for 1g)."""
-    from vistoolkit.viz.study_plots import plot_curves, plot_table
-
     base = Path(out_dir) / res.table.name
     write_text_atomic(base.with_suffix(".md"), format_markdown(res, budget=budget, preset=preset))
     write_text_atomic(base.with_suffix(".csv"), format_csv(res))

@@ -11,111 +11,38 @@ injectable (``run_cell``); the default trains with ``efficientvis.engine.train``
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.json_io import read_json
+from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
+from vistoolkit.studies.cells import run_cell_efficientvis
+from vistoolkit.studies.records import (
+    Budget,
+    CellResult,
+    CellRunner,
+    CellSpec,
+    RowResult,
+    TableResult,
+)
+from vistoolkit.studies.report import write_table_reports
 from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table, model_overrides
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    """How long each cell trains, on which synthetic preset, with how many seeds by default."""
-
-    name: str
-    epochs: int
-    max_iters: int | None
-    data_preset: str
-    seeds: int
-
 
 BUDGETS: Mapping[str, Budget] = MappingProxyType({
     "smoke": Budget("smoke", epochs=1, max_iters=2, data_preset="small", seeds=1),
     "quick": Budget("quick", epochs=4, max_iters=None, data_preset="default", seeds=3),
     "full": Budget("full", epochs=24, max_iters=None, data_preset="default", seeds=3),
 })
-
-
-@dataclass(frozen=True, slots=True)
-class CellSpec:
-    """Everything that determines one cell's numbers."""
-
-    table: str
-    row: str
-    seed: int
-    preset: str
-    model: Mapping[str, Any]
-    linking: str
-    test_fps: float | None
-    curve: bool
-    budget: Budget
-    data_root: Path
-    device: str = "cpu"
-
-    @property
-    def train_key(self) -> str:
-        """Names the checkpoint: same model, data, budget and seed => same key."""
-        what = {"preset": self.preset, "model": dict(sorted(self.model.items())),
-                "epochs": self.budget.epochs, "max_iters": self.budget.max_iters,
-                "data": str(self.data_root), "curve": self.curve}
-        return f"{self.preset}-{_digest(what)}-s{self.seed}"
-
-    @property
-    def cell_key(self) -> str:
-        """Names the cached result: the checkpoint plus how it is tested."""
-        fps = "orig" if self.test_fps is None else f"fps{self.test_fps:g}"
-        return f"{self.train_key}-{self.linking}-{fps}"
-
-
-@dataclass(frozen=True, slots=True)
-class CellResult:
-    """Metrics of one cell (fractions in [0, 1]) plus method details (sweep, curve, timings)."""
-
-    stats: Mapping[str, float]
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    wall_s: float = 0.0
-
-
-CellRunner = Callable[[CellSpec, Path, bool], CellResult]   # (spec, out_dir, resume)
-
-
-@dataclass(frozen=True, slots=True)
-class RowResult:
-    """One row aggregated over seeds: mean and sample std per metric (NaN without runs)."""
-
-    row: Row
-    seeds: tuple[int, ...]
-    mean: Mapping[str, float]
-    std: Mapping[str, float]
-    cells: tuple[CellResult, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TableResult:
-    """A Table 1 sub-table as reproduced."""
-
-    table: Table
-    rows: tuple[RowResult, ...]
-    wall_s: float
-
-    def result(self, key: str) -> RowResult:
-        """The row with this key."""
-        return next(r for r in self.rows if r.row.key == key)
-
-
-def _digest(obj: Any) -> str:
-    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
 def cell_specs(table: Table, row: Row, *, seeds: Sequence[int], preset: str, budget: Budget,
@@ -131,7 +58,7 @@ def load_cell(path: Path) -> CellResult | None:
     """A cached cell, or None if absent."""
     if not path.is_file():
         return None
-    raw = json.loads(path.read_text())
+    raw = read_json(path)
     return CellResult(stats=raw["stats"], extra=raw.get("extra", {}), wall_s=raw.get("wall_s", 0))
 
 
@@ -175,7 +102,7 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
                     run_cell: CellRunner | None = None) -> TableResult:
     """Compute (or load) every row of one table and aggregate it."""
     if run_cell is None:
-        from vistoolkit.studies.cells import run_cell_efficientvis as run_cell
+        run_cell = run_cell_efficientvis
     table = TABLE1[name]
     t0 = time.perf_counter()
     rows = []
@@ -216,7 +143,6 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
     if unknown:
         raise InputError(f"unknown table {unknown[0]!r} (choose from {', '.join(TABLE1)}, all)")
     if data_root is None:
-        from vistoolkit.data.synth import ensure_dataset
         data_root = ensure_dataset(out_dir / "data" / f"synth-{b.data_preset}", b.data_preset,
                                    progress=False)
     data_root = Path(data_root).resolve()
@@ -227,7 +153,6 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
                               data_root=data_root, device=device, resume=resume,
                               run_cell=run_cell)
         if write:
-            from vistoolkit.studies.report import write_table_reports
             write_table_reports(res, out_dir, budget=b, preset=preset)
         results.append(res)
     return results

@@ -142,8 +142,3 @@ def model_overrides(row: Row, preset: str) -> dict[str, Any]:
     """``EfficientVISConfig.preset(preset, **overrides)`` arguments for a row: the ablation
     switches (defaults = the proposed setting) and the clip length."""
     return {**ABLATION_DEFAULTS, **row.model, "clip_length": clip_length_for(row.paper_clip_length, preset)}
-
-
-def table_names() -> tuple[str, ...]:
-    """``table1a`` .. ``table1h``."""
-    return tuple(TABLE1)

@@ -8,14 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
 from vistoolkit.atomic import atomic_open
-
-if TYPE_CHECKING:
-    from vistoolkit.studies.reproduce import TableResult
+from vistoolkit.studies.records import TableResult
 
 
 def _save(fig: Figure, path: Path) -> Path:
