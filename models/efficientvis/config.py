@@ -1,7 +1,8 @@
 """EfficientVISConfig: one frozen config with the presets `paper`, `tiny`, `micro` (spec §0).
 
-Only `build_model(cfg)` (and the criterion / dataset `from_config` constructors) read it; modules
-take explicit keyword arguments. Every Table 1 ablation switch is a field (spec §10).
+Only `build_model(cfg)` (and the `from_config` constructors of the criterion, the dataset and
+`efficientvis.engine.inference.InferenceSettings`) read it; modules take explicit keyword
+arguments. Every Table 1 ablation switch is a field (spec §10).
 """
 
 from __future__ import annotations
