@@ -1,0 +1,100 @@
+"""Native single-pass RLE kernel (issue 13): decode, validate and intersect compressed RLE once.
+
+``AVAILABLE`` is False when the C extension was not built (no compiler at install time) or when
+the environment variable ``VISTOOLKIT_NO_NATIVE`` is set to anything but ``""``/``"0"``, which is
+how CI runs the pycocotools fallback path. Callers check ``AVAILABLE`` and otherwise use
+``vistoolkit.eval.video_iou``.
+
+Video IoU, as the official ``YTVOSeval.computeIoU`` (docs/ytvis_eval_semantics.md, quirk 2):
+over ``zip(pred_frames, gt_frames)``, IoU = sum |d∩g| / sum |d∪g|; an absent frame (None) adds
+the other side's area to the union; IoU is 0 where the union is 0.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Counts = str | bytes | bytearray | memoryview
+
+
+class _UnavailableCountsError(ValueError):
+    """Stand-in for the extension's ``CountsError`` when it is not loaded."""
+
+
+def _load():  # -> module | None
+    if os.environ.get("VISTOOLKIT_NO_NATIVE", "") not in ("", "0"):
+        return None
+    try:
+        from vistoolkit._native import _rle_kernel
+    except ImportError:
+        return None
+    return _rle_kernel
+
+
+_kernel = _load()
+AVAILABLE: bool = _kernel is not None
+# A malformed counts string: ValueError with ``side`` ("gt"/"prediction"), ``track``, ``frame``.
+CountsError: type[ValueError] = _kernel.CountsError if _kernel else _UnavailableCountsError
+
+
+@dataclass(frozen=True, slots=True)
+class RleOverlaps:
+    """Kernel results for one video (D predictions, G GT tracks, L = longest track)."""
+
+    iou: np.ndarray           # (D, G) float64 video IoU, 0 where the union is 0
+    inter: np.ndarray         # (D, G) int64 sum over zip(frames) of |d∩g|
+    union: np.ndarray         # (D, G) int64 sum over zip(frames) of |d∪g|
+    det_areas: np.ndarray     # (D, L) int64 per-frame areas, 0 where absent or past the end
+    gt_areas: np.ndarray      # (G, L) int64 per-frame areas, 0 where absent or past the end
+    det_avg_area: np.ndarray  # (D,) float64 mean area over non-empty frames, 0 if none
+    det_frames: np.ndarray    # (D,) int64 frames with a non-empty mask
+    gt_frames: np.ndarray     # (G,) int64 frames with a non-empty mask
+    zero_union: int           # pairs with an empty union
+
+
+def rle_video_overlaps(gt_counts: Sequence[Sequence[Counts | None]],
+                       pred_counts: Sequence[Sequence[Counts | None]], *,
+                       height: int, width: int) -> RleOverlaps:
+    """Video IoU of every (prediction, GT) pair of one video from compressed RLE counts.
+
+    Each counts string is decoded once and validated (alphabet '0'..'o', every number
+    terminated, non-negative runs summing to exactly ``height * width``). The work runs without
+    the GIL, so several videos can be processed on threads.
+
+    Args:
+        gt_counts: G tracks, each a sequence of per-frame counts (str or bytes-like, the
+            pycocotools string encoding) or None where the track is absent.
+        pred_counts: D tracks, same form. Tracks may differ in length (zip semantics).
+        height: mask height of every frame.
+        width: mask width of every frame.
+
+    Returns:
+        ``RleOverlaps``; ``iou`` is bit-identical to ``vistoolkit.eval.video_iou``'s.
+
+    Raises:
+        CountsError: (a ValueError) a malformed counts string, naming the track and frame.
+        TypeError: a frame that is neither None, str nor bytes-like.
+        RuntimeError: the extension is not available (see ``AVAILABLE``).
+    """
+    if _kernel is None:
+        raise RuntimeError("the native RLE kernel is not available (not built, or disabled by "
+                           "VISTOOLKIT_NO_NATIVE)")
+    inter, union, det_areas, gt_areas, length = _kernel.video_overlaps(
+        gt_counts, pred_counts, height, width)
+    n_det, n_gt = len(pred_counts), len(gt_counts)
+    inter = np.frombuffer(inter, dtype=np.int64).reshape(n_det, n_gt)              # (D, G)
+    union = np.frombuffer(union, dtype=np.int64).reshape(n_det, n_gt)              # (D, G)
+    det_areas = np.frombuffer(det_areas, dtype=np.int64).reshape(n_det, length)    # (D, L)
+    gt_areas = np.frombuffer(gt_areas, dtype=np.int64).reshape(n_gt, length)       # (G, L)
+    iou = np.zeros(inter.shape, dtype=np.float64)                                  # (D, G)
+    pos = union > 0
+    iou[pos] = inter[pos].astype(np.float64) / union[pos].astype(np.float64)
+    det_frames = (det_areas > 0).sum(1)                                            # (D,)
+    det_sum = det_areas.sum(1).astype(np.float64)                                  # (D,)
+    det_avg = np.divide(det_sum, det_frames, out=np.zeros(n_det), where=det_frames > 0)
+    return RleOverlaps(iou, inter, union, det_areas, gt_areas, det_avg, det_frames,
+                       (gt_areas > 0).sum(1), int((~pos).sum()))
