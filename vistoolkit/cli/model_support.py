@@ -17,6 +17,7 @@ import torch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.train import TrainConfig, train
 
+from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
-                  device: str, seed: int, workers: int = 0, augment: Sequence[str] = ()
-                  ) -> tuple[EfficientVISConfig, TrainConfig]:
+                  device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
+                  probe_every: int = 0) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     try:
         model_cfg = EfficientVISConfig.preset(preset, **parse_overrides(overrides))
@@ -67,14 +68,15 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda but CUDA is not available")
     for name, value in (("--epochs", epochs), ("--iters", iters), ("--batch-size", batch_size),
-                        ("--ckpt-every", ckpt_every)):
+                        ("--ckpt-every", ckpt_every), ("--probe-every", probe_every + 1)):
         if value is not None and value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
                             flip="flip" in augment, color_jitter="color" in augment,
-                            instance_color="instance-color" in augment)
+                            instance_color="instance-color" in augment,
+                            probe_every=probe_every)
     return model_cfg, train_cfg
 
 
@@ -85,19 +87,23 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data: Path,
-                 out: Path, resume: bool, threads: int | None = None) -> tuple[Path, float]:
-    """Seed, set CPU threads, train; returns (checkpoint path, seconds)."""
-    if not (Path(data) / "train.json").is_file():
+def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data: Path | None,
+                 out: Path, resume: bool, threads: int | None = None,
+                 probe_data: Path | None = None) -> tuple[Path, float]:
+    """Seed, set CPU threads, train (``data`` None: fresh synthetic stream); returns
+    (checkpoint path, seconds). The probe's dataset is generated when missing."""
+    if data is not None and not (Path(data) / "train.json").is_file():
         raise InputError("no train.json in the dataset directory", path=data)
+    if train_cfg.probe_every and probe_data is not None:
+        probe_data = ensure_dataset(probe_data)
     if threads is not None:
         torch.set_num_threads(threads)
     seed_everything(train_cfg.seed)
     start = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        ckpt = train(model_cfg, train_cfg, data_root=Path(data), out_dir=Path(out),
-                     resume=resume)
+        ckpt = train(model_cfg, train_cfg, data_root=None if data is None else Path(data),
+                     out_dir=Path(out), resume=resume, probe_root=probe_data)
     finally:
         signal.signal(signal.SIGTERM, previous)
     return ckpt, time.perf_counter() - start

@@ -9,9 +9,17 @@ import click
 
 
 @click.command("train")
-@click.option("--data", "data", required=True,
+@click.option("--data", "data", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Dataset directory with train.json and train/JPEGImages.")
+              help="Dataset directory with train.json and train/JPEGImages [default: freshly "
+              "generated synthetic videos, never the benchmark's own].")
+@click.option("--probe-every", type=int, default=0, show_default=True,
+              help="Every N iterations score a fixed valid subset (class accuracy of matched "
+              "slots, box IoU, AP) into the metrics log; 0 = off.")
+@click.option("--probe-data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("vistool_data/synth"), show_default=True,
+              help="Dataset whose valid.json the probe scores (the synthetic benchmark is "
+              "generated there if missing).")
 @click.option("--preset", type=click.Choice(["paper", "tiny", "micro"]), default="tiny",
               show_default=True, help="Model preset.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -38,14 +46,16 @@ import click
 def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters: int | None,
                   batch_size: int, lr: float | None, ckpt_every: int, resume: bool,
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
-                  workers: int, augment: tuple[str, ...]) -> None:
+                  workers: int, augment: tuple[str, ...], probe_every: int,
+                  probe_data: Path) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
     model_cfg, train_cfg = build_configs(
         preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,
-        ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment)
+        ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment,
+        probe_every=probe_every)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
-                                 threads=threads)
+                                 threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports
         click.echo(f"checkpoint: {ckpt} ({seconds / 60:.1f} min)")

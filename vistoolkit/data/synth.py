@@ -301,32 +301,41 @@ def _render_video(config: SynthConfig, split: str, index: int, plan: VideoPlan,
     return frames
 
 
+def synth_video(config: SynthConfig, split: str, index: int, *, render_images: bool = False,
+                first_track_id: int = 1) -> SynthVideo:
+    """Video ``index`` (0-based) of ``split``, from its own seed (any index >= 0 is valid, so a
+    training stream can draw past ``num_videos``); track ids count up from ``first_track_id``."""
+    plan = plan_video(config, split, index)
+    n, length = len(plan.instances), plan.length
+    segs: list[list] = [[None] * length for _ in range(n)]
+    boxes: list[list] = [[None] * length for _ in range(n)]
+    areas: list[list] = [[None] * length for _ in range(n)]
+    per_frame = []
+    for t in range(length):
+        layers, visible = compose(plan, t, config.min_visible)
+        for i, (rle, box, area) in _encode_frame(plan, visible).items():
+            segs[i][t], boxes[i][t], areas[i][t] = rle, box, area
+        per_frame.append(layers if render_images else None)
+    tracks = []
+    for i, inst in enumerate(plan.instances):
+        if any(s is not None for s in segs[i]):
+            tracks.append(Track(first_track_id + len(tracks), plan.id, inst.category_id,
+                                tuple(segs[i]), tuple(boxes[i]), tuple(areas[i]), 0))
+    names = tuple(f"{plan.name}/{t:05d}.jpg" for t in range(length))
+    video = Video(plan.id, plan.width, plan.height, length, names, extra={"fps": config.fps})
+    frames = _render_video(config, split, index, plan, per_frame) if render_images else None
+    return SynthVideo(video, tuple(tracks), frames)
+
+
 def iter_videos(config: SynthConfig, split: str, *, render_images: bool = False,
                 first_track_id: int = 1) -> Iterator[SynthVideo]:
     """Generate the videos of ``split`` one at a time (masks encoded frame by frame)."""
     track_id = first_track_id
     for index in range(config.num_videos(split)):
-        plan = plan_video(config, split, index)
-        n, length = len(plan.instances), plan.length
-        segs: list[list] = [[None] * length for _ in range(n)]
-        boxes: list[list] = [[None] * length for _ in range(n)]
-        areas: list[list] = [[None] * length for _ in range(n)]
-        per_frame = []
-        for t in range(length):
-            layers, visible = compose(plan, t, config.min_visible)
-            for i, (rle, box, area) in _encode_frame(plan, visible).items():
-                segs[i][t], boxes[i][t], areas[i][t] = rle, box, area
-            per_frame.append(layers if render_images else None)
-        tracks = []
-        for i, inst in enumerate(plan.instances):
-            if any(s is not None for s in segs[i]):
-                tracks.append(Track(track_id, plan.id, inst.category_id, tuple(segs[i]),
-                                    tuple(boxes[i]), tuple(areas[i]), 0))
-                track_id += 1
-        names = tuple(f"{plan.name}/{t:05d}.jpg" for t in range(length))
-        video = Video(plan.id, plan.width, plan.height, length, names, extra={"fps": config.fps})
-        frames = _render_video(config, split, index, plan, per_frame) if render_images else None
-        yield SynthVideo(video, tuple(tracks), frames)
+        sv = synth_video(config, split, index, render_images=render_images,
+                         first_track_id=track_id)
+        track_id += len(sv.tracks)
+        yield sv
 
 
 def categories(config: SynthConfig) -> tuple[Category, ...]:

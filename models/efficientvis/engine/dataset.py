@@ -11,7 +11,7 @@ multiples of 32 and T to the longest clip, into the core records of ``efficientv
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,11 +36,15 @@ from vistoolkit.data.clips import (
     sample_clip,
     sample_clip_pair,
 )
+from vistoolkit.data.records import Video
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
 
 if TYPE_CHECKING:
     from efficientvis.config import EfficientVISConfig
+
+
+FrameReader = Callable[[range, tuple[int, int]], Tensor]
 
 
 class ClipSample(NamedTuple):
@@ -138,17 +142,27 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         """Epoch used when an item is requested by a plain int index."""
         self.epoch = epoch
 
+    def video(self, index: int, epoch: int) -> Video:
+        """The video record behind item ``index`` in ``epoch``."""
+        return self.videos[index]
+
+    def _source(self, index: int, epoch: int) -> tuple[Video, list, FrameReader]:
+        """(video, its tracks, reader of resized frames) of item ``index`` in ``epoch``."""
+        video = self.videos[index]
+        return (video, self.tracks.get(video.id, []),
+                lambda frames, size: load_frames(self.image_dir, video, frames, size))
+
     def windows(self, index: int, epoch: int) -> tuple[range, range | None]:
         """The clip windows of video ``index`` in ``epoch`` (deterministic per seed)."""
         rng = np.random.default_rng([self.seed, epoch, index])
-        length = self.videos[index].length
+        length = self.video(index, epoch).length
         if self.pairs:
             return sample_clip_pair(length, self.clip_length, rng)
         return sample_clip(length, self.clip_length, rng), None
 
     def size(self, index: int, epoch: int) -> tuple[int, int]:
         """(H', W') of video ``index``'s frames in ``epoch`` (deterministic per seed)."""
-        video = self.videos[index]
+        video = self.video(index, epoch)
         if not self.multi_scale:
             return resized_size(video.height, video.width, short=self.input_short,
                                 max_long=self.input_max_long)
@@ -159,13 +173,12 @@ class YTVISClipDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, key: int | tuple[int, int]) -> ClipSample:
         index, epoch = key if isinstance(key, tuple) else (key, self.epoch)
-        video = self.videos[index]
+        video, tracks, read = self._source(index, epoch)
         first, second = self.windows(index, epoch)
-        tracks = self.tracks.get(video.id, [])
         size = self.size(index, epoch)
         if second is None:
             tg1 = clip_targets(video, tracks, first, self.category_index)
-            return self._augment(ClipSample(video.id, self._frames(video, first, size),
+            return self._augment(ClipSample(video.id, read(first, size),
                                             _targets_to_tensors(tg1, size), None, None),
                                  index, epoch)
         # Rows = instances visible in either clip, same order in both (spec §12.7).
@@ -174,9 +187,9 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         keep = tg1.present.any(1) | tg2.present.any(1)                     # (G_all,)
         tg1, tg2 = (ClipTargets(t.track_ids[keep], t.labels[keep], t.boxes[keep], t.masks[keep],
                                 t.present[keep]) for t in (tg1, tg2))
-        return self._augment(ClipSample(video.id, self._frames(video, first, size),
+        return self._augment(ClipSample(video.id, read(first, size),
                                         _targets_to_tensors(tg1, size),
-                                        self._frames(video, second, size),
+                                        read(second, size),
                                         _targets_to_tensors(tg2, size)), index, epoch)
 
     def _augment(self, sample: ClipSample, index: int, epoch: int) -> ClipSample:
@@ -206,8 +219,6 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                                                                        sample.targets2)
         return sample._replace(frames1=f1, targets1=t1, frames2=f2, targets2=t2)
 
-    def _frames(self, video, frames: range, size: tuple[int, int]) -> Tensor:
-        return load_frames(self.image_dir, video, frames, size)
 
 
 def load_frames(image_dir: Path, video, frames: range, size: tuple[int, int]) -> Tensor:

@@ -35,8 +35,13 @@ from efficientvis.engine.checkpoint import (
     unwrap,
 )
 from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
+from efficientvis.engine.evaluation import evaluate_checkpoint
+from efficientvis.engine.inference import InferenceSettings
 from efficientvis.engine.metrics_log import MetricsLog
+from efficientvis.engine.probe import PROBE_KEYS, Probe
+from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED, SynthStreamClipDataset
 from efficientvis.model import build_model
+from vistoolkit.data.synth import SynthConfig
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)
@@ -54,7 +59,9 @@ class TrainConfig:
     schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
     (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip``,
     ``color_jitter`` and ``instance_color``: training augmentations of ``YTVISClipDataset``
-    (off, as in the paper).
+    (off, as in the paper). ``videos_per_epoch`` and ``synth_seed``: the fresh synthetic stream
+    used when no dataset directory is given. ``probe_every`` > 0: every that many iterations,
+    ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
     """
 
     epochs: int = 33
@@ -76,6 +83,10 @@ class TrainConfig:
     flip: bool = False
     color_jitter: bool = False
     instance_color: bool = False
+    videos_per_epoch: int = 1000
+    synth_seed: int = DEFAULT_SYNTH_SEED
+    probe_every: int = 0
+    probe_videos: int = 8
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -169,15 +180,22 @@ def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler
 class _Trainer:
     """Objects of one training run (built once), the loop state, and checkpointing."""
 
-    def __init__(self, model_cfg: EfficientVISConfig, cfg: TrainConfig, *, data_root: Path,
-                 out_dir: Path) -> None:
-        self.cfg, self.data_root, self.out_dir = cfg, Path(data_root), Path(out_dir)
+    def __init__(self, model_cfg: EfficientVISConfig, cfg: TrainConfig, *, data_root: Path | None,
+                 out_dir: Path, probe_root: Path | None) -> None:
+        self.cfg, self.out_dir = cfg, Path(out_dir)
+        self.data_root = None if data_root is None else Path(data_root)
         self.ckpt_path = self.out_dir / "checkpoint.pt"
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
-        self.dataset = YTVISClipDataset.from_config(data_root, model_cfg, seed=cfg.seed,
-                                                    flip=cfg.flip, color_jitter=cfg.color_jitter,
-                                                    instance_color=cfg.instance_color)
+        augment = {"flip": cfg.flip, "color_jitter": cfg.color_jitter,
+                   "instance_color": cfg.instance_color}
+        if self.data_root is None:
+            self.dataset: YTVISClipDataset = SynthStreamClipDataset.from_config(
+                SynthConfig.preset("default", seed=cfg.synth_seed), model_cfg, seed=cfg.seed,
+                videos_per_epoch=cfg.videos_per_epoch, **augment)
+        else:
+            self.dataset = YTVISClipDataset.from_config(self.data_root, model_cfg, seed=cfg.seed,
+                                                        **augment)
         if self.dataset.num_classes != model_cfg.num_classes:
             logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
                         self.dataset.num_classes)
@@ -204,6 +222,11 @@ class _Trainer:
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = _State()
+        self.probe = None
+        if cfg.probe_every > 0 and ctx.is_main and probe_root is not None:
+            self.probe = Probe(probe_root, self.out_dir, num_videos=cfg.probe_videos,
+                               settings=InferenceSettings.from_config(model_cfg),
+                               category_ids=self.dataset.category_ids)
 
     def resume(self) -> None:
         """Load ``checkpoint.pt`` if there is one (an explicit ``lr`` then replaces its lr)."""
@@ -223,7 +246,9 @@ class _Trainer:
                             category_ids=self.dataset.category_ids,
                             training=_training_state(self.state, self.optimizer, self.scheduler,
                                                      self.scaler, self.cfg),
-                            meta={"data_root": str(self.data_root),
+                            meta={"data_root": None if self.data_root is None
+                                  else str(self.data_root),
+                                  "synth_stream": self.data_root is None,
                                   "world_size": self.ctx.world_size})
         D.barrier(self.ctx)
 
@@ -242,6 +267,11 @@ class _Trainer:
                         use_amp=self.use_amp)
             state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
             row = D.all_reduce_mean_logs(row, ctx)
+            if self.probe is not None:                        # probe columns in every row
+                row.update(dict.fromkeys(PROBE_KEYS, float("nan")))
+                if state.step % cfg.probe_every == 0:
+                    row.update(self.probe.run(unwrap(self.model), ctx.device))
+                    logger.info("iteration %d probe %s", state.step, row)
             if log is not None:
                 log.write({"step": state.step, "epoch": state.epoch,
                            "sec": time.perf_counter() - t0, **row})
@@ -257,11 +287,13 @@ class _Trainer:
         return True
 
 
-def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path,
+def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path | None,
           out_dir: Path, resume: bool = False, progress: bool = True,
+          probe_root: Path | None = None,
           on_epoch_end: Callable[[int, Path], None] | None = None,
           on_step: Callable[[int], None] | None = None) -> Path:
-    """Train on ``data_root/train.json`` and write ``out_dir/checkpoint.pt``.
+    """Train on ``data_root/train.json`` (None: the fresh synthetic stream) and write
+    ``out_dir/checkpoint.pt``. ``probe_root``: dataset whose ``valid.json`` the probe scores.
 
     Same command in one process or under ``torchrun`` (DDP; only rank 0 writes). Checkpoints
     every ``ckpt_every`` iterations, at each epoch end and at the end; Ctrl-C saves one first.
@@ -275,7 +307,8 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
     Returns:
         ``out_dir/checkpoint.pt``.
     """
-    run = _Trainer(model_cfg, train_cfg, data_root=data_root, out_dir=out_dir)
+    run = _Trainer(model_cfg, train_cfg, data_root=data_root, out_dir=out_dir,
+                   probe_root=probe_root)
     if resume:
         run.resume()
     ctx, state = run.ctx, run.state
@@ -310,6 +343,5 @@ def _epoch_end(epoch: int, ckpt_path: Path, train_cfg: TrainConfig,
     if on_epoch_end is not None:
         on_epoch_end(epoch, ckpt_path)
     if train_cfg.eval_every_epochs and epoch % train_cfg.eval_every_epochs == 0:
-        from efficientvis.engine.evaluation import evaluate_checkpoint
         evaluate_checkpoint(ckpt_path, out_dir=ckpt_path.parent / f"eval_epoch{epoch:03d}",
                             device=train_cfg.device)
