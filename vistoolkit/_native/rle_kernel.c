@@ -1,26 +1,21 @@
 /*
- * Single-pass compressed-RLE kernel for the YouTube-VIS video IoU (issue 13).
+ * Single-pass compressed-RLE kernel for the YouTube-VIS video IoU (issue 13). One call = one
+ * video: each GT and prediction counts string is decoded once into its foreground intervals
+ * (column-major pixel indices, as pycocotools stores masks), validated, then intersected pairwise
+ * frame by frame, all without the GIL so that videos can run on several threads.
  *
- * One call handles one video: every GT and prediction counts string is decoded once into the
- * foreground intervals of its mask (column-major pixel indices, as pycocotools stores masks),
- * validated, and then intersected pairwise frame by frame. The numeric work runs without the
- * GIL, so videos can be processed on several threads.
+ * Counts format (pycocotools' string): a number is written in 5-bit groups, least significant
+ * first, one character per group (group + 48, '0'..'o'); bit 0x20 means "more groups follow",
+ * bit 0x10 of the last group is the sign. From the fourth number on (index > 2) the value stored
+ * is the difference to the number two places back. Runs alternate background/foreground.
  *
- * Counts format (pycocotools' compressed string): each number is written in 5-bit groups, least
- * significant first, one character per group, character = group + 48 ('0'..'o'); bit 0x20 of a
- * group means "more groups follow"; bit 0x10 of the last group is the sign (two's complement,
- * sign-extended). From the fourth number on (index > 2) the stored value is the difference to
- * the number two places back. Runs alternate background/foreground, starting with background.
- *
- * Video IoU (official YTVOSeval.computeIoU, quirk 2 of docs/ytvis_eval_semantics.md): for each
- * (prediction d, GT g) over zip(frames_d, frames_g), inter += |d & g| when both are present and
- * union += |d| + |g| - |d & g|, where an absent side (None) has area 0.
+ * Video IoU (official YTVOSeval.computeIoU, quirk 2 of docs/ytvis_eval_semantics.md): over
+ * zip(frames_d, frames_g), inter += |d & g| and union += |d| + |g| - |d & g| (absent: area 0).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_GROUPS 12 /* 60 bits: far above any h*w; longer numbers are malformed */
@@ -34,8 +29,7 @@ typedef struct {
     const unsigned char *text; /* counts characters; NULL: frame absent */
     Py_ssize_t len;
     Interval *iv;              /* decoded foreground intervals */
-    int64_t n_iv;
-    int64_t area;
+    int64_t n_iv, area;
 } Frame;
 
 typedef struct {
@@ -47,9 +41,8 @@ typedef struct {
     Track *tracks;          /* G GT tracks, then D predictions */
     Py_ssize_t n_frames, n_gt, n_det, max_len;
     PyObject **held;        /* str objects whose UTF-8 buffer is borrowed */
-    Py_ssize_t n_held;
     Py_buffer *views;       /* buffers of bytes-like frames */
-    Py_ssize_t n_views;
+    Py_ssize_t n_held, n_views;
 } Video;
 
 typedef struct {
@@ -403,7 +396,7 @@ static void raise_counts_error(const Video *v, const Failure *fail)
     Py_DECREF(err);
 }
 
-static PyObject *new_int64_buffer(Py_ssize_t n)
+static PyObject *new_int64_buffer(Py_ssize_t n) /* zero-filled, n int64 */
 {
     PyObject *buf = PyByteArray_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
     if (buf != NULL && n > 0)
@@ -412,13 +405,10 @@ static PyObject *new_int64_buffer(Py_ssize_t n)
 }
 
 PyDoc_STRVAR(video_overlaps_doc,
-"video_overlaps(gt, pred, height, width) -> (inter, union, det_area, gt_area, length)\n\n"
-"gt: G tracks, pred: D tracks; a track is a sequence of per-frame compressed RLE counts\n"
-"(str or bytes-like, pycocotools' string encoding) or None for an absent frame.\n"
-"Returns four bytearrays of native int64: inter (D, G) and union (D, G) summed over\n"
-"zip(pred frames, GT frames), det_area (D, L), gt_area (G, L) per-frame areas (0 where absent\n"
-"or past the track's end), and L, the longest track. Raises CountsError (a ValueError) for a\n"
-"malformed counts string, TypeError for a frame of another type.");
+"video_overlaps(gt, pred, height, width) -> (inter, union, det_area, gt_area, L)\n\n"
+"gt: G tracks, pred: D tracks, each a sequence of per-frame counts (str, bytes-like) or None.\n"
+"Returns native-int64 bytearrays inter, union (D, G) summed over zip(frames), det_area (D, L)\n"
+"and gt_area (G, L) (0 where absent), and L. Raises CountsError (ValueError) or TypeError.");
 
 static PyObject *video_overlaps(PyObject *self, PyObject *args)
 {
@@ -453,12 +443,11 @@ static PyObject *video_overlaps(PyObject *self, PyObject *args)
     uni = new_int64_buffer(v.n_det * v.n_gt);
     det_area = new_int64_buffer(v.n_det * v.max_len);
     gt_area = new_int64_buffer(v.n_gt * v.max_len);
-    if (arena == NULL) {
-        PyErr_NoMemory();
+    if (arena == NULL || inter == NULL || uni == NULL || det_area == NULL || gt_area == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto done;
     }
-    if (inter == NULL || uni == NULL || det_area == NULL || gt_area == NULL)
-        goto done;
     Py_BEGIN_ALLOW_THREADS
     rc = decode_all(&v, arena, (int64_t)height * (int64_t)width, &fail);
     if (rc == 0)
