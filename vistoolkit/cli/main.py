@@ -25,6 +25,9 @@ COMMANDS: dict[str, str] = {
     "viz": "vistoolkit.cli.viz_cmd:viz_command",
 }
 
+# packages of the `model` extra (pyproject.toml); commands that need them say so when missing
+MODEL_EXTRA = ("torch", "torchvision")
+
 
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is used or listed,
@@ -48,6 +51,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except InputError as err:
             click.echo(f"error: {err}", err=True)
+            ctx.exit(2)
+        except ModuleNotFoundError as err:
+            if (err.name or "").split(".")[0] not in MODEL_EXTRA:
+                raise
+            click.echo(f"error: `vistool {ctx.invoked_subcommand}` needs the model extra "
+                       f"({err.name} is not installed): pip install 'vistoolkit[model]'",
+                       err=True)
             ctx.exit(2)
 
 

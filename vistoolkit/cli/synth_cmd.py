@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from vistoolkit.data.synth import PRESETS, SynthConfig, generate
+from vistoolkit.data.synth import generate
+from vistoolkit.data.synth_config import PRESETS, SynthConfig
 
 
 @click.command("synth")
