@@ -60,8 +60,8 @@ def run_infer(ckpt: Path, data: Path, ann: Path, out: Path, threads: int) -> tup
 
 def checkpoint(path: str | None, tmp: Path) -> Path:
     """The given checkpoint, the bundled one, or a random ``tiny`` model saved to ``tmp``."""
-    from efficientvis.bundled import bundled_checkpoint_path
-    from efficientvis.checkpoint import save_checkpoint
+    from efficientvis.engine.bundled import bundled_checkpoint_path
+    from efficientvis.engine.checkpoint import save_checkpoint
     from efficientvis.config import EfficientVISConfig
     from efficientvis.model import build_model
 
@@ -78,18 +78,19 @@ def gpu_fps(data: Path, ann: Path, tmp: Path) -> float | None:
     """Frames per second of the ``paper`` preset on CUDA (None without CUDA)."""
     import torch
     from efficientvis.config import EfficientVISConfig
-    from efficientvis.inference import infer_dataset
+    from efficientvis.engine.inference import InferenceSettings, infer_dataset
     from efficientvis.model import build_model
 
     if not torch.cuda.is_available():
         return None
-    model = build_model(EfficientVISConfig.preset("paper", num_classes=8, clip_length=36))
+    cfg = EfficientVISConfig.preset("paper", num_classes=8, clip_length=36)
+    model, settings = build_model(cfg), InferenceSettings.from_config(cfg)
     kwargs = {"data_root": data, "ann_file": ann, "out_path": tmp / "gpu.json",
               "device": "cuda", "progress": False}
-    infer_dataset(model, **kwargs)                                      # warm-up
+    infer_dataset(model, settings, **kwargs)                            # warm-up
     torch.cuda.synchronize()
     start = time.perf_counter()
-    infer_dataset(model, **kwargs)
+    infer_dataset(model, settings, **kwargs)
     torch.cuda.synchronize()
     frames = json.loads(Path(ann).read_text())["videos"][0]["length"]
     return frames / (time.perf_counter() - start)

@@ -14,10 +14,10 @@ import statistics
 import time
 
 import torch
+from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import clip_pair_loss
 from efficientvis.criterion import ClipCriterion
-from efficientvis.data import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.model import build_model
 
 VARIANTS: dict[str, dict] = {
