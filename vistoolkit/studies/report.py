@@ -1,11 +1,10 @@
 """Reports of reproduced Table 1 sub-tables: Markdown in the paper's layout, CSV, JSON, PNG.
 
-Each cell reads ``ours mean ± std (paper)`` in percent. The ``direction`` column says whether the
-row moves the same way as in the paper relative to the row it is compared with: ``yes`` when
-the signs of the AP differences agree, or, where the paper reports no change (|ΔAP| < 0.5), when
-ours stays within max(1 AP, 2 std); ``no`` otherwise; ``inconclusive (AP < 1)`` when both rows
-score below 1 AP (an undertrained model says nothing about the ablation); ``ref`` for the
-compared-with row; ``not run`` without numbers.
+Each cell reads ``ours mean ± std (paper)`` in percent. The ``verdict`` column (JSON field
+``direction``) compares each row with the row the paper compares it against, seeds paired, by the
+rule of ``vistoolkit.studies.verdict``: ``reproduced``, ``opposite``, ``within noise`` or
+``undertrained`` (reference row below 10 AP); ``ref`` for the compared-with row; ``not run``
+without numbers. The ΔAP column gives our mean paired ΔAP with its 95 % interval.
 """
 
 from __future__ import annotations
@@ -20,32 +19,35 @@ from typing import Any
 from vistoolkit.atomic import write_text_atomic
 from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
+from vistoolkit.studies.verdict import Verdict, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
-NO_CHANGE = 0.5   # paper |delta AP| below this counts as "no change"
-MIN_AP = 0.01     # both rows below 1 AP: too little signal for a direction
 
 
 def _pct(v: float) -> float:
     return 100.0 * v
 
 
-def direction(res: TableResult, rr: RowResult) -> tuple[str, float, float]:
-    """(verdict, our delta AP, paper delta AP) of a row against its reference row, in points."""
+def row_verdict(res: TableResult, rr: RowResult) -> Verdict | None:
+    """The row's ``Verdict`` against its reference row (seeds paired), None for a reference."""
     ref_key = rr.row.reference
     if ref_key is None:
-        return "ref", math.nan, math.nan
+        return None
     ref = res.result(ref_key)
-    paper_d = rr.row.paper["AP"] - ref.row.paper["AP"]
-    if not rr.cells or not ref.cells or math.isnan(rr.mean["AP"]) or math.isnan(ref.mean["AP"]):
-        return "not run", math.nan, paper_d
-    ours_d = _pct(rr.mean["AP"] - ref.mean["AP"])
-    if max(rr.mean["AP"], ref.mean["AP"]) < MIN_AP:
-        return "inconclusive (AP < 1)", ours_d, paper_d
-    if abs(paper_d) < NO_CHANGE:
-        tol = max(1.0, 2 * _pct(max(rr.std["AP"], ref.std["AP"])))
-        return ("yes" if abs(ours_d) <= tol else "no"), ours_d, paper_d
-    return ("yes" if ours_d * paper_d > 0 else "no"), ours_d, paper_d
+
+    def per_seed(r: RowResult) -> dict[int, float]:
+        return {s: _pct(c.stats["AP"]) for s, c in zip(r.seeds, r.cells, strict=False)
+                if not math.isnan(c.stats["AP"])}
+
+    return verdict(per_seed(rr), per_seed(ref), rr.row.paper["AP"] - ref.row.paper["AP"])
+
+
+def direction(res: TableResult, rr: RowResult) -> tuple[str, float, float]:
+    """(verdict label, our mean paired ΔAP, paper ΔAP) in points; ``ref`` for a reference."""
+    v = row_verdict(res, rr)
+    if v is None:
+        return "ref", math.nan, math.nan
+    return v.label, v.delta, v.paper_delta
 
 
 def _cell(rr: RowResult, m: str) -> str:
@@ -53,6 +55,15 @@ def _cell(rr: RowResult, m: str) -> str:
     if not rr.cells or math.isnan(rr.mean[m]):
         return f"– {paper}"
     return f"{_pct(rr.mean[m]):.1f} ± {_pct(rr.std[m]):.1f} {paper}"
+
+
+def _delta(v: Verdict | None) -> str:
+    if v is None:
+        return ""
+    ours = "–" if math.isnan(v.delta) else f"{v.delta:+.1f}"
+    if not math.isnan(v.low):
+        ours += f" [{v.low:+.1f}, {v.high:+.1f}]"
+    return f"{ours} / {v.paper_delta:+.1f}"
 
 
 def _compute_s(res: TableResult) -> float:
@@ -71,15 +82,13 @@ def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: s
                  + f", data `{budget.data_preset}`), preset `{preset}`, {n} seed(s), "
                  f"compute {_compute_s(res):.0f} s (this call {res.wall_s:.0f} s). "
                  "Cells: ours mean ± std (paper), percent.", ""]
-    cols = ["Row", *METRICS, "ΔAP ours / paper", "direction"]
+    cols = ["Row", *METRICS, "ΔAP ours [95 % CI] / paper", "verdict"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for rr in res.rows:
-        verdict, ours_d, paper_d = direction(res, rr)
-        delta = "" if math.isnan(paper_d) else (
-            f"{'–' if math.isnan(ours_d) else f'{ours_d:+.1f}'} / {paper_d:+.1f}")
+        v = row_verdict(res, rr)
         label = rr.row.label + (f" [{rr.row.note}]" if rr.row.note else "")
-        lines.append("| " + " | ".join([label, *(_cell(rr, m) for m in METRICS), delta,
-                                        verdict]) + " |")
+        lines.append("| " + " | ".join([label, *(_cell(rr, m) for m in METRICS), _delta(v),
+                                        "ref" if v is None else v.label]) + " |")
     return "\n".join(head + lines) + "\n"
 
 
@@ -113,10 +122,18 @@ def table_json(res: TableResult) -> dict[str, Any]:
         rows.append({"row": rr.row.key, "label": rr.row.label, "paper": dict(rr.row.paper),
                      "seeds": list(rr.seeds), "mean": dict(rr.mean), "std": dict(rr.std),
                      "direction": direction(res, rr)[0],
+                     "verdict": _verdict_json(row_verdict(res, rr)),
                      "cells": [{"stats": dict(c.stats), "extra": dict(c.extra),
                                 "wall_s": c.wall_s} for c in rr.cells]})
     return {"table": res.table.name, "title": res.table.title, "wall_s": res.wall_s,
             "rows": rows}
+
+
+def _verdict_json(v: Verdict | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    return {"label": v.label, "delta_ap": v.delta, "ci95": [v.low, v.high],
+            "paper_delta_ap": v.paper_delta, "paired_seeds": v.seeds}
 
 
 def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | None = None,
