@@ -22,6 +22,9 @@ class VideoItems:
     preds: tuple[PredTrack, ...]
     det_rows: np.ndarray        # (D,) rows of ``DetTable``
     n_pred_by_cat: np.ndarray   # (K,) int64 predictions per category before the max_det cut
+    # every prediction of the video in an evaluated category, file order, before the max_det
+    # cut (TrackEval's HOTA keeps them all)
+    all_preds: tuple[PredTrack, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +124,18 @@ def build_tables(gt: Dataset, preds: list[PredTrack], *, max_det: int,
             gt_groups[kpos[t.category_id], t.video_id].append(t)
     dt_groups: dict[tuple[int, int], list[PredTrack]] = defaultdict(list)
     n_pred = {v: np.zeros(len(cats), dtype=np.int64) for v in vids}   # (K,) per video
+    all_preds: dict[int, list[PredTrack]] = {v: [] for v in vids}
     for p in preds:
         k = kpos.get(p.category_id)
         if k is not None and p.video_id in vset:
             dt_groups[k, p.video_id].append(p)
             n_pred[p.video_id][k] += 1
+            all_preds[p.video_id].append(p)
     g_cols, d_cols, per_video = _flatten(gt_groups, dt_groups, len(cats), vids, max_det, gt_path)
     vindex = gt.video_index()
     items = tuple(
         VideoItems(vindex[v], tuple(g), np.array(gr, dtype=np.int64), tuple(d),
-                   np.array(dr, dtype=np.int64), n_pred[v])
+                   np.array(dr, dtype=np.int64), n_pred[v], tuple(all_preds[v]))
         for v, (g, gr, d, dr) in per_video.items()
     )
     gtab = GTTable(np.array(g_cols["ids"], dtype=np.int64),

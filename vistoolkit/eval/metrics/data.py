@@ -56,6 +56,8 @@ class VideoData:
         det_out: (A, D) bool, prediction outside area range a.
         match: (A, T, D) int64 column of ``iou`` (GT) each prediction matched, -1 if none.
         tp, fp: (A, T, D) bool official true / false positives (neither: ignored).
+        all_preds: every prediction of the video in an evaluated category, in file order,
+            before the max_det cut (``preds`` is the kept subset); TrackEval's HOTA keeps all.
     """
 
     video: Video
@@ -80,6 +82,7 @@ class VideoData:
     match: np.ndarray
     tp: np.ndarray
     fp: np.ndarray
+    all_preds: tuple[PredTrack, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +154,7 @@ def video_data(prep: Prepared, matching: Matching) -> tuple[VideoData, ...]:
             det_area=prep.det_avg_area[d], det_length=prep.det_frames[d],
             n_pred_by_cat=item.n_pred_by_cat, gt_ignore=matching.gt_ignore[:, g],
             det_out=matching.det_out[:, d], match=column[matching.match[:, :, d]],
-            tp=matching.tp[:, :, d], fp=matching.fp[:, :, d]))
+            tp=matching.tp[:, :, d], fp=matching.fp[:, :, d], all_preds=item.all_preds))
     return tuple(out)
 
 
