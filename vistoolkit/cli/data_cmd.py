@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.main import LazyGroup
+from vistoolkit.cli.paths import ToolCommand
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, path_type=Path)
@@ -25,7 +26,7 @@ def data_group() -> None:
     """Dataset operations: stats, deterministic splits, frame-rate resampling, synthetic data."""
 
 
-@click.command("stats")
+@click.command("stats", cls=ToolCommand)
 @click.argument("file", type=_FILE)
 @click.option("--gt", type=_FILE, help="Ground truth for a result file (category names, sizes).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
@@ -43,7 +44,7 @@ def stats_command(file: Path, gt: Path | None, as_json: bool, out: Path | None) 
         click.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))
 
 
-@click.command("split")
+@click.command("split", cls=ToolCommand)
 @click.argument("gt", type=_FILE)
 @click.option("--val-fraction", default=0.1, show_default=True, help="Share of videos in val_sub.")
 @click.option("--seed", default=0, show_default=True, help="numpy default_rng seed.")
@@ -60,7 +61,7 @@ def split_command(gt: Path, val_fraction: float, seed: int, out_dir: Path) -> No
         click.echo(f"{path}: {len(ids)} videos, sha256 {digest}")
 
 
-@click.command("resample")
+@click.command("resample", cls=ToolCommand)
 @click.argument("file", type=_FILE)
 @click.option("--fps", type=float, required=True, help="Target frame rate.")
 @click.option("--src-fps", type=float, default=6.0, show_default=True,

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 
-@click.command("demo")
+
+@click.command("demo", cls=ToolCommand)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path),
               default=Path("vistool_data/synth"), show_default=True,
               help="Synthetic dataset cache (generated if missing).")

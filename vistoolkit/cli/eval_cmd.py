@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command("eval")
+@click.command("eval", cls=ToolCommand)
 @click.argument("gt", type=_FILE)
 @click.argument("pred", type=_FILE)
 @click.option("--per-category", is_flag=True, help="Table of AP, AP50, #gt, #pred per category.")

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
+
 _PATH = click.Path(path_type=Path)
 
 
-@click.command("infer")
+@click.command("infer", cls=ToolCommand)
 @click.option("--ckpt", required=True, type=_PATH, help="Checkpoint (vistool train output).")
 @click.option("--data", required=True, type=_PATH,
               help="Dataset directory with <split>.json and <split>/JPEGImages.")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 
-@click.command("link")
+
+@click.command("link", cls=ToolCommand)
 @click.argument("clip_results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--method", type=click.Choice(["handcraft", "overlap", "motion"]),
               default="handcraft", show_default=True, help="Linking baseline.")

@@ -1,13 +1,25 @@
-"""``vistool``: a click group whose commands load lazily (``vistool eval`` never imports torch)."""
+"""``vistool``: a click group whose commands load lazily (``vistool eval`` never imports torch),
+and the one place where errors become exit codes:
+
+* ``InputError``, usage errors, and disk / permission errors (``USER_ERRNOS``): one line
+  ``error: ...`` on stderr, exit 2;
+* Ctrl-C: exit 130, SIGTERM: exit 143, quietly (both raise inside the command first, so partial
+  outputs are removed and training checkpoints);
+* a missing ``model`` extra: one line naming it, exit 2;
+* anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import sys
 
 import click
 
 from vistoolkit import __version__
+from vistoolkit.cli.signals import exit_code, sigterm_as_exception
 from vistoolkit.errors import InputError
 
 # command name -> "module:attribute"; each command lives in its own module under vistoolkit.cli.
@@ -28,6 +40,28 @@ COMMANDS: dict[str, str] = {
 # packages of the `model` extra (pyproject.toml); commands that need them say so when missing
 MODEL_EXTRA = ("torch", "torchvision")
 
+# OSErrors that are the user's environment, not a bug: disk full, quota, read-only file system,
+# permissions, a path of the wrong kind, a name too long
+USER_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                         errno.EISDIR, errno.ENOTDIR, errno.EFBIG, errno.ENAMETOOLONG,
+                         errno.EEXIST})
+_INPUT_ERROR_PREFIX = "vistoolkit.errors.InputError: "
+
+
+def one_line(message: str) -> str:
+    """An error message on one line. An ``InputError`` re-raised from a DataLoader worker
+    carries the worker's traceback; its last line is the original message."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    last = lines[-1]
+    return last[len(_INPUT_ERROR_PREFIX):] if last.startswith(_INPUT_ERROR_PREFIX) else \
+        " ".join(lines)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {one_line(message)}", err=True)
+
 
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is used or listed,
@@ -46,11 +80,41 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module_name), attr)
         return super().get_command(ctx, cmd_name)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra) -> object:
+        """click's ``main``, but a usage error is one line ``error: ...`` (exit 2) and SIGTERM
+        raises ``Terminated`` while the command runs."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        with sigterm_as_exception():
+            try:
+                code = super().main(args, prog_name, complete_var, False, **extra)
+            except click.exceptions.NoArgsIsHelpError as err:   # bare `vistool`: the help
+                err.show()
+                sys.exit(2)
+            except click.ClickException as err:
+                hint = f" (see {err.ctx.command_path} --help)" if getattr(err, "ctx", None) \
+                    else ""
+                _fail(err.format_message() + hint)
+                sys.exit(2)
+            except click.Abort as err:          # Ctrl-C while click parses (rare)
+                sys.exit(exit_code(err.__context__) if isinstance(
+                    err.__context__, KeyboardInterrupt) else 130)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            _fail(str(err))
+            ctx.exit(2)
+        except KeyboardInterrupt as err:        # Ctrl-C: 130, SIGTERM: 143, no "Aborted!"
+            ctx.exit(exit_code(err))
+        except OSError as err:
+            if err.errno not in USER_ERRNOS:
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            _fail(f"{where}{err.strerror or err}")
             ctx.exit(2)
         except ModuleNotFoundError as err:
             if (err.name or "").split(".")[0] not in MODEL_EXTRA:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 from vistoolkit.data.pack import pack_results
 
 
-@click.command("pack")
+@click.command("pack", cls=ToolCommand)
 @click.argument("pred", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("submission.zip"), show_default=True, help="Zip file to write.")

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
+
 TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "table1g", "table1h",
           "all")
 
 
-@click.command("reproduce")
+@click.command("reproduce", cls=ToolCommand)
 @click.argument("tables", nargs=-1, required=True, type=click.Choice(TABLES))
 @click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="YouTube-VIS directory (default: the synthetic benchmark, generated if missing).")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 from vistoolkit.errors import InputError
 
 
@@ -21,7 +22,7 @@ def study_group() -> None:
     """Robustness studies of EfficientVIS against linking baselines."""
 
 
-@study_group.command("lowfps")
+@study_group.command("lowfps", cls=ToolCommand)
 @click.option("--fps", "fps", default="6,3,1.5,0.5,0.2", show_default=True,
               help="Comma-separated test frame rates (source: 6 FPS).")
 @click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),

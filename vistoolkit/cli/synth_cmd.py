@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 from vistoolkit.data.synth import generate
 from vistoolkit.data.synth_config import PRESETS, SynthConfig
 
 
-@click.command("synth")
+@click.command("synth", cls=ToolCommand)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--preset", type=click.Choice(list(PRESETS)), default="default", show_default=True,
               help="Dataset size and frame resolution.")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 
-@click.command("train")
+
+@click.command("train", cls=ToolCommand)
 @click.option("--data", "data", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Dataset directory with train.json and train/JPEGImages [default: freshly "

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 from vistoolkit.data.validate import format_report, validate_file
 
 
-@click.command("validate")
+@click.command("validate", cls=ToolCommand)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--gt", "gt", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ground-truth annotation file to check a result file against.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.paths import ToolCommand
 from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.viz.overlay import (
     drawn_tracks,
@@ -43,7 +44,7 @@ def parse_frames(spec: str | None, length: int, *, sheet: bool) -> list[int]:
     return frames
 
 
-@click.command("viz")
+@click.command("viz", cls=ToolCommand)
 @click.argument("gt", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--pred", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Result file; without it only the ground truth is drawn.")
