@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,21 @@ import numpy as np
 
 from vistoolkit.data.json_io import gc_paused
 from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.video_ids import resolve_video_ids
 from vistoolkit.data.ytvis_io import load_gt, load_preds
+from vistoolkit.eval.agnostic import pool_categories
 from vistoolkit.eval.input_checks import check_inputs, finish_check
 from vistoolkit.eval.metrics import METRICS, make_metric
 from vistoolkit.eval.metrics.data import eval_data
 from vistoolkit.eval.metrics.short_long import DEFAULT_LONG_THRESHOLD
+from vistoolkit.eval.occlusion import check_occlusion
 from vistoolkit.eval.parallel import checked_overlaps, resolve_workers
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.report import resolve_categories
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.eval.tables import EvalTables, build_tables
+from vistoolkit.eval.tube_box import tube_box_overlaps
 from vistoolkit.eval.video_iou import VideoOverlaps
 
 logger = logging.getLogger(__name__)
@@ -31,6 +36,9 @@ logger = logging.getLogger(__name__)
 # Metrics every evaluation computes (``EvalResult.stats``, ``per_category``, ``per_video``);
 # every other registered metric can be asked for by name (``breakdowns``).
 CORE_METRICS: tuple[str, ...] = ("summary", "per-category", "per-video")
+# Metrics that options switch on (``protocol="ovis"``, ``long_videos``), not ``breakdowns``.
+PROTOCOL_METRICS: tuple[str, ...] = ("ovis", "ytvis2022")
+PROTOCOLS: tuple[str, ...] = ("ytvis", "ovis")
 
 
 def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
@@ -62,75 +70,106 @@ def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
 def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str, *,
              params: EvalParams | None = None, lenient: bool = False, allow_empty: bool = False,
              workers: int = 1, progress: bool = False, breakdowns: tuple[str, ...] = (),
-             long_threshold: int = DEFAULT_LONG_THRESHOLD, **overrides: Any) -> EvalResult:
+             long_threshold: int = DEFAULT_LONG_THRESHOLD, protocol: str = "ytvis",
+             long_videos: Sequence[int] | Path | str | None = None,
+             **overrides: Any) -> EvalResult:
     """Official-exact YouTube-VIS evaluation (youtubevos/cocoapi ``YTVOSeval``, segm).
 
     Args:
         gt: annotation ``Dataset`` or path. predictions: ``PredTrack`` list or result-file path.
         params: evaluation settings (official defaults); ``overrides`` replace fields of it,
-            e.g. ``category_ids=(1, 4)`` (ids or names; the mean runs over these only).
+            e.g. ``category_ids=(1, 4)`` (ids or names; the mean runs over these only),
+            ``use_cats=False`` (class-agnostic, official ``useCats = 0``) or
+            ``iou_type="bbox"`` (tube-box IoU).
         lenient: accept length/size/unknown-category problems with the official behaviour.
         allow_empty: accept an empty result list (every AP is then 0).
         workers: processes for the RLE check and IoU phase (0: one per core); forked chunks
             of videos, same numbers as serial.
         breakdowns: names of further metrics (``vistoolkit.eval.metrics.METRICS``): ``"length"``,
             ``"short-long"``; ``long_threshold`` splits videos for ``"short-long"``.
+        protocol: ``"ytvis"`` (official YouTube-VIS) or ``"ovis"`` (the OVIS evaluator: 18
+            stats with the occlusion buckets; the GT needs per-frame ``occlusion`` labels).
+        long_videos: YouTube-VIS 2022: the long videos' ids (or a file of them, one a line);
+            adds ``EvalResult.long_videos`` (short and long subsets scored separately).
 
     Raises:
         InputError: on any input problem (except those ``lenient`` tolerates).
         ValueError: an unknown breakdown name.
     """
-    optional = [n for n in METRICS if n not in CORE_METRICS]
+    optional = [n for n in METRICS if n not in CORE_METRICS + PROTOCOL_METRICS]
     unknown = [n for n in breakdowns if n not in optional]
     if unknown:
         raise ValueError(f"unknown breakdown {unknown[0]!r}; choose from {', '.join(optional)}")
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     params = dataclasses.replace(params or EvalParams(), **overrides)
     workers = resolve_workers(workers)
     with gc_paused():  # collections would traverse the whole parsed result file, repeatedly
         return _evaluate(gt, predictions, params, lenient=lenient, allow_empty=allow_empty,
                          workers=workers, progress=progress, breakdowns=breakdowns,
-                         long_threshold=long_threshold)
+                         long_threshold=long_threshold, protocol=protocol,
+                         long_videos=long_videos)
 
 
 def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str,
               params: EvalParams, *, lenient: bool, allow_empty: bool, workers: int,
-              progress: bool, breakdowns: tuple[str, ...], long_threshold: int) -> EvalResult:
+              progress: bool, breakdowns: tuple[str, ...], long_threshold: int, protocol: str,
+              long_videos: Sequence[int] | Path | str | None) -> EvalResult:
     clock = {"start": time.perf_counter()}
     gt_ds, gt_path = load_gt(gt)
     preds, pred_path = load_preds(predictions)
+    long_ids = None if long_videos is None else resolve_video_ids(long_videos, gt_ds, gt_path)
     clock["load"] = time.perf_counter()
     if params.category_ids is not None:
         tokens = [str(c) for c in params.category_ids]
         params = dataclasses.replace(params, category_ids=resolve_categories(gt_ds, tokens))
     report = check_inputs(gt_ds, preds, gt_path=gt_path, pred_path=pred_path, lenient=lenient,
-                          allow_empty=allow_empty, defer_rle=workers > 1)
+                          allow_empty=allow_empty,
+                          defer_rle=workers > 1 and params.use_cats and params.iou_type == "segm")
+    known = report.known
+    if not params.use_cats:
+        gt_ds, preds, known = pool_categories(gt_ds, preds, category_ids=params.category_ids,
+                                              known=known)
+        params = dataclasses.replace(params, category_ids=None)
     clock["validate"] = time.perf_counter()
     tables = build_tables(gt_ds, preds, max_det=params.max_det, category_ids=params.category_ids,
                           video_ids=params.video_ids, gt_path=gt_path)
+    if protocol == "ovis":
+        check_occlusion(tables, gt_path=gt_path)
     clock["tables"] = time.perf_counter()
-    chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok, check=report.pending,
-                              known=report.known, workers=workers, progress=progress)
-    if report.pending is not None:  # the RLE check ran in the chunks (labelled rle+iou)
-        finish_check(report.pending, np.concatenate([c.bad for c in chunks]),
-                     np.concatenate([c.bad_totals for c in chunks]), pred_path=pred_path,
-                     lenient=lenient)
-    prep = prepare(tables, [ov for c in chunks for ov in c.overlaps])
+    if params.iou_type == "bbox":
+        overlaps = [tube_box_overlaps(it.video, it.gt_tracks, it.preds, gt_path=gt_path,
+                                      pred_path=pred_path) for it in tables.videos]
+    else:
+        chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok,
+                                  check=report.pending, known=known, workers=workers,
+                                  progress=progress)
+        if report.pending is not None:  # the RLE check ran in the chunks (labelled rle+iou)
+            finish_check(report.pending, np.concatenate([c.bad for c in chunks]),
+                         np.concatenate([c.bad_totals for c in chunks]), pred_path=pred_path,
+                         lenient=lenient)
+        overlaps = [ov for c in chunks for ov in c.overlaps]
+    prep = prepare(tables, overlaps)
     clock["rle+iou" if report.pending is not None else "iou"] = time.perf_counter()
     params = dataclasses.replace(params, category_ids=tables.category_ids,
                                  video_ids=tables.video_ids)
     names = gt_ds.category_index()
     data = eval_data(prep, params, tuple(names[c].name for c in tables.category_ids))
     clock["match_accumulate"] = time.perf_counter()
-    out = {n: make_metric(n, long_threshold=long_threshold).compute(data)
-           for n in (*CORE_METRICS, *breakdowns)}
+    stats_metric = "ovis" if protocol == "ovis" else "summary"
+    extra = ("ytvis2022",) if long_ids is not None else ()
+    out = {n: make_metric(n, long_threshold=long_threshold,
+                          long_video_ids=long_ids or frozenset()).compute(data)
+           for n in (stats_metric, *CORE_METRICS[1:], *breakdowns, *extra)}
     clock["metrics"] = time.perf_counter()
     acc = data.official
     result = EvalResult(
-        stats=out["summary"], precision=acc.precision, recall=acc.recall, scores=acc.scores,
+        stats=out[stats_metric], precision=acc.precision, recall=acc.recall, scores=acc.scores,
         params=params, category_names=data.category_names, per_category=out["per-category"],
         per_video=out["per-video"],
         warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates)),
         tolerated=report.tolerated, breakdowns={n: out[n] for n in breakdowns}, timings={},
+        protocol=protocol, long_videos=out.get("ytvis2022", {}),
     )
     keys = list(clock)
     result.timings.update({k: clock[k] - clock[p] for p, k in itertools.pairwise(keys)})

@@ -11,6 +11,7 @@ YTVIS_AREA_RANGES: tuple[tuple[float, float], ...] = (
     (0.0, 1e5**2), (0.0, 128.0**2), (128.0**2, 256.0**2), (256.0**2, 1e5**2),
 )
 YTVIS_AREA_LABELS: tuple[str, ...] = ("all", "small", "medium", "large")
+IOU_TYPES: tuple[str, ...] = ("segm", "bbox")
 
 
 def _iou_thresholds() -> np.ndarray:
@@ -35,6 +36,10 @@ class EvalParams:
         area_labels: (A,) names of ``area_rngs``.
         category_ids: evaluate only these categories (None: all GT categories).
         video_ids: evaluate only these videos (None: all GT videos).
+        iou_type: ``"segm"`` (official video mask IoU) or ``"bbox"`` (tube-box IoU,
+            ``vistoolkit.eval.tube_box``); official ``iouType``.
+        use_cats: False pools the categories of each video (official ``useCats = 0``,
+            ``vistoolkit.eval.agnostic``).
     """
 
     iou_thrs: np.ndarray = field(default_factory=_iou_thresholds)
@@ -44,12 +49,17 @@ class EvalParams:
     area_labels: tuple[str, ...] = YTVIS_AREA_LABELS
     category_ids: tuple[int | str, ...] | None = None
     video_ids: tuple[int, ...] | None = None
+    iou_type: str = "segm"
+    use_cats: bool = True
 
     def __post_init__(self) -> None:
         if len(self.area_rngs) != len(self.area_labels):
             raise ValueError("area_rngs and area_labels must have the same length")
         if list(self.max_dets) != sorted(self.max_dets) or not self.max_dets:
             raise ValueError(f"max_dets must be ascending and non-empty, got {self.max_dets}")
+        if self.iou_type not in IOU_TYPES:
+            raise ValueError(f"iou_type must be one of {', '.join(IOU_TYPES)}, "
+                             f"got {self.iou_type!r}")
         object.__setattr__(self, "iou_thrs", np.asarray(self.iou_thrs, dtype=np.float64))
         object.__setattr__(self, "rec_thrs", np.asarray(self.rec_thrs, dtype=np.float64))
 

@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vistoolkit.eval.metrics.ovis import ovis_summary_lines
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.summary import STAT_KEYS, compact_table, summary_lines
+
+OVIS_TABLE_KEYS: tuple[str, ...] = (
+    "AP", "AP50", "AP75", "AP_light", "AP_medium", "AP_heavy", "AR1", "AR10",
+)
 
 
 def _json_value(v: object) -> object:
@@ -26,7 +31,10 @@ class EvalResult:
 
     Attributes:
         stats: the 12 official numbers by short key (``AP``, ``AP50``, ... ``ARl``); NaN where
-            a number has no GT to be computed from (the official prints -1 there).
+            a number has no GT to be computed from (the official prints -1 there). With
+            ``protocol == "ovis"`` the OVIS evaluator's 18 (``OVIS_STAT_KEYS``: the 12 plus
+            ``AP_light``, ``AP_medium``, ``AP_heavy``, ``AR_light``, ``AR_medium``,
+            ``AR_heavy``), in its order.
         precision: (T, R, K, A, M) official ``eval['precision']``, NaN where the official has -1
             (no GT). Axes: IoU thresholds, recall thresholds, categories, areas, maxDets.
         recall: (T, K, A, M) official ``eval['recall']``, NaN where no GT.
@@ -44,6 +52,10 @@ class EvalResult:
             tables ``bucket, n_gt, AP, AP50, AP75, AR100``, NaN where a bucket has no GT).
         timings: seconds per phase (load, validate, tables, iou, ...); with ``workers`` > 1 the
             RLE decodability check runs with the IoU phase, as ``rle+iou``.
+        protocol: ``"ytvis"`` or ``"ovis"`` (which evaluator ``stats`` and ``summary`` follow).
+        long_videos: YouTube-VIS 2022 numbers when long videos were given
+            (``LONG_VIDEO_KEYS``: ``mAP`` = (``AP_S`` + ``AP_L``) / 2, then AP, AP50, AP75,
+            AR1, AR10 of the short ``_S`` and long ``_L`` subsets), else empty.
     """
 
     stats: dict[str, float]
@@ -58,6 +70,8 @@ class EvalResult:
     tolerated: dict[str, int] = field(default_factory=dict)
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    protocol: str = "ytvis"
+    long_videos: dict[str, float] = field(default_factory=dict)
 
     @property
     def stats_array(self) -> np.ndarray:
@@ -65,16 +79,31 @@ class EvalResult:
         return np.array([self.stats[k] for k in STAT_KEYS])
 
     def summary(self) -> str:
-        """The official 12-line block (-1.000 where undefined, as officially printed)."""
+        """The official 12-line block (-1.000 where undefined, as officially printed); the
+        OVIS evaluator's 18 lines for ``protocol == "ovis"``."""
+        if self.protocol == "ovis":
+            return "\n".join(ovis_summary_lines(self.stats, self.params))
         return "\n".join(summary_lines(self.stats_array, self.params))
 
     def table(self) -> str:
-        """Compact ``AP AP50 AP75 APs APm APl AR1 AR10`` table in percent."""
+        """Compact ``AP AP50 AP75 APs APm APl AR1 AR10`` table in percent (OVIS: the occlusion
+        APs in place of APs/m/l)."""
+        if self.protocol == "ovis":
+            return compact_table(self.stats, keys=OVIS_TABLE_KEYS)
         return compact_table(self.stats)
 
     def to_dict(self) -> dict:
-        """JSON-ready: stats, per-category AP/AP50, breakdowns (None for NaN) and warnings."""
-        return {"stats": {k: _json_value(v) for k, v in self.stats.items()},
-                "per_category": records_json(self.per_category),
-                "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()},
-                "warnings": list(self.warnings), "tolerated": dict(self.tolerated)}
+        """JSON-ready: stats, per-category AP/AP50, breakdowns (None for NaN) and warnings;
+        ``protocol``, ``iou_type`` / ``class_agnostic`` and ``long_videos`` when not the
+        defaults."""
+        out = {"stats": {k: _json_value(v) for k, v in self.stats.items()},
+               "per_category": records_json(self.per_category),
+               "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()},
+               "warnings": list(self.warnings), "tolerated": dict(self.tolerated)}
+        if self.protocol != "ytvis":
+            out["protocol"] = self.protocol
+        if self.params.iou_type != "segm" or not self.params.use_cats:
+            out["iou_type"], out["class_agnostic"] = self.params.iou_type, not self.params.use_cats
+        if self.long_videos:
+            out["long_videos"] = {k: _json_value(v) for k, v in self.long_videos.items()}
+        return out

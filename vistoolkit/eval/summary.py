@@ -68,11 +68,15 @@ def summary_lines(stats: np.ndarray, params: EvalParams) -> list[str]:
     return lines
 
 
-def compact_table(stats: dict[str, float]) -> str:
-    """Two-line ``AP AP50 AP75 APs APm APl AR1 AR10`` table (percent, one decimal)."""
-    keys = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10")
-    head = " ".join(f"{k:>6}" for k in keys)
-    vals = " ".join(f"{'-':>6}" if np.isnan(stats[k]) else f"{100 * stats[k]:6.1f}" for k in keys)
+def compact_table(stats: dict[str, float],
+                  keys: tuple[str, ...] = ("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1",
+                                           "AR10")) -> str:
+    """Two-line table of ``keys`` (default ``AP AP50 AP75 APs APm APl AR1 AR10``; percent, one
+    decimal)."""
+    width = max(6, *map(len, keys))
+    head = " ".join(f"{k:>{width}}" for k in keys)
+    vals = " ".join(f"{'-':>{width}}" if np.isnan(stats[k]) else f"{100 * stats[k]:{width}.1f}"
+                    for k in keys)
     return f"{head}\n{vals}"
 
 

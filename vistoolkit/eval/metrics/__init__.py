@@ -14,6 +14,8 @@ from typing import Any
 from vistoolkit.eval.metrics.base import Metric, MetricOutput
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 from vistoolkit.eval.metrics.length import LengthBreakdown
+from vistoolkit.eval.metrics.long_videos import LongVideos
+from vistoolkit.eval.metrics.ovis import OvisSummary
 from vistoolkit.eval.metrics.per_category import PerCategory
 from vistoolkit.eval.metrics.per_video import PerVideo
 from vistoolkit.eval.metrics.short_long import ShortLongBreakdown
@@ -21,6 +23,7 @@ from vistoolkit.eval.metrics.summary import OfficialSummary
 
 _CLASSES: tuple[type[Metric], ...] = (
     OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown,
+    OvisSummary, LongVideos,
 )
 METRICS: Mapping[str, type[Metric]] = MappingProxyType({c.name: c for c in _CLASSES})
 
