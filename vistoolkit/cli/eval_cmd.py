@@ -31,16 +31,29 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.option("--lenient", is_flag=True,
               help="Evaluate length/size/unknown-category problems as the official code does.")
 @click.option("--allow-empty", is_flag=True, help="Accept an empty result file (AP 0).")
+@click.option("--protocol", type=click.Choice(["ytvis", "ovis"]), default="ytvis",
+              show_default=True, help="ovis: the OVIS evaluator's 18 stats (occlusion buckets; "
+              "the GT needs per-frame 'occlusion' labels).")
+@click.option("--class-agnostic", is_flag=True,
+              help="Pool the categories of each video (the official useCats = 0).")
+@click.option("--iou-type", type=click.Choice(["segm", "bbox"]), default="segm",
+              show_default=True, help="bbox: tube-box IoU (sum over frames of box "
+              "intersections / sum of box unions).")
+@click.option("--long-videos", type=_FILE, help="YouTube-VIS 2022: file of the long videos' "
+              "ids (one a line); short and long scored apart, mAP = (AP_S + AP_L) / 2.")
 def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
                  breakdown: tuple[str, ...], long_threshold: int, categories: str | None,
                  json_out: Path | None, csv_out: Path | None, plot: Path | None, workers: int,
-                 lenient: bool, allow_empty: bool) -> None:
+                 lenient: bool, allow_empty: bool, protocol: str, class_agnostic: bool,
+                 iou_type: str, long_videos: Path | None) -> None:
     """Score PRED (a result file) against GT with the official YouTube-VIS protocol."""
     from vistoolkit.eval import evaluate, report
 
     cats = tuple(categories.split(",")) if categories else None
     result = evaluate(gt, pred, category_ids=cats, lenient=lenient, allow_empty=allow_empty,
-                      workers=workers, breakdowns=breakdown, long_threshold=long_threshold)
+                      workers=workers, breakdowns=breakdown, long_threshold=long_threshold,
+                      protocol=protocol, use_cats=not class_agnostic, iou_type=iou_type,
+                      long_videos=long_videos)
     for line in report.stderr_lines(result):
         click.echo(line, err=True)
     click.echo(report.render(result, per_category=per_category, per_video=per_video))

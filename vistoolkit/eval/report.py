@@ -13,7 +13,6 @@ from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.records import Dataset
 from vistoolkit.errors import InputError
 from vistoolkit.eval.result import EvalResult, records_json
-from vistoolkit.eval.summary import STAT_KEYS
 
 
 def _pct(x: float) -> str:
@@ -60,6 +59,16 @@ def format_breakdown(name: str, df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def format_long_videos(stats: dict[str, float]) -> str:
+    """YouTube-VIS 2022: ``mAP = (AP_S + AP_L) / 2``, then AP/AP50/AP75/AR1/AR10 per subset."""
+    keys = ("AP", "AP50", "AP75", "AR1", "AR10")
+    lines = [f"YouTube-VIS 2022: mAP = (AP_S + AP_L) / 2 = {_pct(stats['mAP'])}",
+             f"{'subset':<6} | " + " | ".join(f"{k:>5}" for k in keys)]
+    for label, s in (("short", "S"), ("long", "L")):
+        lines.append(f"{label:<6} | " + " | ".join(f"{_pct(stats[f'{k}_{s}']):>5}" for k in keys))
+    return "\n".join(lines)
+
+
 def write_json(result: EvalResult, path: Path | str) -> None:
     """Stats (short keys), per-category AP, per-video rows and breakdowns, atomically."""
     out = result.to_dict()
@@ -68,15 +77,16 @@ def write_json(result: EvalResult, path: Path | str) -> None:
 
 
 def write_csv(result: EvalResult, path: Path | str) -> None:
-    """One row per scope: ``overall`` with the 12 stats, then ``category:<id>`` rows (AP, AP50);
-    an undefined number is an empty cell."""
+    """One row per scope: ``overall`` with the 12 stats (OVIS: its 18), then
+    ``category:<id>`` rows (AP, AP50); an undefined number is an empty cell."""
+    keys = list(result.stats)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["scope", "name", *STAT_KEYS])
-    writer.writerow(["overall", "", *(_csv_number(result.stats[k]) for k in STAT_KEYS)])
+    writer.writerow(["scope", "name", *keys])
+    writer.writerow(["overall", "", *(_csv_number(result.stats[k]) for k in keys)])
     for r in result.per_category.itertuples():
         writer.writerow([f"category:{r.category_id}", r.name, _csv_number(r.AP),
-                         _csv_number(r.AP50), *([""] * (len(STAT_KEYS) - 2))])
+                         _csv_number(r.AP50), *([""] * (len(keys) - 2))])
     write_text_atomic(path, buf.getvalue())
 
 
@@ -107,6 +117,8 @@ def render(result: EvalResult, *, per_category: bool = False, per_video: bool = 
         parts += ["", format_per_video(result.per_video, limit=video_limit)]
     for name, df in result.breakdowns.items():
         parts += ["", format_breakdown(name, df)]
+    if result.long_videos:
+        parts += ["", format_long_videos(result.long_videos)]
     return "\n".join(parts)
 
 
