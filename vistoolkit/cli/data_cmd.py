@@ -51,10 +51,14 @@ def stats_command(file: Path, gt: Path | None, as_json: bool, out: Path | None) 
 @click.option("-o", "--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 def split_command(gt: Path, val_fraction: float, seed: int, out_dir: Path) -> None:
     """Deterministic train_sub / val_sub split of GT by video, with sha256 of each id list."""
+    from vistoolkit.cli.paths import refuse_overwrite
+    from vistoolkit.data.checked import load_checked_dataset
     from vistoolkit.data.split import split_dataset, write_split
-    from vistoolkit.data.ytvis_io import load_dataset
 
-    split = split_dataset(load_dataset(gt), val_fraction=val_fraction, seed=seed, path=gt)
+    refuse_overwrite([("GT", gt)], [("--out-dir", out_dir / n)
+                                    for n in ("train_sub.json", "val_sub.json")])
+    split = split_dataset(load_checked_dataset(gt), val_fraction=val_fraction, seed=seed,
+                          path=gt)
     paths = write_split(split, out_dir)
     for path, ids, digest in zip(paths, (split.train_ids, split.val_ids),
                                  (split.train_hash, split.val_hash)):

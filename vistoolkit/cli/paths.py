@@ -1,4 +1,4 @@
-"""Checks of a command's output paths before any work is done (``ToolCommand``).
+"""Checks of a command's output paths before any work is done (run by ``ToolCommand``).
 
 A command's outputs are its ``click.Path`` parameters that name a file which need not exist
 (``dir_okay=False, exists=False``: ``-o``, ``--json``, ``--csv``); its other path parameters are
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from vistoolkit.cli.arguments import refuse_empty_values
 from vistoolkit.errors import InputError
 
 
@@ -91,9 +92,12 @@ def check_command_paths(command: click.Command, params: dict[str, object]) -> No
     refuse_overwrite(inputs, outputs)
 
 
+
 class ToolCommand(click.Command):
-    """A command whose output paths are checked (module docstring) before it runs."""
+    """The command class of every ``vistool`` command: its output paths (module docstring)
+    and its text options (``vistoolkit.cli.arguments``) are checked before it runs."""
 
     def invoke(self, ctx: click.Context) -> object:
+        refuse_empty_values(ctx)
         check_command_paths(self, ctx.params)
         return super().invoke(ctx)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
-from vistoolkit.data.ytvis_io import load_gt, load_preds
+from vistoolkit.data.checked import load_checked_dataset
+from vistoolkit.data.ytvis_io import load_preds
 from vistoolkit.viz.overlay import (
     drawn_tracks,
     predictions_of,
@@ -71,7 +72,7 @@ def viz_command(gt: Path, pred: Path | None, images: Path | None, video_id: int 
     A prediction takes the colour of the GT track it matches (video IoU, any category), so
     identity switches and duplicates stand out.
     """
-    data, _ = load_gt(gt)
+    data = load_checked_dataset(gt)
     video = video_by_id(data, video_id, gt)
     preds = predictions_of(load_preds(pred)[0], data, video, pred) if pred is not None else []
     image_dir = images if images is not None else gt.parent / gt.stem / "JPEGImages"

@@ -8,22 +8,14 @@ frames in the message. A counts string that does not sum to h*w must be refused:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from vistoolkit.data.problems import Problem
+from vistoolkit.data.record_checks import polygon_ok
 from vistoolkit.data.records import Segmentation
-
-
-def _polygon_ok(seg: list) -> bool:
-    return all(
-        isinstance(p, list) and len(p) >= 6 and len(p) % 2 == 0
-        and all(isinstance(x, (int, float)) and math.isfinite(x) for x in p)
-        for p in seg
-    )
 
 
 class FrameChecker:
@@ -73,7 +65,7 @@ class FrameChecker:
                         bad_rle.append((f, msg))
                 else:
                     bad_rle.append((f, f"RLE 'counts' must be a string or a list, got {counts!r:.40}"))
-            elif not (type(seg) is list and _polygon_ok(seg)):
+            elif not (type(seg) is list and polygon_ok(seg, hw[1], hw[0])):
                 bad_rle.append((f, f"malformed segmentation {seg!r:.40}"))
             key.append(repr(seg))
         if bad_size:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vistoolkit.atomic import atomic_open
-from vistoolkit.data.problems import Problem, raise_first
+from vistoolkit.data.checked import load_checked_dataset, standalone_problems
+from vistoolkit.data.problems import WARNING_KINDS, Problem, raise_first
 from vistoolkit.data.validate import validate_predictions
-from vistoolkit.data.ytvis_io import load_dataset, load_predictions
+from vistoolkit.data.ytvis_io import load_predictions
 
 ARCNAME = "results.json"
 
@@ -37,11 +38,12 @@ def pack_results(pred_path: Path | str, out_path: Path | str, *, gt_path: Path |
     pred_path, out_path = Path(pred_path), Path(out_path)
     preds = load_predictions(pred_path)
     if gt_path is not None:
-        problems = validate_predictions(preds, load_dataset(gt_path), path=pred_path,
+        problems = validate_predictions(preds, load_checked_dataset(gt_path), path=pred_path,
                                         allow_empty=allow_empty)
-    else:
-        problems = [] if preds or allow_empty else [Problem("empty", "the result list is empty",
-                                                            "top level")]
+    else:                                   # what can be checked without the ground truth
+        problems = [p for p in standalone_problems(preds) if p.kind not in WARNING_KINDS]
+        if not preds and not allow_empty:
+            problems = [Problem("empty", "the result list is empty", "top level")]
     raise_first(problems, path=pred_path)
     with (atomic_open(out_path, "wb") as handle,
           zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive):

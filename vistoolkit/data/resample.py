@@ -15,15 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from vistoolkit.data import rle
-from vistoolkit.data.json_io import read_json
-from vistoolkit.data.records import Dataset, PredTrack, Track, Video
-from vistoolkit.data.ytvis_io import (
-    load_dataset,
-    parse_dataset,
-    parse_predictions,
-    save_dataset,
-    save_predictions,
+from vistoolkit.data.checked import (
+    load_checked_dataset,
+    parse_checked_dataset,
+    parse_checked_predictions,
 )
+from vistoolkit.data.json_io import read_json
+from vistoolkit.data.problems import WARNING_KINDS
+from vistoolkit.data.records import Dataset, PredTrack, Track, Video
+from vistoolkit.data.ytvis_io import save_dataset, save_predictions
 from vistoolkit.errors import InputError
 
 SOURCE_KEY = "source_frame_indices"
@@ -175,7 +175,9 @@ def resample_file(path: Path | str, out: Path | str, *, fps: float, src_fps: flo
                   pred: bool = False, gt_path: Path | str | None = None) -> str:
     """Resample an annotation file, or a result file (``gt_path``: its original ground truth).
 
-    Writes ``out`` atomically and returns a one-line summary.
+    Writes ``out`` atomically and returns a one-line summary. Both files are checked first
+    (``vistoolkit.data.checked``): per-frame lists as long as the video, decodable masks, sane
+    video lengths.
 
     Raises:
         InputError: invalid input, or a result file without ``gt_path``.
@@ -185,12 +187,14 @@ def resample_file(path: Path | str, out: Path | str, *, fps: float, src_fps: flo
         if gt_path is None:
             raise InputError("resampling a result file needs --gt (its original ground truth)",
                              path=path)
-        preds = parse_predictions(raw, path=path)
-        kept = resample_predictions(preds, load_dataset(gt_path), fps=fps, src_fps=src_fps, path=path)
+        gt = load_checked_dataset(gt_path)
+        preds = parse_checked_predictions(raw, gt, path=path,
+                                          tolerate=WARNING_KINDS | {"unknown_category"})
+        kept = resample_predictions(preds, gt, fps=fps, src_fps=src_fps, path=path)
         save_predictions(kept, out)
         return (f"wrote {out}: {len(kept)} of {len(preds)} predictions kept at {fps:g} fps "
                 f"({sum(len(p.segmentations) for p in kept)} frames)")
-    ds = parse_dataset(raw, path=path)
+    ds = parse_checked_dataset(raw, path=path)
     new = resample_dataset(ds, fps=fps, src_fps=src_fps, path=path)
     save_dataset(new, out)
     return (f"wrote {out}: {len(new.videos)} videos, {sum(v.length for v in ds.videos)} -> "

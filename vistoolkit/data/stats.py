@@ -18,9 +18,14 @@ import numpy as np
 import pandas as pd
 
 from vistoolkit.data import rle
+from vistoolkit.data.checked import (
+    load_checked_dataset,
+    parse_checked_dataset,
+    parse_checked_predictions,
+)
 from vistoolkit.data.json_io import read_json
+from vistoolkit.data.problems import WARNING_KINDS
 from vistoolkit.data.records import Dataset, PredTrack, Segmentation
-from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions
 
 SMALL, LARGE = 128**2, 256**2
 LENGTH_BUCKETS = ("<=16", "17-32", ">32")
@@ -140,9 +145,16 @@ def _fmt(x: object) -> str:
 
 
 def file_stats(path: Path | str, *, gt_path: Path | str | None = None) -> dict[str, Any]:
-    """``dataset_stats`` of an annotation file or ``prediction_stats`` of a result file."""
+    """``dataset_stats`` of an annotation file or ``prediction_stats`` of a result file, both
+    checked first (``vistoolkit.data.checked``; a result file against ``gt_path`` if given).
+
+    Raises:
+        InputError: a file ``vistool validate`` would fail (an unknown category is accepted).
+    """
     raw = read_json(path)
     if isinstance(raw, dict):
-        return dataset_stats(parse_dataset(raw, path=path))
-    gt = load_dataset(gt_path) if gt_path is not None else None
-    return prediction_stats(parse_predictions(raw, path=path), gt)
+        return dataset_stats(parse_checked_dataset(raw, path=path))
+    gt = load_checked_dataset(gt_path) if gt_path is not None else None
+    preds = parse_checked_predictions(raw, gt, path=path,
+                                      tolerate=WARNING_KINDS | {"unknown_category"})
+    return prediction_stats(preds, gt)

@@ -19,7 +19,8 @@ import numpy as np
 
 from vistoolkit.data.frame_checks import CollectedStrings, FrameChecker, rle_problems
 from vistoolkit.data.json_io import gc_paused, read_json
-from vistoolkit.data.problems import Problem
+from vistoolkit.data.problems import Problem, raise_first
+from vistoolkit.data.record_checks import track_value_problems, video_problems
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
 from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions
@@ -149,6 +150,12 @@ def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
             if n > 1:
                 problems.append(Problem("duplicate_id", f"{kind} id {dup} appears {n} times",
                                         f"{kind}s" if kind != "annotation" else "annotations"))
+    unusable = set()              # videos whose size or length the frame checks cannot use
+    for v in ds.videos:
+        found_v = video_problems(v)
+        problems += found_v
+        if found_v:
+            unusable.add(v.id)
     videos = {v.id: v for v in ds.videos}
     cats = {c.id for c in ds.categories}
     checker = FrameChecker(collect=check_rle)
@@ -167,12 +174,13 @@ def _check_dataset(ds: Dataset, *, check_rle: bool) -> list[Problem]:
                                        ("iscrowd", bool(t.extra.get("_no_iscrowd")))) if absent]
         if missing:
             found.append(Problem("missing_key", f"missing key(s) {', '.join(missing)}", where))
-        if video is not None:
+        if video is not None and video.id not in unusable:
             for name, seq in (("segmentations", t.segmentations), ("bboxes", t.bboxes),
                               ("areas", t.areas)):
                 if seq is not None and len(seq) != video.length:
                     found.append(Problem("length", f"{len(seq)} {name} for a {video.length}-frame "
                                          "video", where))
+            found += track_value_problems(t, video, where)
             checker.check(t.segmentations, [video.height, video.width], where, i, found)
         if found:
             per_track[i] = found
@@ -216,6 +224,7 @@ def validate_file(path: Path | str, *, gt_path: Path | str | None = None, allow_
         raise InputError("a result file is checked against its ground truth: pass --gt GT.json",
                          path=path)
     gt = load_dataset(gt_path)
+    raise_first(validate_dataset(gt, check_rle=check_rle), path=gt_path)  # as the evaluator
     problems = validate_predictions(preds, gt, path=path, allow_empty=allow_empty,
                                     check_rle=check_rle)
     return ValidationReport(path, "predictions", tuple(problems), len(preds),

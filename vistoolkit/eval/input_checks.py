@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vistoolkit.data.checked import require_annotations
 from vistoolkit.data.problems import LENIENT_KINDS, WARNING_KINDS, Problem, raise_first
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
@@ -48,7 +49,8 @@ def check_inputs(gt: Dataset, preds: list[PredTrack], *, gt_path: Path | str | N
                  check_rle: bool = True, defer_rle: bool = False) -> CheckReport:
     """Validate GT and predictions; raise ``InputError`` on the first refused problem.
 
-    By default every problem is refused. With ``lenient``, problems of the kinds the official
+    A ground-truth file (``gt_path`` given) without annotations is refused. By default every
+    problem is refused. With ``lenient``, problems of the kinds the official
     evaluator survives (``length``: zip truncation, ``size``: zero-size merge, and
     ``unknown_category``: dropped) are tolerated and counted. With ``defer_rle``, the decode of
     the prediction RLE strings is left to the caller (``pending``) unless another problem is
@@ -56,6 +58,8 @@ def check_inputs(gt: Dataset, preds: list[PredTrack], *, gt_path: Path | str | N
     """
     refused, tolerated = _split(validate_dataset(gt, check_rle=check_rle), lenient)
     raise_first(refused, path=gt_path)
+    if gt_path is not None:         # a file: nothing to score against is a user error
+        require_annotations(gt, path=gt_path)
     check = check_predictions(preds, gt, allow_empty=allow_empty, collect=check_rle)
     found = check.strings
     pending, known = None, None
