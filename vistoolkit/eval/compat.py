@@ -11,60 +11,31 @@ Scripts switch by changing their import::
     E.evaluate(); E.accumulate(); E.summarize()
     E.stats, E.eval["precision"]
 
+``YTVOS`` is the whole official dataset API (``getVidIds``, ``getAnnIds``, ``getCatIds``,
+``loadVids``, ``loadAnns``, ``loadCats``, ``annToRLE``, ``annToMask``, ``loadRes``, the ``dataset``
+/ ``anns`` / ``vids`` / ``cats`` / ``vidToAnns`` / ``catToVids`` tables; see
+``vistoolkit.data.ytvos_api``), so a dataset loader switches by one import too.
+
 The numbers and arrays are the official ones, with the official -1 where a value is
 undefined (``vistoolkit.eval.evaluate`` gives NaN there). Inputs are checked first
 (``lenient=True`` on ``YTVOSeval`` accepts what ``vistool eval --lenient`` accepts).
-``summarize`` writes the 12-line block to stdout because that is its official contract. ``useCats=0`` and ``iouType`` other than
-``"segm"`` are not supported.
+``summarize`` writes the 12-line block to stdout because that is its official contract.
+``params.useCats = 0`` is the official class-agnostic mode; ``iouType="bbox"`` is our tube-box
+IoU (the official bbox branch cannot run, ``vistoolkit.eval.tube_box``).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vistoolkit.data.records import Dataset, PredTrack
-from vistoolkit.data.ytvis_io import dataset_to_json, load_gt, load_predictions, parse_predictions
+from vistoolkit.data.ytvos_api import YTVOS
 from vistoolkit.eval.evaluate import evaluate
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.eval.summary import nan_to_official
-
-
-class YTVOS:
-    """Ground truth (``annotation_file``: path) or, from ``loadRes``, a result set."""
-
-    def __init__(self, annotation_file: str | Path | None = None) -> None:
-        self.path: str | Path | None = annotation_file
-        self.records: Dataset | None = None
-        self.results: list[PredTrack] | None = None
-        if annotation_file is not None:
-            self.records, _ = load_gt(annotation_file)
-
-    @property
-    def dataset(self) -> dict:
-        """The annotation file as a JSON object (built on access)."""
-        return dataset_to_json(self.records) if self.records is not None else {}
-
-    def getVidIds(self) -> list[int]:  # official name
-        return [v.id for v in self.records.videos]
-
-    def getCatIds(self) -> list[int]:  # official name
-        return [c.id for c in self.records.categories]
-
-    def loadRes(self, resFile: str | Path | list[dict]) -> YTVOS:
-        """A result set bound to this ground truth (checked when evaluated)."""
-        res = YTVOS()
-        res.records = self.records
-        if isinstance(resFile, (str, Path)):
-            res.path = resFile
-            res.results = load_predictions(resFile)
-        else:
-            res.results = parse_predictions(list(resFile))
-        return res
 
 
 class Params:
@@ -84,14 +55,23 @@ class Params:
         self.useSegm = None
 
     def to_eval_params(self) -> EvalParams:
-        if self.useCats != 1 or self.iouType != "segm":
-            raise ValueError("only iouType='segm' with useCats=1 is supported")
+        """These settings as ``EvalParams`` (``useSegm``, when set, decides ``iouType`` as
+        officially).
+
+        Raises:
+            ValueError: an ``iouType`` other than ``"segm"`` or ``"bbox"``.
+        """
+        iou_type = self.iouType if self.useSegm is None else (
+            "segm" if self.useSegm == 1 else "bbox")
+        if iou_type not in ("segm", "bbox"):
+            raise ValueError(f"iouType {iou_type!r} is not supported (segm or bbox)")
         return EvalParams(iou_thrs=np.asarray(self.iouThrs), rec_thrs=np.asarray(self.recThrs),
                           max_dets=tuple(sorted(self.maxDets)),
                           area_rngs=tuple(tuple(r) for r in self.areaRng),
                           area_labels=tuple(self.areaRngLbl),
                           category_ids=tuple(self.catIds) or None,
-                          video_ids=tuple(self.vidIds) or None)
+                          video_ids=tuple(self.vidIds) or None, iou_type=iou_type,
+                          use_cats=bool(self.useCats))
 
 
 class YTVOSeval:
@@ -119,6 +99,8 @@ class YTVOSeval:
         if self.result is None:
             raise RuntimeError("call evaluate() before accumulate()")
         r = self.result
+        if not self.params.useCats:
+            self.params.catIds = [-1]                # as the official accumulate does
         self.eval = {"params": self.params, "counts": list(r.precision.shape),
                      "precision": nan_to_official(r.precision),
                      "recall": nan_to_official(r.recall), "scores": nan_to_official(r.scores)}
