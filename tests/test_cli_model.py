@@ -141,3 +141,20 @@ def test_bundled_recipe_is_what_train_command_runs(tmp_path: Path):
                         device=p["device"], seed=p["seed"], workers=p["workers"],
                         augment=p["augment"])
     assert got == bundled_recipe(p["iters"])
+
+
+def test_default_threads_is_half_the_cores_at_least_one() -> None:
+    from vistoolkit.cli.threads import default_threads
+
+    assert [default_threads(c) for c in (1, 2, 3, 16)] == [1, 1, 1, 8]
+
+
+@pytest.mark.parametrize("command", [["train"], ["infer"], ["demo"], ["reproduce"],
+                                     ["study", "lowfps"]])
+def test_every_model_command_has_threads(command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from vistoolkit.cli.main import main
+
+    res = CliRunner().invoke(main, [*command, "--help"])
+    assert res.exit_code == 0 and "--threads" in res.output

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
+from vistoolkit.cli.threads import set_threads, threads_option
 
 
 @click.command("demo", cls=ToolCommand)
@@ -22,15 +23,13 @@ from vistoolkit.cli.paths import ToolCommand
 @click.option("--train-iters", type=click.IntRange(min=1), default=300, show_default=True,
               help="--train budget in iterations (batch 4; the bundled model had 6,059).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), help="torch CPU threads.")
+@threads_option
 def demo_command(data: Path, out: Path, retrain: bool, train_iters: int, device: str,
                  threads: int | None) -> None:
     """Generate the synthetic benchmark, segment its valid split, print AP/AR."""
-    import torch
     from efficientvis.engine.demo import run_demo
 
-    if threads is not None:
-        torch.set_num_threads(threads)
+    set_threads(threads)
     report = run_demo(data_dir=data, out_dir=out, retrain=retrain, train_iters=train_iters,
                       device=device)
     click.echo(report.format())

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
+from vistoolkit.cli.threads import threads_option
 
 _PATH = click.Path(path_type=Path)
 
@@ -23,7 +24,7 @@ _PATH = click.Path(path_type=Path)
               help="Clip-level results (every clip from q*, no hand-over) for `vistool link`.")
 @click.option("--stride", type=int, help="--clips: window start every N frames [T].")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--threads", type=int, help="torch CPU threads.")
+@threads_option
 @click.option("--clip-length", type=click.IntRange(min=1),
               help="T, frames per clip [the checkpoint's].")
 @click.option("--tau-bg", type=float,

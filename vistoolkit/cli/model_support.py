@@ -17,6 +17,7 @@ import torch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.train import TrainConfig, train
 
+from vistoolkit.cli.threads import set_threads
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 
@@ -96,8 +97,7 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
         raise InputError("no train.json in the dataset directory", path=data)
     if train_cfg.probe_every and probe_data is not None:
         probe_data = ensure_dataset(probe_data)
-    if threads is not None:
-        torch.set_num_threads(threads)
+    set_threads(threads)
     seed_everything(train_cfg.seed)
     start = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -128,8 +128,7 @@ def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | 
 
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda but CUDA is not available")
-    if threads is not None:
-        torch.set_num_threads(threads)
+    set_threads(threads)
     loaded = load_checkpoint(ckpt, map_location=device)
     chosen = loaded.settings.replace(**(settings or {}))
     start = time.perf_counter()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
+from vistoolkit.cli.threads import set_threads, threads_option
 
 TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "table1g", "table1h",
           "all")
@@ -25,15 +26,18 @@ TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "tab
               default=Path("runs/reproduce"), show_default=True, help="Cache and reports.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--resume", is_flag=True, help="Continue trainings that were interrupted.")
+@threads_option
 def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: str,
                       seeds: int | None, preset: str, out_dir: Path, device: str,
-                      resume: bool) -> None:
+                      resume: bool, threads: int | None) -> None:
     """Train and evaluate every row of the Table 1 TABLES (table1a..table1h or all).
 
     Finished cells are cached in --out; rerunning computes only what is missing.
     """
     from vistoolkit.studies.report import format_markdown
     from vistoolkit.studies.reproduce import BUDGETS, reproduce
+
+    set_threads(threads)
 
     results = reproduce(list(tables), out_dir=out_dir, budget=budget, seeds=seeds, preset=preset,
                         data_root=data_root, device=device, resume=resume)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
+from vistoolkit.cli.threads import set_threads, threads_option
 from vistoolkit.errors import InputError
 
 
@@ -34,10 +35,14 @@ def study_group() -> None:
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--oracle", is_flag=True,
               help="Use ground-truth tracklets instead of a model (scores linking alone).")
+@threads_option
 def lowfps_command(fps: str, data_root: Path | None, ckpt: Path | None, out_dir: Path,
-                   device: str, oracle: bool) -> None:
+                   device: str, oracle: bool, threads: int | None) -> None:
     """AP against test frame rate: EfficientVIS end-to-end vs hand-crafted and motion linking."""
     from vistoolkit.studies.lowfps import format_lowfps_markdown, run_lowfps
+
+    if not oracle:
+        set_threads(threads)
 
     res, paths = run_lowfps(fps_list=_fps_list(fps), data_root=data_root, ckpt=ckpt,
                             out_dir=out_dir, device=device, oracle=oracle)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vistoolkit.cli.paths import ToolCommand
+from vistoolkit.cli.threads import threads_option
 
 
 @click.command("train", cls=ToolCommand)
@@ -39,7 +40,7 @@ from vistoolkit.cli.paths import ToolCommand
               help="Model config override, e.g. --set tdc=still (repeatable).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@threads_option
 @click.option("--workers", type=int, default=0, show_default=True, help="DataLoader workers.")
 @click.option("--augment", multiple=True, type=click.Choice(["flip", "color", "instance-color"]),
               help="Training augmentation (repeatable): left-right flip, colour jitter, "
