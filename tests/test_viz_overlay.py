@@ -126,7 +126,7 @@ def test_cli_viz_errors_are_one_line_exit2_and_write_nothing(tmp_path, write_jso
     out = tmp_path / "out.png"
     cases = [
         (["--video", "7"], f"error: {gt}: video id=7: no such video in the annotation file"),
-        (["--video", "2"], "video id=2: cannot read frame 0"),
+        (["--video", "2"], "video_id=2 frame 0: frame image not found"),
         (["--pred", str(write_json("short.json", [make_pred(1, 1, 0.5, [LEFT])]))],
          "short.json"),
     ]

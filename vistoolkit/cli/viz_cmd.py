@@ -11,6 +11,7 @@ from vistoolkit.data.checked import load_checked_dataset
 from vistoolkit.data.ytvis_io import load_preds
 from vistoolkit.viz.overlay import (
     drawn_tracks,
+    image_format,
     predictions_of,
     render_panels,
     save_image,
@@ -59,11 +60,12 @@ def parse_frames(spec: str | None, length: int, *, sheet: bool) -> list[int]:
 @click.option("--min-score", default=0.0, show_default=True, help="Skip lower-scoring predictions.")
 @click.option("--match-iou", default=0.5, show_default=True,
               help="Video IoU at which a prediction takes its ground-truth track's colour.")
-@click.option("--fps", default=2.0, show_default=True, help="GIF frame rate.")
+@click.option("--fps", default=2.0, show_default=True, help="GIF frame rate (> 0).",
+              type=click.FloatRange(min=0, min_open=True))
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Enlarge frames by this integer factor (small videos).")
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output: .gif (animation) or .png (contact sheet).")
+              help="Output: .gif (animation) or .png / .jpg (contact sheet).")
 def viz_command(gt: Path, pred: Path | None, images: Path | None, video_id: int | None,
                 frames: str | None, top: int, min_score: float, match_iou: float, fps: float,
                 scale: int, out: Path) -> None:
@@ -72,11 +74,12 @@ def viz_command(gt: Path, pred: Path | None, images: Path | None, video_id: int 
     A prediction takes the colour of the GT track it matches (video IoU, any category), so
     identity switches and duplicates stand out.
     """
+    fmt = image_format(out)                           # an unknown suffix: refused before work
     data = load_checked_dataset(gt)
     video = video_by_id(data, video_id, gt)
     preds = predictions_of(load_preds(pred)[0], data, video, pred) if pred is not None else []
     image_dir = images if images is not None else gt.parent / gt.stem / "JPEGImages"
-    picked = parse_frames(frames, video.length, sheet=out.suffix.lower() != ".gif")
+    picked = parse_frames(frames, video.length, sheet=fmt != "GIF")
     gt_side, pred_side = drawn_tracks(data, video, preds, top=top, min_score=min_score,
                                       match_iou=match_iou)
     panels = render_panels(image_dir, video, gt_side, pred_side, picked, scale=scale)

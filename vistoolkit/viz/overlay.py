@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from vistoolkit.atomic import write_bytes_atomic
+from vistoolkit.data.frames import frame_problems, open_frame
 from vistoolkit.data.problems import WARNING_KINDS, raise_first
 from vistoolkit.data.records import Dataset, PredTrack, Segmentation, Track, Video
 from vistoolkit.data.rle import decode
@@ -30,6 +31,8 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
     (0, 128, 128), (170, 110, 40),
 )
 GAP = 4   # pixels between the ground-truth and prediction halves of a panel
+# output suffix -> PIL format (GIF: one panel per frame; the others: a contact sheet)
+IMAGE_FORMATS = {".gif": "GIF", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +122,9 @@ def draw_tracks(image: np.ndarray, tracks: Sequence[DrawnTrack], frame: int,
 
 
 def load_frame(image_dir: Path, video: Video, frame: int) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of one frame; ``InputError`` naming the file and frame if unreadable."""
-    path = Path(image_dir) / video.file_names[frame]
-    try:
-        with Image.open(path) as im:
-            rgb = np.asarray(im.convert("RGB"))
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read frame {frame} ({err.__class__.__name__})", path=path,
-                         where=f"video id={video.id}") from None
-    if rgb.shape[:2] != video.size:
-        raise InputError(f"frame {frame} is {rgb.shape[1]}x{rgb.shape[0]}, the annotation says "
-                         f"{video.width}x{video.height}", path=path, where=f"video id={video.id}")
-    return rgb
+    """(H, W, 3) uint8 RGB of one frame (``vistoolkit.data.frames.open_frame``: ``InputError``
+    naming the file and frame if it is unreadable or of another size)."""
+    return np.asarray(open_frame(image_dir, video, frame))
 
 
 def video_by_id(data: Dataset, video_id: int | None, path: Path | str | None) -> Video:
@@ -138,11 +132,13 @@ def video_by_id(data: Dataset, video_id: int | None, path: Path | str | None) ->
     if not data.videos:
         raise InputError("the file has no videos", path=path)
     if video_id is None:
+        raise_first(frame_problems(data.videos[:1]), path=path)
         return data.videos[0]
     video = data.video_index().get(video_id)
     if video is None:
         raise InputError("no such video in the annotation file", path=path,
                          where=f"video id={video_id}")
+    raise_first(frame_problems([video]), path=path)
     return video
 
 
@@ -200,16 +196,33 @@ def contact_sheet(panels: Sequence[np.ndarray], frames: Sequence[int]) -> np.nda
     return np.concatenate(rows, axis=0)
 
 
+def image_format(path: Path | str) -> str:
+    """The PIL format that ``path``'s suffix names: GIF (animation), PNG or JPEG (contact sheet).
+
+    Raises:
+        InputError: any other suffix.
+    """
+    fmt = IMAGE_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise InputError(f"unknown image suffix {Path(path).suffix!r}; use "
+                         f"{', '.join(IMAGE_FORMATS)}", path=path)
+    return fmt
+
+
 def save_image(panels: Sequence[np.ndarray], frames: Sequence[int], path: Path | str,
                fps: float = 2.0) -> Path:
-    """Write a ``.gif`` (one panel per frame at ``fps``) or a PNG contact sheet, atomically."""
+    """Write a ``.gif`` (one panel per frame at ``fps`` > 0) or a PNG / JPEG contact sheet,
+    atomically, in the format the suffix names (``image_format``)."""
     path = Path(path)
+    fmt = image_format(path)
+    if not fps > 0:
+        raise InputError(f"frame rate must be > 0, got {fps}", path=path)
     buf = io.BytesIO()
-    if path.suffix.lower() == ".gif":
+    if fmt == "GIF":
         images = [Image.fromarray(p) for p in panels]
         images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
                        duration=round(1000 / fps), loop=0)
     else:
-        Image.fromarray(contact_sheet(panels, frames)).save(buf, format="PNG")
+        Image.fromarray(contact_sheet(panels, frames)).save(buf, format=fmt)
     write_bytes_atomic(path, buf.getvalue())
     return path

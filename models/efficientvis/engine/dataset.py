@@ -36,6 +36,7 @@ from vistoolkit.data.clips import (
     sample_clip,
     sample_clip_pair,
 )
+from vistoolkit.data.frames import check_frame_dataset, open_frame
 from vistoolkit.data.records import Video
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
@@ -102,7 +103,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         self.root = Path(root)
         self.image_dir = self.root / split / "JPEGImages"
         self.ann_file = Path(ann_file) if ann_file is not None else self.root / f"{split}.json"
-        data = load_dataset(self.ann_file)
+        data = check_frame_dataset(load_dataset(self.ann_file), path=self.ann_file)
         self.videos = data.videos
         self.tracks = data.tracks_by_video()
         self.category_ids = tuple(sorted(c.id for c in data.categories))
@@ -222,17 +223,15 @@ class YTVISClipDataset(torch.utils.data.Dataset):
 
 
 def load_frames(image_dir: Path, video, frames: range, size: tuple[int, int]) -> Tensor:
-    """(T', 3, H', W') uint8 RGB frames of one clip of ``video``, all resized to ``size`` (H', W')."""
+    """(T', 3, H', W') uint8 RGB frames of one clip of ``video``, all resized to ``size`` (H', W').
+
+    Frames are read by ``vistoolkit.data.frames.open_frame`` (``InputError`` for a missing,
+    undecodable or wrongly sized file).
+    """
     out = torch.empty((len(frames), 3, *size), dtype=torch.uint8)
     for t, f in enumerate(frames):
-        path = image_dir / video.file_names[f]
-        try:
-            with Image.open(path) as img:
-                img = img.convert("RGB").resize((size[1], size[0]), Image.BILINEAR)
-                out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
-        except FileNotFoundError:
-            raise InputError("frame image not found", path=path,
-                             where=f"video_id={video.id} frame {f}") from None
+        img = open_frame(image_dir, video, f).resize((size[1], size[0]), Image.BILINEAR)
+        out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
     return out
 
 

@@ -33,6 +33,7 @@ from efficientvis.engine.video_tracks import PredictionStream, VideoTracker, vid
 from efficientvis.mask_paste import paste_masks
 from efficientvis.tracklet_query import handover_queries
 from vistoolkit.data.clip_results import ClipResultWriter, ClipTracklet
+from vistoolkit.data.frames import check_frame_dataset
 from vistoolkit.data.records import Dataset, Video
 from vistoolkit.data.rle import encode_stack
 from vistoolkit.data.ytvis_io import load_dataset
@@ -153,7 +154,7 @@ def predict_clip(model: nn.Module, frames: Tensor, video: Video, *,
 
 def _dataset(data_root: Path, split: str, ann_file: Path | None) -> tuple[Dataset, Path]:
     ann = Path(ann_file) if ann_file is not None else Path(data_root) / f"{split}.json"
-    return load_dataset(ann), ann
+    return check_frame_dataset(load_dataset(ann), path=ann, tracks=False), ann
 
 
 def _category_ids(data: Dataset, ann: Path, num_classes: int,

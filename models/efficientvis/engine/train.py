@@ -42,6 +42,7 @@ from efficientvis.engine.probe import PROBE_KEYS, Probe
 from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED, SynthStreamClipDataset
 from efficientvis.model import build_model
 from vistoolkit.data.synth import SynthConfig
+from vistoolkit.errors import InputError
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)
@@ -196,6 +197,8 @@ class _Trainer:
         else:
             self.dataset = YTVISClipDataset.from_config(self.data_root, model_cfg, seed=cfg.seed,
                                                         **augment)
+        if len(self.dataset) == 0:
+            raise InputError("no training videos", path=getattr(self.dataset, "ann_file", None))
         if self.dataset.num_classes != model_cfg.num_classes:
             logger.info("num_classes %d -> %d (dataset categories)", model_cfg.num_classes,
                         self.dataset.num_classes)
@@ -222,6 +225,7 @@ class _Trainer:
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = _State()
+        self.in_step = False      # True while the model / optimiser hold a half-done iteration
         self.probe = None
         if cfg.probe_every > 0 and ctx.is_main and probe_root is not None:
             self.probe = Probe(probe_root, self.out_dir, num_videos=cfg.probe_videos,
@@ -253,7 +257,8 @@ class _Trainer:
         D.barrier(self.ctx)
 
     def run_epoch(self, log: MetricsLog | None, bar: tqdm,
-                  on_step: Callable[[int], None] | None) -> bool:
+                  on_step: Callable[[int], None] | None,
+                  check_interrupt: Callable[[], None] | None = None) -> bool:
         """Iterate over the rest of the current epoch; True if it was completed."""
         cfg, state, ctx = self.cfg, self.state, self.ctx
         self.sampler.set_epoch(state.epoch)
@@ -262,6 +267,7 @@ class _Trainer:
                             collate_fn=collate_pairs, num_workers=cfg.num_workers)
         for batch in loader:
             t0 = time.perf_counter()
+            self.in_step = True       # BatchNorm buffers, weights and optimiser change in here
             row = _step(self.step_module, batch.to(ctx.device), self.optimizer, self.scheduler,
                         self.scaler, params=self.params, grad_clip=cfg.grad_clip,
                         use_amp=self.use_amp)
@@ -275,13 +281,15 @@ class _Trainer:
             if log is not None:
                 log.write({"step": state.step, "epoch": state.epoch,
                            "sec": time.perf_counter() - t0, **row})
-            bar.update(1)
-            if state.step % cfg.log_every == 0:
-                bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}")
+            self.in_step = False      # the iteration and its log row are complete
+            bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}", refresh=False)
+            bar.update(1)                                  # tqdm adds elapsed < ETA
             if state.step % cfg.ckpt_every == 0 or state.step == self.total:
                 self.save()
             if on_step is not None:
                 on_step(state.step)
+            if check_interrupt is not None:               # a deferred Ctrl-C / SIGTERM
+                check_interrupt()
             if state.step >= self.total:
                 return False
         return True
@@ -291,21 +299,30 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
           out_dir: Path, resume: bool = False, progress: bool = True,
           probe_root: Path | None = None,
           on_epoch_end: Callable[[int, Path], None] | None = None,
-          on_step: Callable[[int], None] | None = None) -> Path:
+          on_step: Callable[[int], None] | None = None,
+          check_interrupt: Callable[[], None] | None = None) -> Path:
     """Train on ``data_root/train.json`` (None: the fresh synthetic stream) and write
     ``out_dir/checkpoint.pt``. ``probe_root``: dataset whose ``valid.json`` the probe scores.
 
     Same command in one process or under ``torchrun`` (DDP; only rank 0 writes). Checkpoints
-    every ``ckpt_every`` iterations, at each epoch end and at the end; Ctrl-C saves one first.
-    ``num_classes`` follows the dataset's categories.
+    every ``ckpt_every`` iterations, at each epoch end and at the end. A ``KeyboardInterrupt``
+    between iterations saves one first; one inside an iteration does not (BatchNorm buffers,
+    weights and optimiser would be half-updated), so the last checkpoint stays and a resumed
+    run is bit-identical to an uninterrupted one. ``num_classes`` follows the dataset's
+    categories.
 
     Args:
         resume: continue from ``out_dir/checkpoint.pt`` (parameters then match an
             uninterrupted run); starts afresh if there is none.
         on_epoch_end: ``(epochs done, checkpoint path)`` after each full epoch (rank 0).
         on_step: ``(iterations done)`` after each iteration (tests use it to interrupt).
+        check_interrupt: called after each iteration; raises ``KeyboardInterrupt`` to stop
+            there (``vistool train`` defers Ctrl-C / SIGTERM to it).
     Returns:
         ``out_dir/checkpoint.pt``.
+
+    Raises:
+        InputError: the dataset has no videos.
     """
     run = _Trainer(model_cfg, train_cfg, data_root=data_root, out_dir=out_dir,
                    probe_root=probe_root)
@@ -317,13 +334,17 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
                desc="train", dynamic_ncols=True)
     try:
         while state.step < run.total:
-            if run.run_epoch(log, bar, on_step):
+            if run.run_epoch(log, bar, on_step, check_interrupt):
                 state.epoch, state.epoch_step = state.epoch + 1, 0
                 run.save()
                 _epoch_end(state.epoch, run.ckpt_path, train_cfg, on_epoch_end, ctx)
     except KeyboardInterrupt:
-        logger.warning("interrupted at iteration %d; saving %s", state.step, run.ckpt_path)
-        run.save()
+        if run.in_step:
+            logger.warning("interrupted inside iteration %d; %s keeps the last saved state",
+                           state.step + 1, run.ckpt_path)
+        else:
+            logger.warning("interrupted at iteration %d; saving %s", state.step, run.ckpt_path)
+            run.save()
         raise
     finally:
         bar.close()
