@@ -285,7 +285,7 @@ def make_annotations(config: SynthConfig, split: str, *, render_images: bool = F
 
 @dataclass(frozen=True, slots=True)
 class SplitSummary:
-    """Counts and size on disk of one written split."""
+    """Counts and sizes on disk of one written split: its frame JPEGs and its JSON."""
 
     split: str
     videos: int
@@ -293,7 +293,13 @@ class SplitSummary:
     tracks: int
     masks: int
     json_path: Path
-    megabytes: float
+    jpeg_megabytes: float
+    json_megabytes: float
+
+    @property
+    def megabytes(self) -> float:
+        """Both together."""
+        return self.jpeg_megabytes + self.json_megabytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +319,13 @@ class SynthSummary:
         lines = [head]
         for s in self.splits:
             lines.append(f"  {s.split}: {s.videos} videos, {s.frames} frames, {s.tracks} tracks, "
-                         f"{s.masks} masks, {s.megabytes:.1f} MB -> {s.json_path}")
+                         f"{s.masks} masks; JPEGs {_size(s.jpeg_megabytes)}, "
+                         f"{s.json_path} {_size(s.json_megabytes)}")
         return "\n".join(lines)
+
+
+def _size(megabytes: float) -> str:
+    return f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{1e3 * megabytes:.1f} kB"
 
 
 def _write_split(out_dir: Path, config: SynthConfig, split: str, progress: bool) -> SplitSummary:
@@ -330,10 +341,9 @@ def _write_split(out_dir: Path, config: SynthConfig, split: str, progress: bool)
     ds = Dataset(tuple(videos), categories(config), tuple(tracks), info=_info(config, split))
     json_path = out_dir / f"{split}.json"
     save_dataset(ds, json_path)
-    nbytes += json_path.stat().st_size
     masks = sum(s is not None for t in tracks for s in t.segmentations)
     return SplitSummary(split, len(videos), sum(v.length for v in videos), len(tracks), masks,
-                        json_path, nbytes / 1e6)
+                        json_path, nbytes / 1e6, json_path.stat().st_size / 1e6)
 
 
 def generate(out_dir: Path | str, config: SynthConfig, *, progress: bool = True) -> SynthSummary:

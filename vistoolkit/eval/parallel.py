@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing as mp
 import os
+import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -67,6 +68,11 @@ def _chunk(items: tuple[VideoItems, ...], trusted_sizes: bool, check: Prediction
 
 
 def _worker(args: tuple, conn: Connection) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops (exit 130) and ends its daemonic
+    # children, which must not print a KeyboardInterrupt traceback of their own; SIGTERM ends
+    # a child at once (the parent's handler, inherited through fork, would raise here).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     conn.send(_chunk(*args, progress=False))
     conn.close()
 
