@@ -234,3 +234,9 @@ def test_long_videos_all_long_leaves_short_subset_nan():
     res = evaluate(REF / "case04_gt.json", REF / "case04_pred.json", long_videos=[1, 2, 3, 4])
     assert math.isnan(res.long_videos["AP_S"]) and math.isnan(res.long_videos["mAP"])
     assert res.long_videos["AP_L"] == res.stats["AP"]
+
+
+def test_class_agnostic_tie_warning_names_the_pooled_order():
+    res = evaluate(REF / "case02_gt.json", REF / "case02_pred.json", use_cats=False)
+    assert any("(categories pooled): their order (video id, category id, file order)" in w
+               for w in res.warnings)

@@ -41,8 +41,8 @@ PROTOCOL_METRICS: tuple[str, ...] = ("ovis", "ytvis2022")
 PROTOCOLS: tuple[str, ...] = ("ytvis", "ovis")
 
 
-def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
-              duplicates: int) -> list[str]:
+def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...], duplicates: int,
+              params: EvalParams) -> list[str]:
     out = []
     if duplicates:
         out.append(f"{duplicates} prediction(s) repeat an earlier one exactly (same video, "
@@ -57,11 +57,17 @@ def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...],
     tied = np.zeros(len(order), dtype=bool)
     tied[1:] |= same
     tied[:-1] |= same
-    if tied.any():
+    if tied.any() and not params.use_cats:
+        out.append(f"{int(tied.sum())} prediction(s) share their score with another (categories "
+                   "pooled): their order (video id, category id, file order) decides, as "
+                   "officially")
+    elif tied.any():
         out.append(f"{int(tied.sum())} prediction(s) share their score with another of the same "
                    "category: their order (video id, then file order) decides, as officially")
     zero = sum(ov.zero_union for ov in overlaps)
-    if zero:
+    if zero and params.iou_type == "bbox":
+        out.append(f"{zero} (prediction, GT) pair(s) have no box on any common frame (IoU 0)")
+    elif zero:
         out.append(f"{zero} (prediction, GT) pair(s) have an empty union (IoU 0); the official "
                    "evaluator prints 'Mask sizes ... may not match!' for each")
     return out
@@ -167,7 +173,7 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         stats=out[stats_metric], precision=acc.precision, recall=acc.recall, scores=acc.scores,
         params=params, category_names=data.category_names, per_category=out["per-category"],
         per_video=out["per-video"],
-        warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates)),
+        warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates, params)),
         tolerated=report.tolerated, breakdowns={n: out[n] for n in breakdowns}, timings={},
         protocol=protocol, long_videos=out.get("ytvis2022", {}),
     )
