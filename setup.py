@@ -10,7 +10,8 @@ setup(
     ext_modules=[
         Extension(
             "vistoolkit._native._rle_kernel",
-            sources=["vistoolkit/_native/rle_kernel.c"],
+            sources=["vistoolkit/_native/rle_kernel.c", "vistoolkit/_native/rle_core.c"],
+            depends=["vistoolkit/_native/rle_core.h"],
             optional=True,
         )
     ]

@@ -19,10 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 Counts = str | bytes | bytearray | memoryview
+# One frame as the kernel takes it: None (absent), counts, or a compressed-RLE segmentation dict
+# {"size": [height, width], "counts": Counts} whose size is the video's.
+KernelFrame = Counts | dict | None
 
 
 class _UnavailableCountsError(ValueError):
     """Stand-in for the extension's ``CountsError`` when it is not loaded."""
+
+
+class _UnavailableFrameFormError(TypeError):
+    """Stand-in for the extension's ``FrameFormError`` when it is not loaded."""
 
 
 def _load():  # -> module | None
@@ -39,6 +46,10 @@ _kernel = _load()
 AVAILABLE: bool = _kernel is not None
 # A malformed counts string: ValueError with ``side`` ("gt"/"prediction"), ``track``, ``frame``.
 CountsError: type[ValueError] = _kernel.CountsError if _kernel else _UnavailableCountsError
+# A frame the kernel does not take: a polygon, uncompressed RLE, or an RLE dict whose ``size`` is
+# not the video's [height, width] (TypeError with ``side``, ``track``, ``frame``).
+FrameFormError: type[TypeError] = (_kernel.FrameFormError if _kernel
+                                   else _UnavailableFrameFormError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +67,8 @@ class RleOverlaps:
     zero_union: int           # pairs with an empty union
 
 
-def rle_video_overlaps(gt_counts: Sequence[Sequence[Counts | None]],
-                       pred_counts: Sequence[Sequence[Counts | None]], *,
+def rle_video_overlaps(gt_counts: Sequence[Sequence[KernelFrame]],
+                       pred_counts: Sequence[Sequence[KernelFrame]], *,
                        height: int, width: int) -> RleOverlaps:
     """Video IoU of every (prediction, GT) pair of one video from compressed RLE counts.
 
@@ -67,7 +78,9 @@ def rle_video_overlaps(gt_counts: Sequence[Sequence[Counts | None]],
 
     Args:
         gt_counts: G tracks, each a sequence of per-frame counts (str or bytes-like, the
-            pycocotools string encoding) or None where the track is absent.
+            pycocotools string encoding), None where the track is absent, or a segmentation
+            dict ``{"size": [height, width], "counts": ...}`` (its size must be exactly the
+            video's: a list of two ints).
         pred_counts: D tracks, same form. Tracks may differ in length (zip semantics).
         height: mask height of every frame.
         width: mask width of every frame.
@@ -77,7 +90,8 @@ def rle_video_overlaps(gt_counts: Sequence[Sequence[Counts | None]],
 
     Raises:
         CountsError: (a ValueError) a malformed counts string, naming the track and frame.
-        TypeError: a frame that is neither None, str nor bytes-like.
+        FrameFormError: (a TypeError) a frame of another form (polygon, uncompressed RLE,
+            another size), naming the track and frame; convert it first (``data.rle.to_rle``).
         RuntimeError: the extension is not available (see ``AVAILABLE``).
     """
     if _kernel is None:
