@@ -35,10 +35,12 @@ def stats_command(file: Path, gt: Path | None, as_json: bool, out: Path | None) 
     """Videos, frames, tracks, track lengths, area buckets and per-category counts of FILE."""
     from vistoolkit.atomic import write_json_atomic
     from vistoolkit.data.stats import file_stats, format_stats
+    from vistoolkit.provenance import provenance
 
     stats = file_stats(file, gt_path=gt)
     if out is not None:
-        write_json_atomic(out, stats, indent=2)
+        record = provenance(data=gt or file, inputs={"file": file, "gt": gt})
+        write_json_atomic(out, {**stats, "provenance": record}, indent=2)
         click.echo(f"wrote {out}")
     else:
         click.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))

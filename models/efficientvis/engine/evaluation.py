@@ -14,6 +14,7 @@ from torch import nn
 from efficientvis.engine.checkpoint import load_checkpoint
 from efficientvis.engine.inference import InferenceSettings, infer_dataset
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.provenance import provenance
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
 from vistoolkit.eval import EvalResult, evaluate
@@ -66,7 +67,7 @@ def evaluate_checkpoint(ckpt: Path | str, *, out_dir: Path | str,
                         out_path=Path(out_dir) / "results.json", split=split,
                         category_ids=loaded.category_ids, device=device, progress=progress)
     write_json_atomic(Path(out_dir) / "metrics.json",
-                      {"checkpoint": str(ckpt), "step": raw.get("step"), **ev.result.stats},
-                      indent=2)
+                      {"checkpoint": str(ckpt), "step": raw.get("step"), **ev.result.stats,
+                       "provenance": provenance(data=root, checkpoint=ckpt)}, indent=2)
     logger.info("%s: AP %.4f AP50 %.4f", ckpt, ev.result.stats["AP"], ev.result.stats["AP50"])
     return ev
