@@ -150,3 +150,26 @@ def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_p
     assert "| Original FPS | 35.0 ± 7.1 (35.3) |" in res.output
     assert "| +0.0 [+0.0, +0.0] / +0.0 | reproduced |" in res.output
     assert res.output.strip().endswith(f"reports in {out}")
+
+
+def test_cpu_budget_cell_plan_counts_shared_trainings_once(tmp_path):
+    from vistoolkit.studies.reproduce import cell_plan
+    from vistoolkit.studies.table1 import TABLE1
+
+    plan = cell_plan(list(TABLE1), seeds=[0, 1, 2], preset="tiny", budget=BUDGETS["cpu"],
+                     data_root=tmp_path)
+    # 23 rows x 3 seeds; rows that are one experiment (1a FTSA = 1b temporal = 1c T9 ...) or
+    # one model tested differently (1d linking, 1h frame rate) share 13 trainings per seed
+    assert (plan["cells"], plan["trainings"]) == (69, 39)
+    assert plan["iterations"] == 39 * BUDGETS["cpu"].max_iters
+
+
+def test_cpu_budget_recipe_is_part_of_the_training_key(tmp_path):
+    from vistoolkit.studies.reproduce import cell_specs
+    from vistoolkit.studies.table1 import TABLE1
+
+    t = TABLE1["table1e"]
+    quick, cpu = (cell_specs(t, t.row("cl"), seeds=[0], preset="tiny", budget=BUDGETS[b],
+                             data_root=tmp_path, device="cpu")[0] for b in ("quick", "cpu"))
+    assert quick.train_key != cpu.train_key
+    assert BUDGETS["cpu"].recipe()["freeze_backbone"] and BUDGETS["cpu"].stream

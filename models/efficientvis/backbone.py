@@ -103,6 +103,21 @@ class BackboneFPN(nn.Module):
         return self.fpn(OrderedDict(zip(LEVELS, feats)))
 
 
+def freeze_(module: nn.Module) -> nn.Module:
+    """Make ``module`` a fixed feature extractor in place: no gradients, and every BatchNorm2d
+    replaced by a FrozenBatchNorm2d with its running statistics (train mode changes nothing)."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            frozen = FrozenBatchNorm2d(child.num_features, eps=child.eps)
+            for key in ("weight", "bias", "running_mean", "running_var"):
+                getattr(frozen, key).copy_(getattr(child, key).detach())
+            setattr(module, name, frozen)
+        else:
+            freeze_(child)
+    module.requires_grad_(False)
+    return module
+
+
 def real_frame_features(backbone: BackboneFPN, images: Tensor,
                         frame_valid: Tensor) -> OrderedDict[str, Tensor]:
     """Run ``backbone`` on real frames only; padded frames get zero features.

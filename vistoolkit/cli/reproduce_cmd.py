@@ -17,8 +17,11 @@ TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "tab
 @click.argument("tables", nargs=-1, required=True, type=click.Choice(TABLES))
 @click.option("--data", "data_root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="YouTube-VIS directory (default: the synthetic benchmark, generated if missing).")
-@click.option("--budget", type=click.Choice(["smoke", "quick", "full"]), default="quick",
-              show_default=True, help="Training length per cell.")
+@click.option("--budget", type=click.Choice(["smoke", "quick", "full", "cpu"]), default="quick",
+              show_default=True, help="Training length per cell (cpu: the bundled recipe on "
+              "fresh data from the bundled backbone).")
+@click.option("--plan", is_flag=True, help="Print what would be computed (cells, trainings, "
+              "iterations) and exit.")
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per row (default 3; smoke 1).")
 @click.option("--preset", type=click.Choice(["micro", "tiny", "paper"]), default="tiny",
               show_default=True, help="Model preset (clip lengths 9/18/36 -> 3/6/9 unless paper).")
@@ -29,13 +32,21 @@ TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "tab
 @threads_option
 def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: str,
                       seeds: int | None, preset: str, out_dir: Path, device: str,
-                      resume: bool, threads: int | None) -> None:
+                      resume: bool, threads: int | None, plan: bool) -> None:
     """Train and evaluate every row of the Table 1 TABLES (table1a..table1h or all).
 
     Finished cells are cached in --out; rerunning computes only what is missing.
     """
     from vistoolkit.studies.report import format_markdown
-    from vistoolkit.studies.reproduce import BUDGETS, reproduce
+    from vistoolkit.studies.reproduce import BUDGETS, TABLE1, cell_plan, reproduce
+
+    if plan:
+        names = list(TABLE1) if "all" in tables else list(tables)
+        b = BUDGETS[budget]
+        info = cell_plan(names, seeds=range(b.seeds if seeds is None else seeds), preset=preset,
+                         budget=b, data_root=data_root or out_dir / "data")
+        click.echo(", ".join(f"{k} {v}" for k, v in info.items()))
+        return
 
     set_threads(threads)
 

@@ -94,10 +94,18 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     from efficientvis.engine.checkpoint import load_checkpoint
     from efficientvis.engine.train import TrainConfig, train
 
+    budget = spec.budget
+    native = {"input_short": 128, "input_max_long": 224} if budget.native_input else {}
     model_cfg = EfficientVISConfig.preset(spec.preset, num_classes=_num_classes(spec.data_root),
-                                          **spec.model)
-    train_cfg = TrainConfig(epochs=spec.budget.epochs, max_iters=spec.budget.max_iters,
-                            seed=spec.seed, device=spec.device)
+                                          **{**native, **spec.model})
+    init = None
+    if budget.init_backbone:
+        from efficientvis.engine.bundled import require_bundled
+        init = str(require_bundled())
+    train_cfg = TrainConfig(epochs=budget.epochs, max_iters=budget.max_iters, seed=spec.seed,
+                            device=spec.device, batch_size=budget.batch_size, lr=budget.lr,
+                            flip=budget.augment, color_jitter=budget.augment,
+                            init_backbone=init, freeze_backbone=budget.freeze_backbone)
     curve_dir = train_dir / "curve"
 
     def on_epoch_end(epoch: int, ckpt: Path) -> None:
@@ -108,7 +116,8 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
         write_json_atomic(curve_dir / f"{epoch:04d}.json", {"epoch": epoch, "stats": stats})
         log.info("%s epoch %d AP %.4f", spec.train_key, epoch, stats["AP"])
 
-    ckpt = train(model_cfg, train_cfg, data_root=spec.data_root, out_dir=train_dir,
+    ckpt = train(model_cfg, train_cfg, data_root=None if budget.stream else spec.data_root,
+                 out_dir=train_dir,
                  resume=resume, progress=False, on_epoch_end=on_epoch_end if spec.curve else None)
     points = [read_json(p) for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
     curve = [[point["epoch"], point["stats"]["AP"]] for point in points]

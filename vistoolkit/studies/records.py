@@ -15,13 +15,34 @@ from vistoolkit.studies.table1 import Row, Table
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """How long each cell trains, on which synthetic preset, with how many seeds by default."""
+    """How long each cell trains, on which synthetic preset, with how many seeds by default.
+
+    ``stream``: train on the fresh synthetic stream (``data_preset`` is then only the valid
+    split). ``batch_size``, ``lr``, ``augment`` (flip + colour), ``native_input`` (the synthetic
+    frames' 128 x 224): the bundled model's recipe. ``init_backbone``: every cell starts its
+    backbone + FPN from the bundled checkpoint (the shared, once pre-trained start; the paper
+    starts from ImageNet) and ``freeze_backbone`` keeps it fixed, so each cell trains only its
+    own tracklet stages.
+    """
 
     name: str
     epochs: int
     max_iters: int | None
     data_preset: str
     seeds: int
+    stream: bool = False
+    batch_size: int = 1
+    lr: float | None = None
+    augment: bool = False
+    native_input: bool = False
+    init_backbone: bool = False
+    freeze_backbone: bool = False
+
+    def recipe(self) -> dict[str, Any]:
+        """The training fields beyond length (part of every checkpoint's key)."""
+        return {"stream": self.stream, "batch_size": self.batch_size, "lr": self.lr,
+                "augment": self.augment, "native_input": self.native_input,
+                "init_backbone": self.init_backbone, "freeze_backbone": self.freeze_backbone}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +67,9 @@ class CellSpec:
         what = {"preset": self.preset, "model": dict(sorted(self.model.items())),
                 "epochs": self.budget.epochs, "max_iters": self.budget.max_iters,
                 "data": str(self.data_root), "curve": self.curve}
+        recipe = self.budget.recipe()
+        if recipe != Budget("", 0, None, "", 0).recipe():      # keys of older caches unchanged
+            what["recipe"] = recipe
         return f"{self.preset}-{_digest(what)}-s{self.seed}"
 
     @property

@@ -42,6 +42,11 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType({
     "smoke": Budget("smoke", epochs=1, max_iters=2, data_preset="small", seeds=1),
     "quick": Budget("quick", epochs=4, max_iters=None, data_preset="default", seeds=3),
     "full": Budget("full", epochs=24, max_iters=None, data_preset="default", seeds=3),
+    # the bundled model's recipe on the fresh stream, from its backbone + FPN (frozen): each
+    # cell trains only its tracklet stages (docs/reproduction.md: sizing)
+    "cpu": Budget("cpu", epochs=10**9, max_iters=300, data_preset="default", seeds=3,
+                  stream=True, batch_size=4, lr=2e-4, augment=True, native_input=True,
+                  init_backbone=True, freeze_backbone=True),
 })
 
 
@@ -52,6 +57,20 @@ def cell_specs(table: Table, row: Row, *, seeds: Sequence[int], preset: str, bud
                      model=MappingProxyType(model_overrides(row, preset)), linking=row.linking,
                      test_fps=row.test_fps, curve=table.curve, budget=budget,
                      data_root=data_root, device=device) for s in seeds]
+
+
+def cell_plan(names: Sequence[str], *, seeds: Sequence[int], preset: str, budget: Budget,
+              data_root: Path, device: str = "cpu") -> dict[str, Any]:
+    """What ``reproduce`` would compute: cells, distinct trainings (rows that share a model
+    share a checkpoint), and training iterations in all."""
+    specs = [s for name in names for row in TABLE1[name].rows
+             for s in cell_specs(TABLE1[name], row, seeds=seeds, preset=preset, budget=budget,
+                                 data_root=data_root, device=device)]
+    trainings = sorted({s.train_key for s in specs})
+    iters = budget.max_iters if budget.max_iters is not None else math.nan
+    return {"tables": list(names), "cells": len(specs), "distinct_cells": len({s.cell_key
+            for s in specs}), "trainings": len(trainings), "iterations": len(trainings) * iters,
+            "batch_size": budget.batch_size}
 
 
 def load_cell(path: Path) -> CellResult | None:

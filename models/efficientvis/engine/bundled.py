@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from efficientvis.config import EfficientVISConfig
-from efficientvis.engine.checkpoint import read_checkpoint, save_checkpoint
+from efficientvis.engine.checkpoint import read_checkpoint, save_checkpoint, with_bn_counters
 from efficientvis.engine.train import TrainConfig
 from efficientvis.model import build_model
 from vistoolkit.errors import InputError
@@ -76,7 +76,7 @@ def export_bundled(src: Path | str, dst: Path | str | None = None,
     raw = read_checkpoint(src)
     cfg = EfficientVISConfig.from_dict(raw["model_config"])
     model = build_model(cfg)
-    model.load_state_dict(raw["model"])
+    model.load_state_dict(with_bn_counters(model, raw["model"]))
     info = {**raw.get("meta", {}), "step": raw.get("step"), **(meta or {})}
     return save_checkpoint(dst or bundled_checkpoint_path(), model=model, model_cfg=cfg,
                            category_ids=raw["category_ids"], meta=info, half=True)

@@ -112,6 +112,31 @@ def save_checkpoint(path: Path | str, *, model: nn.Module, model_cfg: EfficientV
     return Path(path)
 
 
+def with_bn_counters(model: nn.Module, state: Mapping[str, torch.Tensor]
+                     ) -> dict[str, torch.Tensor]:
+    """``state`` plus the BatchNorm ``num_batches_tracked`` counters it lacks (a model trained
+    with a frozen backbone saves FrozenBatchNorm2d, which has none), so it loads strictly."""
+    out = dict(state)
+    for key, value in model.state_dict().items():
+        if key.endswith("num_batches_tracked") and key not in out:
+            out[key] = torch.zeros_like(value)
+    return out
+
+
+def load_backbone(model: nn.Module, path: Path | str) -> None:
+    """Copy the ``backbone.*`` (backbone + FPN) weights of checkpoint ``path`` into ``model``;
+    ``InputError`` when they do not fit (another backbone or width)."""
+    source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith("backbone.")}
+    target = unwrap(model).state_dict()
+    wanted = {k for k in target if k.startswith("backbone.")}
+    bad = sorted(k for k in wanted if k not in source or source[k].shape != target[k].shape)
+    if bad:
+        raise InputError(f"its backbone does not fit this model ({len(bad)} tensors differ, "
+                         f"e.g. {bad[0]})", path=path)
+    unwrap(model).load_state_dict({k: source[k].to(target[k].dtype) for k in wanted},
+                                  strict=False)
+
+
 def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """The raw checkpoint dict; ``InputError`` if the file is missing or not a checkpoint."""
     path = Path(path)
@@ -170,7 +195,7 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu"
     model = build_model(cfg)
     state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()}
     try:
-        model.load_state_dict(state)
+        model.load_state_dict(with_bn_counters(model, state))
     except RuntimeError as err:
         first = str(err).strip().splitlines()[0]
         raise InputError(f"weights do not fit the stored config ({first[:120]})",

@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from efficientvis.backbone import freeze_
 from efficientvis.batch import PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.correspondence import clip_pair_loss
@@ -29,6 +30,7 @@ from efficientvis.criterion import ClipCriterion
 from efficientvis.engine import distributed as D
 from efficientvis.engine.checkpoint import (
     capture_rng_state,
+    load_backbone,
     read_checkpoint,
     restore_rng_state,
     save_checkpoint,
@@ -63,6 +65,8 @@ class TrainConfig:
     (off, as in the paper). ``videos_per_epoch`` and ``synth_seed``: the fresh synthetic stream
     used when no dataset directory is given. ``probe_every`` > 0: every that many iterations,
     ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
+    ``init_backbone``: checkpoint whose backbone + FPN weights start the model;
+    ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     """
 
     epochs: int = 33
@@ -88,6 +92,8 @@ class TrainConfig:
     synth_seed: int = DEFAULT_SYNTH_SEED
     probe_every: int = 0
     probe_videos: int = 8
+    init_backbone: str | None = None
+    freeze_backbone: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -208,7 +214,12 @@ class _Trainer:
                                          world_size=ctx.world_size)
         total = cfg.epochs * math.ceil(len(self.sampler) / cfg.batch_size)
         self.total = min(total, cfg.max_iters) if cfg.max_iters is not None else total
-        self.model = build_model(model_cfg).to(ctx.device).train()
+        model = build_model(model_cfg)
+        if cfg.init_backbone is not None:
+            load_backbone(model, cfg.init_backbone)
+        if cfg.freeze_backbone:
+            freeze_(model.backbone)
+        self.model = model.to(ctx.device).train()
         step: nn.Module = PairStep(self.model, ClipCriterion.from_config(model_cfg), model_cfg)
         if ctx.distributed:
             step = DistributedDataParallel(step, find_unused_parameters=True, device_ids=(

@@ -1,0 +1,53 @@
+"""Shared backbone start for Table 1 cells: load_backbone, freeze_, with_bn_counters."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from efficientvis.backbone import freeze_
+from efficientvis.config import EfficientVISConfig
+from efficientvis.engine.checkpoint import load_backbone, load_checkpoint, read_checkpoint
+from efficientvis.engine.train import TrainConfig, train
+from torchvision.ops import FrozenBatchNorm2d
+
+from vistoolkit.errors import InputError
+
+MICRO = EfficientVISConfig.preset("micro", num_classes=8)
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _train(out: Path, **kw) -> Path:
+    cfg = TrainConfig(epochs=10**6, max_iters=3, lr=1e-3, warmup_iters=1, ckpt_every=10**6,
+                      videos_per_epoch=2, **kw)
+    return train(MICRO, cfg, data_root=None, out_dir=out, progress=False)
+
+
+def test_freeze_replaces_batchnorm_and_stops_gradients() -> None:
+    bn = torch.nn.BatchNorm2d(4)
+    bn.running_mean.fill_(0.5)
+    net = freeze_(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), bn))
+    assert isinstance(net[1], FrozenBatchNorm2d) and net[1].running_mean[0] == 0.5
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_cell_from_shared_frozen_backbone_trains_only_its_stages(tmp_path: Path) -> None:
+    start = _train(tmp_path / "start")
+    ref = {k: v for k, v in read_checkpoint(start)["model"].items() if k.startswith("backbone.")}
+    cell = _train(tmp_path / "cell", init_backbone=str(start), freeze_backbone=True)
+    got = read_checkpoint(cell)["model"]
+    for k, v in ref.items():
+        if not k.endswith("num_batches_tracked"):
+            assert torch.equal(got[k], v), k
+    stage = next(k for k in got if k.startswith("stages."))
+    assert not torch.equal(got[stage], read_checkpoint(start)["model"][stage])
+    assert load_checkpoint(cell).model is not None          # loads into a plain (unfrozen) model
+
+
+def test_load_backbone_of_another_width_is_an_input_error(tmp_path: Path) -> None:
+    start = _train(tmp_path / "start")
+    from efficientvis.model import build_model
+
+    other = build_model(MICRO.replace(fpn_channels=16, num_heads=2))
+    with pytest.raises(InputError, match="backbone does not fit"):
+        load_backbone(other, start)
