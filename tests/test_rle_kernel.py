@@ -358,6 +358,47 @@ def test_kernel_non_counts_frame_raises_type_error():
 
 
 @needs_native
+def test_kernel_segmentation_dicts_equal_bare_counts():
+    rng = np.random.default_rng(21)
+    gt, pred = _random_tracks(rng, 3, 4, H, W, ragged=True), _random_tracks(rng, 5, 4, H, W)
+    as_dicts = [[None if c is None else {"size": [H, W], "counts": c.decode(), "x": 1}
+                 for c in t] for t in pred]
+    want, got = _kernel(gt, pred), _kernel([[_seg(c, H, W) for c in t] for t in gt], as_dicts)
+    assert np.array_equal(got.iou, want.iou) and np.array_equal(got.det_areas, want.det_areas)
+
+
+@needs_native
+@pytest.mark.parametrize("frame", (
+    {"size": [W, H], "counts": _GOOD},                      # transposed: same h*w, another size
+    {"size": [H, W + 1], "counts": _GOOD},
+    {"size": (H, W), "counts": _GOOD},                      # not a list
+    {"size": [float(H), W], "counts": _GOOD},               # not exact ints
+    {"size": [H, W, 1], "counts": _GOOD},
+    {"counts": _GOOD}, {"size": [H, W]}, {"size": [H, W], "counts": None},
+    {"size": [H, W], "counts": [H * W]},                    # uncompressed RLE
+    [[0.0, 0.0, 3.0, 0.0, 3.0, 2.0]], [], 7,                # polygon, empty polygon, junk
+))
+def test_kernel_frame_of_another_form_raises_frame_form_error(frame):
+    with pytest.raises(_native.FrameFormError, match=r"^prediction 1, frame 2: ") as info:
+        _kernel([[_GOOD]], [[_GOOD], [_GOOD, None, frame]])
+    assert isinstance(info.value, TypeError)
+    assert (info.value.side, info.value.track, info.value.frame) == ("prediction", 1, 2)
+
+
+@needs_native
+def test_kernel_two_character_numbers_decode_like_pycocotools():
+    """Runs whose stored values need exactly two characters (|delta| in 16..511), both signs."""
+    h, w = 64, 64
+    m = np.zeros((h, w), dtype=bool)
+    for x in range(w):                                     # run lengths vary by 16..40 per column
+        m[(x * 7) % 20:(x * 7) % 20 + 20 + (x * 13) % 25, x] = True
+    counts = _enc(m)
+    got = _kernel([[counts]], [[counts], [_enc(~m)]], h, w)
+    assert got.det_areas[:, 0].tolist() == [int(m.sum()), int((~m).sum())]
+    assert got.iou.tolist() == [[1.0], [0.0]]
+
+
+@needs_native
 @pytest.mark.parametrize("size", ((-1, 5), (5, -1), (2**32, 1), (70_000, 70_000), (2**62, 2**62)))
 def test_kernel_bad_size_raises_value_error(size):
     with pytest.raises(ValueError, match="invalid mask size"):
