@@ -54,5 +54,6 @@ def test_cli_pack_structure_errors(tmp_path, write_json):
     bad = write_json("b.json", [{"video_id": 1, "score": 0.5}])
     res = CliRunner().invoke(main, ["pack", str(bad), "-o", str(tmp_path / "t.zip")])
     assert res.exit_code == 2
-    assert res.stderr == f"error: {bad}: prediction #0: missing key(s) category_id, segmentations\n"
+    assert res.stderr == (f"error: {bad}: prediction #0: Object missing required field "
+                          "`category_id`\n")
     assert not (tmp_path / "t.zip").exists()

@@ -88,4 +88,4 @@ def test_cli_stats_bad_file_one_line(write_json):
     bad = write_json("bad.json", {"videos": [{"id": 1, "width": 2, "height": "x"}]})
     res = CliRunner().invoke(main, ["data", "stats", str(bad)])
     assert res.exit_code == 2
-    assert res.stderr == f"error: {bad}: video_id=1: 'height' must be an integer, got 'x'\n"
+    assert res.stderr == f"error: {bad}: Expected `int`, got `str` - at `$.videos[0].height`\n"

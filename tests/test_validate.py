@@ -201,4 +201,5 @@ def test_cli_validate_gt_alone_and_errors(write_json, tiny_gt):
     broken = write_json("broken.json", {"videos": [{"id": 1}]})
     res = CliRunner().invoke(main, ["validate", str(broken)])
     assert res.exit_code == 2
-    assert res.stderr == f"error: {broken}: videos[0]: missing key(s) width, height\n"
+    assert res.stderr == (f"error: {broken}: Object missing required field `width` - at "
+                          "`$.videos[0]`\n")

@@ -93,14 +93,14 @@ def test_load_errors_one_line(tmp_path, write_json):
     p = write_json("p.json", [make_pred(1, 1, "high", [None])])
     with pytest.raises(InputError) as err:
         load_predictions(p)
-    assert str(err.value) == f"{p}: prediction #0 (video_id=1): 'score' must be a number, got 'high'"
+    assert str(err.value) == f"{p}: prediction #0: Expected `float`, got `str` - at `$[0].score`"
     with pytest.raises(InputError, match=r"a result file must be a JSON list"):
         load_predictions(write_json("d.json", {"videos": []}))
 
 
 def test_read_json_bad_bytes_directory_and_bom_raise_one_line(tmp_path):
     (tmp_path / "latin1.json").write_bytes(b'{"a": "\xe9"}')
-    with pytest.raises(InputError, match=r"latin1.json: not valid JSON \('utf-8' codec"):
+    with pytest.raises(InputError, match=r"latin1.json: not valid JSON \(Invalid UTF-8"):
         read_json(tmp_path / "latin1.json")
     with pytest.raises(InputError, match=r": cannot read \("):
         read_json(tmp_path)
@@ -131,3 +131,77 @@ def test_load_gt_and_preds_accept_records_or_paths(write_json):
     preds, got = load_preds(preds_path)
     assert got == preds_path and len(preds) == 1
     assert load_preds(tuple(preds)) == (preds, None)
+
+
+# ---- hostile JSON: one line, never a traceback --------------------------------------------------
+
+_PRED = '{"video_id": 1, "category_id": 1, "score": %s, "segmentations": [null]}'
+_HOSTILE = {
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "5000-digit integer": "[%s]" % (_PRED % ("9" * 5000)),
+    "1e400": "[%s]" % (_PRED % "1e400"),
+    "-1e400": "[%s]" % (_PRED % "-1e400"),
+    "Infinity literal": "[%s]" % (_PRED % "Infinity"),
+    "NaN literal": "[%s]" % (_PRED % "NaN"),
+    "truncated": "[%s" % (_PRED % "0.5"),
+    "empty file": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE))
+@pytest.mark.parametrize("loader", (load_predictions, load_dataset, read_json))
+def test_load_hostile_json_raises_one_line_input_error(tmp_path, name, loader):
+    path = tmp_path / "x.json"
+    path.write_text(_HOSTILE[name])
+    with pytest.raises(InputError) as err:
+        loader(path)
+    assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ("videos", "categories", "annotations"))
+@pytest.mark.parametrize("value", ({"1": {}}, 7, "videos"))
+def test_load_dataset_top_level_not_a_list_names_the_key(write_json, key, value):
+    raw = make_gt([(1, 4, 6, 1)], [])
+    raw[key] = value
+    with pytest.raises(InputError, match=rf"Expected `array( \| null)?`, got `\w+` - at `\$\.{key}`"):
+        load_dataset(write_json("gt.json", raw))
+
+
+@pytest.mark.parametrize("entry, field", [
+    ({"video_id": 1, "category_id": 1, "score": 0.5}, "Object missing required field `segmentations`"),
+    ({"video_id": "1", "category_id": 1, "score": 0.5, "segmentations": []}, "`$[1].video_id`"),
+    ({"video_id": 2**63, "category_id": 1, "score": 0.5, "segmentations": []}, "`$[1].video_id`"),
+    ({"video_id": 1, "category_id": 1, "score": True, "segmentations": []}, "`$[1].score`"),
+    ({"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": {}}, "`$[1].segmentations`"),
+    ({"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": [{"size": [4, 6]}]},
+     "`$[1].segmentations[0]`"),
+    ({"video_id": 1, "category_id": 1, "score": 0.5,
+      "segmentations": [{"size": [4, 6], "counts": {}}]}, "`$[1].segmentations[0].counts`"),
+    ({"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": [], "bboxes": 1,
+      "id": "x", "category_id_": 1, "video_id": None}, "`$[1].video_id`"),   # extras path too
+])
+def test_load_predictions_structure_error_names_record_and_field(write_json, entry, field):
+    path = write_json("p.json", [make_pred(1, 1, 0.5, [None]), entry])
+    with pytest.raises(InputError) as err:
+        load_predictions(path)
+    assert str(err.value).startswith(f"{path}: prediction #1: ") and field in str(err.value)
+
+
+def test_load_predictions_extra_keys_kept_and_frames_typed(write_json):
+    a = box_rle(4, 6, 0, 0, 2, 3)
+    raw = [make_pred(1, 1, 0.5, [a, None]) | {"bboxes": [[0, 0, 3, 2], None], "id": 7},
+           make_pred(1, 2, 1, [UNCOMPRESSED, POLY])]
+    preds = load_predictions(write_json("p.json", raw))
+    assert preds[0].extra == {"bboxes": [[0, 0, 3, 2], None], "id": 7} and preds[1].extra == {}
+    assert preds[0].segmentations == (a, None) and type(preds[0].segmentations[0]["counts"]) is str
+    assert preds[1].score == 1.0 and preds[1].segmentations == (UNCOMPRESSED, POLY)
+    assert [prediction_to_json(p) for p in preds] == raw
+
+
+def test_load_predictions_releasing_pages_every_element_same_records(write_json, monkeypatch):
+    from vistoolkit.data import json_io
+
+    raw = [make_pred(1, 1, i / 10, [box_rle(4, 6, 0, 0, 2, i % 5 + 1), None]) for i in range(10)]
+    path = write_json("p.json", raw)
+    monkeypatch.setattr(json_io, "_RELEASE_BYTES", 1)
+    assert [prediction_to_json(p) for p in load_predictions(path)] == raw

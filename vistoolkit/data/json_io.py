@@ -1,21 +1,33 @@
-"""The one way JSON files come in: ``read_json`` / ``read_text``, and the one place that pauses
-the garbage collector (``gc_paused``).
+"""The one way JSON files come in: ``read_json`` / ``read_json_array`` / ``read_text``, and the
+one place that pauses the garbage collector (``gc_paused``).
 
-Files are read as UTF-8 text (no BOM, as the official evaluator's ``json.load(open(...))``):
-the raw bytes are freed once decoded, so only the text and the parsed objects are alive while
-``json`` builds them. I/O, encoding and syntax errors become one-line ``InputError``s.
+JSON is parsed by msgspec, strictly (RFC 8259): UTF-8 without a BOM, no ``NaN``/``Infinity``
+literals, no number beyond float64 (``1e400``), no integer of thousands of digits. Every I/O,
+encoding or syntax problem, such a number and nesting deeper than the interpreter's recursion
+limit become one-line ``InputError``s, never a traceback.
+
+``read_json_array`` decodes a top-level array element by element from a memory map and hands
+the pages it has read back to the page cache as it goes, so a large result file is never held
+twice (as bytes and as objects) at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
-from collections.abc import Iterator
+import mmap
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from vistoolkit.errors import InputError
+
+T = TypeVar("T")
+
+_BOM = b"\xef\xbb\xbf"
+_RELEASE_BYTES = 32 << 20   # read_json_array: release the map's pages after this many bytes
 
 
 @contextlib.contextmanager
@@ -35,6 +47,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _open_error(path: Path | str, err: OSError) -> InputError:
+    if isinstance(err, FileNotFoundError):
+        return InputError("file not found", path=path)
+    return InputError(f"cannot read ({err.strerror})", path=path)
+
+
 def read_text(path: Path | str) -> str:
     """A whole UTF-8 text file.
 
@@ -44,23 +62,92 @@ def read_text(path: Path | str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
-    except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
     except UnicodeDecodeError as err:
         raise InputError(f"not valid JSON ({err})", path=path) from None
     except OSError as err:
-        raise InputError(f"cannot read ({err.strerror})", path=path) from None
+        raise _open_error(path, err) from None
+
+
+def _json_error(path: Path | str, err: Exception, data: bytes | mmap.mmap) -> InputError:
+    """The one-line error for a msgspec decode failure of the whole document ``data``."""
+    if data[:3] == _BOM:
+        return InputError("not valid JSON (Unexpected UTF-8 BOM)", path=path)
+    if isinstance(err, RecursionError):
+        return InputError("not valid JSON (nested too deeply)", path=path)
+    return InputError(f"not valid JSON ({err})", path=path)
 
 
 def read_json(path: Path | str) -> Any:
-    """Parse a JSON file (garbage collector paused).
+    """Parse a JSON file into dicts, lists, str, int, float, bool and None (GC paused).
 
     Raises:
-        InputError: the file is missing, unreadable, not UTF-8 or not valid JSON.
+        InputError: the file is missing or unreadable, or not strict UTF-8 JSON (including a
+            number out of range and nesting deeper than the recursion limit).
     """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        raise _open_error(path, err) from None
     with gc_paused():
-        text = read_text(path)
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise InputError(f"not valid JSON ({err})", path=path) from None
+            return msgspec.json.decode(data)
+        except (msgspec.DecodeError, RecursionError) as err:
+            raise _json_error(path, err, data) from None
+
+
+@contextlib.contextmanager
+def _mapped(path: Path | str) -> Iterator[mmap.mmap | bytes]:
+    """The file as a read-only memory map (bytes when it cannot be mapped, e.g. empty)."""
+    try:
+        with open(path, "rb") as handle:
+            try:
+                view: mmap.mmap | bytes = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):     # empty file, pipe, special file
+                view = handle.read()
+    except OSError as err:
+        raise _open_error(path, err) from None
+    try:
+        yield view
+    finally:
+        if isinstance(view, mmap.mmap):
+            # spans still referenced by an error's traceback keep it open until they are freed
+            with contextlib.suppress(BufferError):
+                view.close()
+
+
+def _release(view: mmap.mmap | bytes) -> None:
+    """Drop the map's resident pages (they stay in the page cache and are re-read on access)."""
+    if isinstance(view, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        view.madvise(mmap.MADV_DONTNEED)
+
+
+def read_json_array(path: Path | str, decode_item: Callable[[int, msgspec.Raw], T], *,
+                    not_array: str) -> list[T]:
+    """Decode a file whose top level is a JSON array, one element at a time (GC paused).
+
+    The array is first split into raw element spans (one scan, no objects built), then
+    ``decode_item(index, raw)`` decodes each element, typically with a typed
+    ``msgspec.json.Decoder``; its ``InputError``s pass through. Pages of the file already
+    decoded are released as it goes, so peak memory is the decoded objects plus a few MB.
+
+    Raises:
+        InputError: unreadable or not JSON (as ``read_json``), or not an array (``not_array``).
+    """
+    with _mapped(path) as view, gc_paused():
+        try:
+            raws = msgspec.json.decode(view, type=list[msgspec.Raw])
+        except msgspec.ValidationError:
+            raise InputError(not_array, path=path) from None
+        except (msgspec.DecodeError, RecursionError) as err:
+            raise _json_error(path, err, view) from None
+        _release(view)
+        out, pending = [], 0
+        for i, raw in enumerate(raws):
+            out.append(decode_item(i, raw))
+            pending += len(raw)
+            if pending >= _RELEASE_BYTES:
+                _release(view)
+                pending = 0
+        raws = raw = None   # the spans borrow the map: drop them before it closes
+    return out

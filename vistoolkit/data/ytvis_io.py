@@ -1,118 +1,84 @@
 """Read and write YouTube-VIS / OVIS annotation files and result (prediction) files.
 
-JSON is read by ``vistoolkit.data.json_io.read_json`` and parsed into records once, here.
-Structural problems (not JSON, missing keys, wrong types) raise ``InputError`` naming the file
-and the record; semantic checks against the ground truth (lengths, sizes, ids, scores) live in
-``vistoolkit.data.validate``. ``load_gt`` / ``load_preds`` accept records or a path, so that
-callers (the evaluator, ``vistool viz``, the compatibility layer) have one way in.
+JSON is read by ``vistoolkit.data.json_io`` and parsed into records once, here. The structure
+(keys, JSON types) is checked by decoding into the msgspec types of ``vistoolkit.data.schema``,
+and a problem raises one ``InputError`` naming the file and the field (``$[3].score``); semantic
+checks against the ground truth (lengths, sizes, ids, scores) live in
+``vistoolkit.data.validate``. Result files are decoded element by element into typed records
+(compressed RLE ``counts`` stay str). ``load_gt`` / ``load_preds`` accept records or a path, so
+that callers (the evaluator, ``vistool viz``, the compatibility layer) have one way in.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from vistoolkit.atomic import atomic_open
-from vistoolkit.data.json_io import gc_paused, read_json
+from vistoolkit.data.json_io import gc_paused, read_json, read_json_array
 from vistoolkit.data.records import Category, Dataset, PredTrack, Track, Video
+from vistoolkit.data.schema import (
+    PREDICTION_KEYS,
+    AnnotationFile,
+    PredictionEntry,
+    PredictionObject,
+    structure_error,
+)
 from vistoolkit.errors import InputError
 
 _VIDEO_KEYS = ("id", "width", "height", "length", "file_names")
 _TRACK_KEYS = ("id", "video_id", "category_id", "segmentations", "bboxes", "areas", "iscrowd")
-_PRED_KEYS = ("video_id", "category_id", "score", "segmentations")
+_NOT_A_LIST = "a result file must be a JSON list of predictions"
 
 
-def _require(record: dict, keys: Iterable[str], *, path: Path | str, where: str) -> None:
-    if not isinstance(record, dict):
-        raise InputError(f"expected an object, got {type(record).__name__}", path=path, where=where)
-    missing = [k for k in keys if k not in record]
-    if missing:
-        raise InputError(f"missing key(s) {', '.join(missing)}", path=path, where=where)
-
-
-def _as_int(value: Any, key: str, *, path: Path | str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise InputError(f"'{key}' must be an integer, got {value!r}", path=path, where=where)
-    return int(value)
-
-
-def _as_frames(value: Any, key: str, *, path: Path | str, where: str) -> tuple:
-    if not isinstance(value, list):
-        raise InputError(f"'{key}' must be a list (one entry per frame)", path=path, where=where)
-    return tuple(value)
-
-
-def parse_video(raw: dict, *, path: Path | str, index: int) -> Video:
-    """One ``videos`` entry -> ``Video``."""
-    where = f"videos[{index}]"
-    _require(raw, ("id", "width", "height"), path=path, where=where)
-    vid = _as_int(raw["id"], "id", path=path, where=where)
-    where = f"video_id={vid}"
+def _video(raw: dict) -> Video:
     names = raw.get("file_names")
-    if names is None:
-        names = []
-    length = raw.get("length", len(names))
+    names = [] if names is None else names
     extra = {k: v for k, v in raw.items() if k not in _VIDEO_KEYS}
     if "length" not in raw:
         extra["_no_length"] = True
-    return Video(
-        id=vid,
-        width=_as_int(raw["width"], "width", path=path, where=where),
-        height=_as_int(raw["height"], "height", path=path, where=where),
-        length=_as_int(length, "length", path=path, where=where),
-        file_names=tuple(_as_frames(names, "file_names", path=path, where=where)),
-        extra=extra,
-    )
+    return Video(id=raw["id"], width=raw["width"], height=raw["height"],
+                 length=raw.get("length", len(names)), file_names=tuple(names), extra=extra)
 
 
-def parse_track(raw: dict, *, path: Path | str, index: int) -> Track:
-    """One ``annotations`` entry -> ``Track``."""
-    where = f"annotations[{index}]"
-    _require(raw, ("id", "video_id", "category_id", "segmentations"), path=path, where=where)
-    where = f"annotations[{index}] (id={raw['id']}, video_id={raw['video_id']})"
-    bboxes = raw.get("bboxes")
-    areas = raw.get("areas")
+def _track(raw: dict) -> Track:
+    bboxes, areas = raw.get("bboxes"), raw.get("areas")
     return Track(
-        id=_as_int(raw["id"], "id", path=path, where=where),
-        video_id=_as_int(raw["video_id"], "video_id", path=path, where=where),
-        category_id=_as_int(raw["category_id"], "category_id", path=path, where=where),
-        segmentations=_as_frames(raw["segmentations"], "segmentations", path=path, where=where),
-        bboxes=None if bboxes is None else _as_frames(bboxes, "bboxes", path=path, where=where),
-        areas=None if areas is None else _as_frames(areas, "areas", path=path, where=where),
-        iscrowd=_as_int(raw.get("iscrowd", 0), "iscrowd", path=path, where=where),
+        id=raw["id"], video_id=raw["video_id"], category_id=raw["category_id"],
+        segmentations=tuple(raw["segmentations"]),
+        bboxes=None if bboxes is None else tuple(bboxes),
+        areas=None if areas is None else tuple(areas),
+        iscrowd=raw.get("iscrowd", 0),
         extra={k: v for k, v in raw.items() if k not in _TRACK_KEYS}
         | ({} if "iscrowd" in raw else {"_no_iscrowd": True}),
     )
 
 
-def parse_category(raw: dict, *, path: Path | str, index: int) -> Category:
-    """One ``categories`` entry -> ``Category``."""
-    where = f"categories[{index}]"
-    _require(raw, ("id",), path=path, where=where)
+def _category(raw: dict) -> Category:
     return Category(
-        id=_as_int(raw["id"], "id", path=path, where=where),
-        name=str(raw.get("name", raw["id"])),
-        supercategory=raw.get("supercategory"),
+        id=raw["id"], name=str(raw.get("name", raw["id"])), supercategory=raw.get("supercategory"),
         extra={k: v for k, v in raw.items() if k not in ("id", "name", "supercategory")},
     )
 
 
 def parse_dataset(raw: Any, *, path: Path | str = "<memory>") -> Dataset:
-    """A parsed annotation JSON object -> ``Dataset``."""
+    """A parsed annotation JSON object -> ``Dataset`` (structure checked by
+    ``schema.AnnotationFile``; unknown keys kept in ``extra``)."""
     if not isinstance(raw, dict):
         raise InputError("an annotation file must be a JSON object with 'videos'", path=path)
-    _require(raw, ("videos",), path=path, where="top level")
+    try:
+        msgspec.convert(raw, AnnotationFile)
+    except msgspec.ValidationError as err:
+        raise structure_error(err, path=path) from None
     known = ("videos", "annotations", "categories", "info", "licenses")
     return Dataset(
-        videos=tuple(parse_video(v, path=path, index=i) for i, v in enumerate(raw["videos"])),
-        categories=tuple(
-            parse_category(c, path=path, index=i) for i, c in enumerate(raw.get("categories") or [])
-        ),
-        tracks=tuple(
-            parse_track(a, path=path, index=i) for i, a in enumerate(raw.get("annotations") or [])
-        ),
+        videos=tuple(map(_video, raw["videos"])),
+        categories=tuple(map(_category, raw.get("categories") or [])),
+        tracks=tuple(map(_track, raw.get("annotations") or [])),
         info=raw.get("info"),
         licenses=raw.get("licenses"),
         has_annotations="annotations" in raw,
@@ -127,35 +93,68 @@ def load_dataset(path: Path | str) -> Dataset:
         return parse_dataset(read_json(path), path=path)
 
 
+def _record(entry: PredictionEntry | PredictionObject, index: int, extra: dict) -> PredTrack:
+    return PredTrack(video_id=entry.video_id, category_id=entry.category_id, score=entry.score,
+                     segmentations=tuple(entry.segmentations), index=index, extra=extra)
+
+
 def parse_prediction(raw: Any, *, path: Path | str, index: int) -> PredTrack:
-    """One result-file entry -> ``PredTrack`` (score kept as given; range checks in validate)."""
-    where = f"prediction #{index}"
-    _require(raw, _PRED_KEYS, path=path, where=where)
-    where = f"prediction #{index} (video_id={raw['video_id']})"
-    score = raw["score"]
-    if isinstance(score, bool) or not isinstance(score, (int, float)):
-        raise InputError(f"'score' must be a number, got {score!r}", path=path, where=where)
-    return PredTrack(
-        video_id=_as_int(raw["video_id"], "video_id", path=path, where=where),
-        category_id=_as_int(raw["category_id"], "category_id", path=path, where=where),
-        score=float(score),
-        segmentations=_as_frames(raw["segmentations"], "segmentations", path=path, where=where),
-        index=index,
-        extra={k: v for k, v in raw.items() if k not in _PRED_KEYS},
-    )
+    """One result entry already in memory -> ``PredTrack`` (score kept as given; range and
+    frame checks in validate; keys other than the four known ones kept in ``extra``)."""
+    try:
+        entry = msgspec.convert(raw, PredictionObject)
+    except msgspec.ValidationError as err:
+        raise structure_error(err, path=path, where=f"prediction #{index}",
+                              at=f"$[{index}]") from None
+    return _record(entry, index, {k: v for k, v in raw.items() if k not in PREDICTION_KEYS})
 
 
 def parse_predictions(raw: Any, *, path: Path | str = "<memory>") -> list[PredTrack]:
     """A parsed result JSON (a list of objects) -> ``PredTrack`` list in file order."""
     if not isinstance(raw, list):
-        raise InputError("a result file must be a JSON list of predictions", path=path)
+        raise InputError(_NOT_A_LIST, path=path)
     return [parse_prediction(r, path=path, index=i) for i, r in enumerate(raw)]
 
 
+def _prediction_decoder(path: Path | str) -> Callable[[int, msgspec.Raw], PredTrack]:
+    """``decode(index, raw)`` of one result-file element: typed (``PredictionEntry``), or, for
+    an entry with further keys, decoded as an object whose extra keys go to ``extra``."""
+    typed = msgspec.json.Decoder(PredictionEntry)
+
+    def fail(err: Exception, index: int) -> InputError:
+        if isinstance(err, RecursionError):
+            return InputError("nested too deeply", path=path, where=f"prediction #{index}")
+        return structure_error(err, path=path, where=f"prediction #{index}", at=f"$[{index}]")
+
+    def decode(index: int, raw: msgspec.Raw) -> PredTrack:
+        try:
+            return _record(typed.decode(raw), index, {})
+        except (msgspec.ValidationError, RecursionError) as err:
+            first = err
+        try:
+            obj = msgspec.json.decode(raw)
+            extra = {k: v for k, v in obj.items() if k not in PREDICTION_KEYS}
+        except (msgspec.ValidationError, RecursionError, AttributeError):   # not an object
+            raise fail(first, index) from None
+        if not extra:
+            raise fail(first, index) from None
+        try:
+            entry = msgspec.convert({k: obj[k] for k in PREDICTION_KEYS if k in obj},
+                                    PredictionEntry)
+        except msgspec.ValidationError as err:
+            raise fail(err, index) from None
+        return _record(entry, index, extra)
+
+    return decode
+
+
 def load_predictions(path: Path | str) -> list[PredTrack]:
-    """Load a result file: ``[{video_id, category_id, score, segmentations}, ...]``."""
-    with gc_paused():
-        return parse_predictions(read_json(path), path=path)
+    """Load a result file: ``[{video_id, category_id, score, segmentations}, ...]``.
+
+    Each entry is decoded straight into typed frames (``schema.PredictionEntry``); the file's
+    pages are released as it goes, so memory peaks at the records, not records plus file.
+    """
+    return read_json_array(path, _prediction_decoder(path), not_array=_NOT_A_LIST)
 
 
 def load_gt(gt: Dataset | Path | str) -> tuple[Dataset, Path | str | None]:
