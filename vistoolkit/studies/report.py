@@ -23,7 +23,6 @@ from vistoolkit.studies.verdict import Verdict, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
 
-
 def _pct(v: float) -> float:
     return 100.0 * v
 
