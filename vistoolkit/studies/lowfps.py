@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from tqdm import tqdm
+
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.records import Dataset, PredTrack
@@ -137,24 +139,35 @@ def check_fps(fps_list: Sequence[float]) -> None:
 def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
                  predictor: Predictor,
                  score_fn: Callable[[Dataset, list[PredTrack]], Mapping[str, float]] = score,
-                 motion_options: Mapping[str, Any] | None = None) -> LowFpsResult:
-    """Score the three trackers at every frame rate of ``fps_list`` (see module docstring)."""
+                 motion_options: Mapping[str, Any] | None = None,
+                 progress: bool = False) -> LowFpsResult:
+    """Score the three trackers at every frame rate of ``fps_list`` (see module docstring).
+    ``progress``: a bar on stderr, one step per (frame rate, tracker)."""
     check_fps(fps_list)
     stats: dict[str, dict[float, Mapping[str, float]]] = {m: {} for m in METHODS}
     theta, frames = {}, {}
+    bar = tqdm(total=len(METHODS) * len(fps_list), desc="lowfps", unit="step",
+               disable=not progress, dynamic_ncols=True)
     for fps in fps_list:
         work = Path(out_dir) / f"fps{fps:g}"
+        bar.set_postfix_str(f"{fps:g} fps: {E2E}")
         gt, ann = valid_annotations(data_root, work, fps)
         frames[fps] = sum(v.length for v in gt.videos)
         stats[E2E][fps] = score_fn(gt, load_predictions(predictor.infer_e2e(ann, work / "e2e.json")))
+        bar.update(1)
+        bar.set_postfix_str(f"{fps:g} fps: {HANDCRAFT}")
         clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))
         sweep = sweep_handcraft(clips, gt, score=score_fn)
         stats[HANDCRAFT][fps], theta[fps] = sweep.best_stats, sweep.best_threshold
+        bar.update(1)
+        bar.set_postfix_str(f"{fps:g} fps: {MOTION}")
         preds = link_results(clips, method="motion", videos=video_infos(clips, gt),
                              **dict(motion_options or {}))
         stats[MOTION][fps] = score_fn(gt, preds)
+        bar.update(1)
         log.info("fps %g: AP e2e %.3f handcraft %.3f motion %.3f", fps, stats[E2E][fps]["AP"],
                  stats[HANDCRAFT][fps]["AP"], stats[MOTION][fps]["AP"])
+    bar.close()
     return LowFpsResult(tuple(fps_list), stats, theta, frames,
                         e2e_label=getattr(predictor, "e2e_label", E2E))
 
@@ -190,8 +203,8 @@ def write_lowfps_reports(res: LowFpsResult, out_dir: Path) -> list[Path]:
 
 
 def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | None = None,
-               ckpt: Path | None = None, device: str = "cpu", oracle: bool = False
-               ) -> tuple[LowFpsResult, list[Path]]:
+               ckpt: Path | None = None, device: str = "cpu", oracle: bool = False,
+               progress: bool = True) -> tuple[LowFpsResult, list[Path]]:
     """The study with a checkpoint (default: bundled), or with ground-truth tracklets
     (``oracle``), on a dataset (default: synthetic, made in ``out_dir/data`` if missing);
     writes the reports."""
@@ -202,5 +215,5 @@ def run_lowfps(*, fps_list: Sequence[float], out_dir: Path, data_root: Path | No
     predictor: Predictor = (GroundTruthPredictor(Path(data_root)) if ckpt is None else
                             CheckpointPredictor.load(ckpt, data_root=data_root, device=device))
     res = lowfps_study(data_root=data_root, fps_list=fps_list, out_dir=out_dir,
-                       predictor=predictor)
+                       predictor=predictor, progress=progress)
     return res, write_lowfps_reports(res, out_dir)
