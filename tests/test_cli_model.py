@@ -125,22 +125,26 @@ def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.M
     assert not (tmp_path / "synth").exists()                    # failed before generating
 
 
-def test_bundled_recipe_is_what_train_command_runs(tmp_path: Path):
+@pytest.mark.parametrize("which", ["bundled", "cpu"])
+def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
     import shlex
 
-    from efficientvis.engine.bundled import TRAIN_COMMAND, bundled_recipe
+    from efficientvis.engine import bundled
 
     from vistoolkit.cli.model_support import build_configs
     from vistoolkit.cli.train_cmd import train_command
 
-    args = shlex.split(TRAIN_COMMAND)[2:]                     # drop "vistool train"
-    args[args.index("--data") + 1] = str(tmp_path)            # --data must exist
+    command = bundled.TRAIN_COMMAND if which == "bundled" else bundled.CPU_RECIPE_COMMAND
+    args = shlex.split(command)[2:]                           # drop "vistool train"
+    if "--data" in args:
+        args[args.index("--data") + 1] = str(tmp_path)        # --data must exist
     p = train_command.make_context("train", args).params
     got = build_configs(p["preset"], p["overrides"], epochs=p["epochs"], iters=p["iters"],
                         batch_size=p["batch_size"], lr=p["lr"], ckpt_every=p["ckpt_every"],
                         device=p["device"], seed=p["seed"], workers=p["workers"],
-                        augment=p["augment"])
-    assert got == bundled_recipe(p["iters"])
+                        augment=p["augment"], probe_every=p["probe_every"])
+    recipe = bundled.bundled_recipe if which == "bundled" else bundled.cpu_recipe
+    assert got == recipe(p["iters"])
 
 
 def test_default_threads_is_half_the_cores_at_least_one() -> None:

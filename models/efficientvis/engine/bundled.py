@@ -24,6 +24,7 @@ About 3.6 hours of wall time in all (63 + 32 + 39 + 83 min, shared cores); then
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ TRAIN_COMMAND = (
     "vistool train --data vistool_data/synth --preset tiny --out runs/bundled_tiny "
     "--iters 6000 --lr 2e-4 --batch-size 4 --augment flip --augment color "
     "--set input_short=128 --set input_max_long=224")
+# The CPU recipe (fresh synthetic stream, docs/model.md): what `vistool demo --train` runs and
+# the candidate for the next bundled checkpoint.
+CPU_RECIPE_COMMAND = (
+    "vistool train --preset tiny --out runs/cpu_recipe --iters 6000 --lr 2e-4 --batch-size 4 "
+    "--augment flip --augment color --set input_short=128 --set input_max_long=224 "
+    "--probe-every 250 --threads 1")
 EXPORT_COMMAND = (
     "python -c \"from efficientvis.engine.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")
@@ -54,6 +61,14 @@ def bundled_recipe(max_iters: int = 6000, device: str = "cpu"
                             ckpt_every=min(500, max_iters), device=device, flip=True,
                             color_jitter=True)
     return cfg, train_cfg
+
+
+def cpu_recipe(max_iters: int = 6000, device: str = "cpu", probe_every: int = 250
+               ) -> tuple[EfficientVISConfig, TrainConfig]:
+    """The training setup of ``CPU_RECIPE_COMMAND``: ``bundled_recipe`` on the fresh synthetic
+    stream (train with ``data_root=None``), probed every ``probe_every`` iterations."""
+    cfg, train_cfg = bundled_recipe(max_iters, device)
+    return cfg, dataclasses.replace(train_cfg, probe_every=probe_every)
 
 
 def bundled_checkpoint_path() -> Path:
