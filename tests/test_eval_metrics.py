@@ -51,13 +51,14 @@ class CountGT(Metric[int]):
 
 def test_metrics_registry_maps_each_name_to_its_class():
     assert list(METRICS) == ["summary", "per-category", "per-video", "length", "short-long",
-                             "ovis", "ytvis2022"]
+                             "hota", "errors", "video-ap", "video-curves", "ovis",
+                             "ytvis2022"]
     assert all(cls.name == name for name, cls in METRICS.items())
 
 
 def test_make_metric_unknown_name_raises_value_error():
-    with pytest.raises(ValueError, match="unknown metric 'hota'; choose from summary, "):
-        make_metric("hota")
+    with pytest.raises(ValueError, match="unknown metric 'mota'; choose from summary, "):
+        make_metric("mota")
 
 
 def test_make_metric_passes_only_the_options_a_metric_has():

@@ -19,6 +19,11 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.option("--per-video", is_flag=True, help="Videos by best-match IoU of their GT, worst first.")
 @click.option("--breakdown", type=click.Choice(["length", "short-long"]), multiple=True,
               help="AP by GT track length (1-16/17-32/>32 frames) or by video length.")
+@click.option("--metrics", type=click.Choice(["hota"]), multiple=True,
+              help="Further metrics: hota (TrackEval's HOTA, DetA, AssA, LocA, DetRe, DetPr, "
+              "AssRe, AssPr; class-averaged, detection-averaged and per class).")
+@click.option("--errors", is_flag=True, help="TIVE error types: the AP50 gained by fixing "
+              "each (dAP), per-video AP and the worst videos; with --plot also errors.png.")
 @click.option("--long-threshold", type=int, default=36, show_default=True,
               help="short-long: videos with more frames than this are long.")
 @click.option("--categories", help="Comma-separated category ids or names to evaluate.")
@@ -45,13 +50,16 @@ def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
                  breakdown: tuple[str, ...], long_threshold: int, categories: str | None,
                  json_out: Path | None, csv_out: Path | None, plot: Path | None, workers: int,
                  lenient: bool, allow_empty: bool, protocol: str, class_agnostic: bool,
-                 iou_type: str, long_videos: Path | None) -> None:
+                 iou_type: str, long_videos: Path | None, metrics: tuple[str, ...],
+                 errors: bool) -> None:
     """Score PRED (a result file) against GT with the official YouTube-VIS protocol."""
     from vistoolkit.eval import evaluate, report
 
     cats = tuple(categories.split(",")) if categories else None
+    analyses = ("errors", "video-ap") if errors else ()
     result = evaluate(gt, pred, category_ids=cats, lenient=lenient, allow_empty=allow_empty,
-                      workers=workers, breakdowns=breakdown, long_threshold=long_threshold,
+                      workers=workers, long_threshold=long_threshold,
+                      breakdowns=(*breakdown, *metrics, *analyses),
                       protocol=protocol, use_cats=not class_agnostic, iou_type=iou_type,
                       long_videos=long_videos)
     for line in report.stderr_lines(result):

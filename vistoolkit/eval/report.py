@@ -12,6 +12,7 @@ import pandas as pd
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.records import Dataset
 from vistoolkit.errors import InputError
+from vistoolkit.eval.analyses import analysis_text
 from vistoolkit.eval.result import EvalResult, records_json
 
 
@@ -116,7 +117,9 @@ def render(result: EvalResult, *, per_category: bool = False, per_video: bool = 
     if per_video:
         parts += ["", format_per_video(result.per_video, limit=video_limit)]
     for name, df in result.breakdowns.items():
-        parts += ["", format_breakdown(name, df)]
+        text = analysis_text(name, df)  # hota, errors, video-ap: their own blocks
+        if text != "":
+            parts += ["", format_breakdown(name, df) if text is None else text]
     if result.long_videos:
         parts += ["", format_long_videos(result.long_videos)]
     return "\n".join(parts)
@@ -144,4 +147,10 @@ def write_outputs(result: EvalResult, *, json_path: Path | None = None,
         return []
     from vistoolkit.viz.pr_curves import plot_pr_curves
 
-    return plot_pr_curves(result, plot_dir)
+    paths = plot_pr_curves(result, plot_dir)
+    if "errors" in result.breakdowns:
+        from vistoolkit.viz.error_plot import plot_error_summary
+
+        paths.append(plot_error_summary(result.breakdowns["errors"],
+                                        Path(plot_dir) / "errors.png"))
+    return paths

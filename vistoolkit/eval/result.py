@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vistoolkit.eval.analyses import FORMS, analyses_json
 from vistoolkit.eval.metrics.ovis import ovis_summary_lines
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.summary import STAT_KEYS, compact_table, summary_lines
@@ -98,12 +99,14 @@ class EvalResult:
         defaults."""
         out = {"stats": {k: _json_value(v) for k, v in self.stats.items()},
                "per_category": records_json(self.per_category),
-               "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()},
+               "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()
+                              if k not in FORMS},
                "warnings": list(self.warnings), "tolerated": dict(self.tolerated)}
         if self.protocol != "ytvis":
             out["protocol"] = self.protocol
         if self.params.iou_type != "segm" or not self.params.use_cats:
             out["iou_type"], out["class_agnostic"] = self.params.iou_type, not self.params.use_cats
+        out.update(analyses_json(self.breakdowns))  # hota, errors, video_ap
         if self.long_videos:
             out["long_videos"] = {k: _json_value(v) for k, v in self.long_videos.items()}
         return out

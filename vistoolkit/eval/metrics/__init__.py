@@ -13,6 +13,8 @@ from typing import Any
 
 from vistoolkit.eval.metrics.base import Metric, MetricOutput
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+from vistoolkit.eval.metrics.errors import ErrorAnalysis
+from vistoolkit.eval.metrics.hota import Hota
 from vistoolkit.eval.metrics.length import LengthBreakdown
 from vistoolkit.eval.metrics.long_videos import LongVideos
 from vistoolkit.eval.metrics.ovis import OvisSummary
@@ -20,9 +22,12 @@ from vistoolkit.eval.metrics.per_category import PerCategory
 from vistoolkit.eval.metrics.per_video import PerVideo
 from vistoolkit.eval.metrics.short_long import ShortLongBreakdown
 from vistoolkit.eval.metrics.summary import OfficialSummary
+from vistoolkit.eval.metrics.video_ap import VideoAP
+from vistoolkit.eval.metrics.video_curves import VideoCurvesMetric
 
 _CLASSES: tuple[type[Metric], ...] = (
     OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown,
+    Hota, ErrorAnalysis, VideoAP, VideoCurvesMetric,
     OvisSummary, LongVideos,
 )
 METRICS: Mapping[str, type[Metric]] = MappingProxyType({c.name: c for c in _CLASSES})
