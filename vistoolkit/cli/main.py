@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "pack": "vistoolkit.cli.pack_cmd:pack_command",
     "data": "vistoolkit.cli.data_cmd:data_group",
     "eval": "vistoolkit.cli.eval_cmd:eval_command",
+    "compare": "vistoolkit.cli.compare_cmd:compare_command",
     "link": "vistoolkit.cli.link_cmd:link_command",
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
     "study": "vistoolkit.cli.study_cmd:study_group",
