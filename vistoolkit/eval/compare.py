@@ -209,16 +209,19 @@ def format_comparison(comp: Comparison, *, videos: int = 10) -> str:
     kind = (f"paired bootstrap over videos, {comp.resamples} resamples, seed {comp.seed}"
             if comp.interval_kind == "bootstrap"
             else f"Student t over {comp.n_files} paired files")
-    width = 12 if comp.n_files > 1 else 5
+    several = comp.n_files > 1
+    width = 12 if several else 5
+    head = f"{'stat':<5} | {'A':>{width}} | {'B':>{width}} | {'Δ':>6} | interval"
     lines = [f"B - A with {100 * comp.level:g} % intervals ({kind})",
-             f"{'stat':<5} | {'A':>{width}} | {'B':>{width}} | {'Δ':>6} | interval"]
+             head + (f"{'':<8} | video bootstrap ({comp.resamples})" if several else "")]
     for k in STAT_KEYS:
-        lo, hi = comp.interval[k]
         d = comp.delta[k]
         sign = "" if math.isnan(d) or d < 0 else "+"
-        lines.append(f"{k:<5} | {pm(comp.a[k], comp.a_std[k]):>{width}} | "
-                     f"{pm(comp.b[k], comp.b_std[k]):>{width}} | {sign + pct(d):>6} | "
-                     f"[{pct(lo)}, {pct(hi)}]")
+        row = (f"{k:<5} | {pm(comp.a[k], comp.a_std[k]):>{width}} | "
+               f"{pm(comp.b[k], comp.b_std[k]):>{width}} | {sign + pct(d):>6} | ")
+        iv = f"[{pct(comp.interval[k][0])}, {pct(comp.interval[k][1])}]"
+        boot = comp.bootstrap_interval[k]
+        lines.append(row + (f"{iv:<16} | [{pct(boot[0])}, {pct(boot[1])}]" if several else iv))
     lines += ["", "videos whose AP changed most (AP of the video alone):",
               f"{'video_id':>8} | {'AP A':>5} | {'AP B':>5} | {'Δ':>6}"]
     for r in comp.videos.head(videos).itertuples():
