@@ -35,3 +35,10 @@ def test_eval_errors_prints_table_worst_videos_and_plots(tmp_path):
     assert doc["errors"]["count"]["Bkg"] == 6
     assert [r["video_id"] for r in doc["video_ap"]] == [3, 1, 4, 2]
     assert (plots / "errors.png").stat().st_size > 1000
+
+
+def test_eval_mask_analyses_refuse_tube_boxes_with_one_line():
+    for extra in (["--metrics", "hota"], ["--errors"]):
+        run = CliRunner().invoke(main, ["eval", GT, PRED, "--iou-type", "bbox", *extra])
+        assert run.exit_code == 2, run.output
+        assert "is defined on masks; evaluate with iou_type 'segm', not 'bbox'" in run.output

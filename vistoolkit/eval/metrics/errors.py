@@ -18,6 +18,7 @@ import pandas as pd
 from vistoolkit.eval.error_fix import ApRows, concat_rows, error_table
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+from vistoolkit.eval.metrics.hota import require_masks
 from vistoolkit.eval.tive import TiveThresholds, VideoErrors, classify_video
 
 COLUMNS: tuple[str, ...] = ("error", "kind", "count", "AP", "dAP")
@@ -79,6 +80,7 @@ class ErrorAnalysis(Metric[None]):
                               self.spatial_threshold, self.temporal_threshold)
 
     def combine(self, per_video: Sequence[None], data: EvalData) -> pd.DataFrame:
+        require_masks(data, "errors")
         if not data.videos:
             return pd.DataFrame(columns=list(COLUMNS))
         _, rows = classify_all(data, self.thresholds())

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vistoolkit.errors import InputError
 from vistoolkit.eval.frame_iou import FrameOverlap, frame_overlaps
 from vistoolkit.eval.hota import (
     FIELDS,
@@ -65,6 +66,13 @@ def _class_sequence(frames: Sequence[FrameOverlap], gt_of_class: np.ndarray,
     return sequence_counts([g_label[g] for g in gt_ids], [d_label[d] for d in det_ids], sims)
 
 
+def require_masks(data: EvalData, metric: str) -> None:
+    """Mask metrics say so when the evaluation matched tube boxes (``iou_type="bbox"``)."""
+    if data.params.iou_type != "segm":
+        raise InputError(f"{metric} is defined on masks; evaluate with iou_type 'segm', not "
+                         f"{data.params.iou_type!r}", where=f"metric {metric}")
+
+
 class Hota(Metric[HotaVideo]):
     """HOTA and its sub-metrics: a table with the rows ``class_averaged``,
     ``detection_averaged`` and one ``class`` row per evaluated category (``COLUMNS``)."""
@@ -83,6 +91,7 @@ class Hota(Metric[HotaVideo]):
         return HotaVideo(out)
 
     def combine(self, per_video: Sequence[HotaVideo], data: EvalData) -> pd.DataFrame:
+        require_masks(data, "hota")
         per_class = [combine_counts([v.by_category[c] for v in per_video if c in v.by_category])
                      for c in data.category_ids]
         rows = [{"scope": CLASS_AVERAGED, "category_id": None, "name": "",
