@@ -1,12 +1,12 @@
 """What ``vistool train`` and ``vistool infer`` share with no library: typed ``KEY=VALUE``
-config overrides, inference settings from options, global seeding, a SIGTERM handler, timing."""
+config overrides, inference settings from options, global seeding, Ctrl-C / SIGTERM deferred to
+the end of a training iteration, timing."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import random
-import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,11 +17,15 @@ import torch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.train import TrainConfig, train
 
+from vistoolkit.cli.signals import deferred_interrupts
 from vistoolkit.cli.threads import set_threads
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 
 logger = logging.getLogger(__name__)
+
+# files of a run directory: their presence means a run is there (continue it with --resume)
+RUN_FILES = ("checkpoint.pt", "metrics.jsonl")
 
 
 def _convert(raw: str, kind: str, key: str) -> Any:
@@ -92,26 +96,34 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
                  out: Path, resume: bool, threads: int | None = None,
                  probe_data: Path | None = None) -> tuple[Path, float]:
     """Seed, set CPU threads, train (``data`` None: fresh synthetic stream); returns
-    (checkpoint path, seconds). The probe's dataset is generated when missing."""
+    (checkpoint path, seconds). The probe's dataset is generated when missing.
+
+    An existing run in ``out`` is continued only with ``resume`` (without, ``InputError``).
+    Ctrl-C and SIGTERM stop training after the iteration in progress, which is checkpointed
+    (a second one stops at once, keeping the last checkpoint); ``KeyboardInterrupt`` (or
+    ``Terminated``) is then raised.
+    """
     if data is not None and not (Path(data) / "train.json").is_file():
         raise InputError("no train.json in the dataset directory", path=data)
+    found = [n for n in RUN_FILES if (Path(out) / n).exists()]
+    if found and not resume:
+        raise InputError(f"holds a training run ({found[0]}): pass --resume to continue it, "
+                         "or choose another --out", path=out)
     if train_cfg.probe_every and probe_data is not None:
         probe_data = ensure_dataset(probe_data)
     set_threads(threads)
     seed_everything(train_cfg.seed)
     start = time.perf_counter()
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    with deferred_interrupts() as stop:
+
+        def check_interrupt() -> None:
+            if stop:
+                raise stop.exception()
+
         ckpt = train(model_cfg, train_cfg, data_root=None if data is None else Path(data),
-                     out_dir=Path(out), resume=resume, probe_root=probe_data)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+                     out_dir=Path(out), resume=resume, probe_root=probe_data,
+                     check_interrupt=check_interrupt)
     return ckpt, time.perf_counter() - start
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM (``kill``, schedulers) is handled like Ctrl-C: checkpoint, then exit."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_inference(ckpt: Path, *, data: Path, split: str, out: Path, ann: Path | None,

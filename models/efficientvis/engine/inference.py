@@ -209,7 +209,7 @@ def infer_dataset(model: nn.Module, settings: InferenceSettings, *, data_root: P
     q_star = model.initial_queries().detach()                             # (N, C)
     bar = tqdm(total=sum(v.length for v in data.videos), disable=not progress, unit="frame",
                desc="infer", dynamic_ncols=True)
-    with PredictionStream(out_path) as stream:
+    with bar, PredictionStream(out_path) as stream:      # the bar ends its line on errors too
         for video in data.videos:
             size = resized_size(video.height, video.width, short=settings.input_short,
                                 max_long=settings.input_max_long)
@@ -226,7 +226,6 @@ def infer_dataset(model: nn.Module, settings: InferenceSettings, *, data_root: P
                                            top_k=settings.top_k,
                                            label_mode=settings.label_mode):
                 stream.add(entry)
-    bar.close()
     logger.info("%d predictions for %d videos -> %s", stream.count, len(data.videos), out_path)
     return Path(out_path)
 
@@ -256,8 +255,8 @@ def infer_clips(model: nn.Module, settings: InferenceSettings, *, data_root: Pat
     image_dir = Path(data_root) / split / "JPEGImages"
     bar = tqdm(total=len(data.videos), disable=not progress, unit="video", desc="infer clips",
                dynamic_ncols=True)
-    with ClipResultWriter(out_path, category_ids=ids, clip_length=settings.clip_length,
-                          stride=stride) as writer:
+    with bar, ClipResultWriter(out_path, category_ids=ids, clip_length=settings.clip_length,
+                               stride=stride) as writer:
         for video in data.videos:
             writer.add_video(video.id, length=video.length, height=video.height,
                              width=video.width)
@@ -275,5 +274,4 @@ def infer_clips(model: nn.Module, settings: InferenceSettings, *, data_root: Pat
                         boxes=tuple([float(x) for x in b] for b in pred.boxes[i]),
                         frame_scores=tuple(float(1 - p) for p in pred.probs[i, :, -1])))
             bar.update(1)
-    bar.close()
     return Path(out_path)

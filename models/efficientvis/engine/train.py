@@ -45,6 +45,7 @@ from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED, SynthStreamClip
 from efficientvis.model import build_model
 from vistoolkit.data.synth import SynthConfig
 from vistoolkit.errors import InputError
+from vistoolkit.provenance import provenance
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)
@@ -236,6 +237,7 @@ class _Trainer:
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = _State()
+        self.provenance = provenance(data=self.data_root, checkpoint=cfg.init_backbone)
         self.in_step = False      # True while the model / optimiser hold a half-done iteration
         self.probe = None
         if cfg.probe_every > 0 and ctx.is_main and probe_root is not None:
@@ -264,7 +266,8 @@ class _Trainer:
                             meta={"data_root": None if self.data_root is None
                                   else str(self.data_root),
                                   "synth_stream": self.data_root is None,
-                                  "world_size": self.ctx.world_size})
+                                  "world_size": self.ctx.world_size,
+                                  "provenance": self.provenance})
         D.barrier(self.ctx)
 
     def run_epoch(self, log: MetricsLog | None, bar: tqdm,
