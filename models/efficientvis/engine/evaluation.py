@@ -14,10 +14,10 @@ from torch import nn
 from efficientvis.engine.checkpoint import load_checkpoint
 from efficientvis.engine.inference import InferenceSettings, infer_dataset
 from vistoolkit.atomic import write_json_atomic
-from vistoolkit.provenance import provenance
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
 from vistoolkit.eval import EvalResult, evaluate
+from vistoolkit.provenance import provenance
 
 logger = logging.getLogger(__name__)
 
