@@ -34,6 +34,9 @@ def test_lowfps_study_oracle_e2e_holds_and_motion_degrades(data_root, tmp_path):
     assert res.stats[E2E][1.5]["AP"] == pytest.approx(1.0)
     assert res.stats[MOTION][1.5]["AP"] < res.stats[HANDCRAFT][1.5]["AP"]
     assert all(0 <= res.stats[m][f]["AP"] <= 1 for m in METHODS for f in (6, 1.5))
+    # identities: ground-truth tracklets handed over end to end keep every identity (AssA 1)
+    assert res.stats[E2E][1.5]["AssA"] == pytest.approx(1.0)
+    assert res.stats[MOTION][1.5]["AssA"] <= res.stats[E2E][1.5]["AssA"]
     md = format_lowfps_markdown(res)
     assert md.count("\n") == 2 + 3 * 2 and "| ground-truth tracks (upper bound) | 1.5 | 12 | 100.0 |" in md
     paths = write_lowfps_reports(res, tmp_path)

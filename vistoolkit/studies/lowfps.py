@@ -7,6 +7,10 @@ rate three trackers are scored on the same checkpoint:
 * ``hand-craft linking``: clips predicted from q*, linked by spec §10.1 (best theta of 0.1..0.9);
 * ``motion linking``: the same clips split into per-frame detections, linked frame to frame by
   box IoU and centre distance with a gate (``vistoolkit.linking.motion``).
+
+Each tracker's final predictions are also scored with TrackEval's AssA (class-averaged HOTA
+association accuracy, ``vistoolkit.eval.analysis``): how well identities are kept, apart from
+detection.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_predictions
 from vistoolkit.errors import InputError
+from vistoolkit.eval.analysis import stats_with_hota
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.oracle import write_oracle_clip_results
 from vistoolkit.linking.tracks import video_infos
@@ -36,6 +41,13 @@ log = logging.getLogger(__name__)
 
 E2E, HANDCRAFT, MOTION = "EfficientVIS (e2e)", "hand-craft linking", "motion linking"
 METHODS: tuple[str, ...] = (E2E, HANDCRAFT, MOTION)
+COLUMNS: tuple[str, ...] = (*METRICS, "AssA")
+
+
+def with_assa(stats: Mapping[str, float], gt: Dataset, preds: Sequence[PredTrack]
+              ) -> dict[str, float]:
+    """``stats`` plus the class-averaged AssA of ``preds`` (NaN where undefined)."""
+    return {**stats, "AssA": stats_with_hota(gt, list(preds))["AssA"]}
 
 
 class Predictor(Protocol):
@@ -153,17 +165,19 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
         bar.set_postfix_str(f"{fps:g} fps: {E2E}")
         gt, ann = valid_annotations(data_root, work, fps)
         frames[fps] = sum(v.length for v in gt.videos)
-        stats[E2E][fps] = score_fn(gt, load_predictions(predictor.infer_e2e(ann, work / "e2e.json")))
+        e2e = load_predictions(predictor.infer_e2e(ann, work / "e2e.json"))
+        stats[E2E][fps] = with_assa(score_fn(gt, e2e), gt, e2e)
         bar.update(1)
         bar.set_postfix_str(f"{fps:g} fps: {HANDCRAFT}")
         clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))
         sweep = sweep_handcraft(clips, gt, score=score_fn)
-        stats[HANDCRAFT][fps], theta[fps] = sweep.best_stats, sweep.best_threshold
+        stats[HANDCRAFT][fps] = with_assa(sweep.best_stats, gt, sweep.best_predictions)
+        theta[fps] = sweep.best_threshold
         bar.update(1)
         bar.set_postfix_str(f"{fps:g} fps: {MOTION}")
         preds = link_results(clips, method="motion", videos=video_infos(clips, gt),
                              **dict(motion_options or {}))
-        stats[MOTION][fps] = score_fn(gt, preds)
+        stats[MOTION][fps] = with_assa(score_fn(gt, preds), gt, preds)
         bar.update(1)
         log.info("fps %g: AP e2e %.3f handcraft %.3f motion %.3f", fps, stats[E2E][fps]["AP"],
                  stats[HANDCRAFT][fps]["AP"], stats[MOTION][fps]["AP"])
@@ -174,11 +188,11 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
 
 def format_lowfps_markdown(res: LowFpsResult) -> str:
     """One row per method and frame rate, metrics in percent."""
-    lines = ["| method | FPS | valid frames | " + " | ".join(METRICS) + " |",
-             "|" + "---|" * (3 + len(METRICS))]
+    lines = ["| method | FPS | valid frames | " + " | ".join(COLUMNS) + " |",
+             "|" + "---|" * (3 + len(COLUMNS))]
     for m in METHODS:
         for fps in res.fps:
-            cells = " | ".join(f"{100 * res.stats[m][fps][k]:.1f}" for k in METRICS)
+            cells = " | ".join(f"{100 * res.stats[m][fps][k]:.1f}" for k in COLUMNS)
             name = res.label(m) + (f" (theta {res.theta[fps]:.1f})" if m == HANDCRAFT else "")
             lines.append(f"| {name} | {fps:g} | {res.num_frames[fps]} | {cells} |")
     return "\n".join(lines) + "\n"
@@ -188,7 +202,7 @@ def write_lowfps_reports(res: LowFpsResult, out_dir: Path) -> list[Path]:
     """``lowfps.md``, ``lowfps.csv``, ``lowfps.json`` and ``lowfps.png`` (AP against FPS)."""
     out_dir = Path(out_dir)
     rows = [{"method": res.label(m), "fps": fps, "frames": res.num_frames[fps],
-             **{k: 100 * res.stats[m][fps][k] for k in METRICS}}
+             **{k: 100 * res.stats[m][fps][k] for k in COLUMNS}}
             for m in METHODS for fps in res.fps]
     csv_lines = [",".join(rows[0])] + [",".join(f'"{v}"' if isinstance(v, str) else f"{v:g}"
                                                 for v in r.values()) for r in rows]
