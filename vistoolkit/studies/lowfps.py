@@ -8,9 +8,9 @@ rate three trackers are scored on the same checkpoint:
 * ``motion linking``: the same clips split into per-frame detections, linked frame to frame by
   box IoU and centre distance with a gate (``vistoolkit.linking.motion``).
 
-Each tracker's final predictions are also scored with TrackEval's AssA (class-averaged HOTA
-association accuracy, ``vistoolkit.eval.analysis``): how well identities are kept, apart from
-detection.
+Each tracker's final predictions are also scored with TrackEval's AssA (HOTA association
+accuracy, detection-averaged: the class average counts categories absent from the valid split as
+0; ``vistoolkit.eval.analysis``): how well identities are kept, apart from detection.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ COLUMNS: tuple[str, ...] = (*METRICS, "AssA")
 
 def with_assa(stats: Mapping[str, float], gt: Dataset, preds: Sequence[PredTrack]
               ) -> dict[str, float]:
-    """``stats`` plus the class-averaged AssA of ``preds`` (NaN where undefined)."""
-    return {**stats, "AssA": stats_with_hota(gt, list(preds))["AssA"]}
+    """``stats`` plus the detection-averaged AssA of ``preds`` (NaN where undefined)."""
+    return {**stats, "AssA": stats_with_hota(gt, list(preds), scope="detection_averaged")["AssA"]}
 
 
 class Predictor(Protocol):
