@@ -48,3 +48,33 @@ def test_verdict_pairs_only_common_seeds_and_accepts_an_external_interval() -> N
     assert (v.seeds, v.delta, v.label) == (1, 10.0, "reproduced")
     assert verdict({}, REF, paper_delta=2.0).label == "not run"
     assert verdict({0: 40.0}, REF, paper_delta=2.0).label == "within noise"   # one seed, no CI
+
+
+def test_table_verdicts_one_seed_uses_the_per_video_bootstrap(tmp_path) -> None:
+    import json
+    from pathlib import Path
+
+    from vistoolkit.eval import evaluate
+    from vistoolkit.studies.evidence import table_verdicts
+    from vistoolkit.studies.records import CellResult, RowResult
+    from vistoolkit.studies.table1 import TABLE1
+
+    ref_dir = Path(__file__).parent / "data" / "ytvis_ref"
+    gt, good = ref_dir / "case04_gt.json", ref_dir / "case04_pred.json"
+    worse = tmp_path / "worse.json"                     # the first video's predictions dropped
+    preds = json.loads(good.read_text())
+    first = min(p["video_id"] for p in preds)
+    worse.write_text(json.dumps([p for p in preds if p["video_id"] != first]))
+    t = TABLE1["table1e"]                                # w/o CL (7.4) against w/ CL (35.3)
+
+    def row(key: str, pred: Path) -> RowResult:
+        ap = evaluate(gt, pred, allow_empty=True).stats["AP"]
+        cell = CellResult({"AP": ap}, {"predictions": str(pred), "gt": str(gt)})
+        return RowResult(t.row(key), (0,), {"AP": ap}, {"AP": 0.0}, (cell,))
+
+    rows = [row("no_cl", worse), row("cl", good)]
+    v = table_verdicts(rows)["no_cl"]
+    assert v.seeds == 1 and v.delta < 0
+    assert (v.low, v.high) == v.bootstrap and v.low <= v.delta <= v.high
+    assert v.label == ("reproduced" if v.high < 0 else "within noise")
+    assert table_verdicts(rows, bootstrap=False)["no_cl"].label == "within noise"

@@ -20,7 +20,12 @@ from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.json_io import read_json
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.resample import resample_dataset
-from vistoolkit.data.ytvis_io import load_dataset, load_predictions, save_dataset
+from vistoolkit.data.ytvis_io import (
+    load_dataset,
+    load_predictions,
+    save_dataset,
+    save_predictions,
+)
 from vistoolkit.eval import evaluate
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.tracks import video_infos
@@ -57,7 +62,9 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
 
     ``e2e`` is the model's own clip-by-clip inference with query hand-over; ``handcraft``
     (best theta of the sweep, spec §10.1) and ``overlap`` (windows with stride T/2, spec §10.2)
-    link clips predicted independently from q*.
+    link clips predicted independently from q*. The extras name the scored predictions
+    (``predictions``, the best theta's for ``handcraft``) and their ground truth (``gt``), so
+    that rows can be compared video by video (``studies.evidence``).
     """
     from efficientvis.engine.inference import infer_clips, infer_dataset  # torch: on use only
 
@@ -65,18 +72,22 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
     gt, ann = valid_annotations(data_root, work_dir, test_fps)
     common = {"data_root": data_root, "split": "valid", "ann_file": ann, "device": device,
               "progress": False}
+    files = {"predictions": str(work_dir / "results.json"),
+             "gt": str(ann if ann is not None else Path(data_root) / "valid.json")}
     if linking == "e2e":
         path = infer_dataset(model, settings, out_path=work_dir / "results.json", **common)
-        return score(gt, load_predictions(path)), {}
+        return score(gt, load_predictions(path)), files
     stride = None if linking == "handcraft" else max(1, settings.clip_length // 2)
     clips = load_clip_results(infer_clips(model, settings, out_path=work_dir / "clips.jsonl",
                                           stride=stride, **common))
     if linking == "handcraft":
         sweep = sweep_handcraft(clips, gt, score=score)
+        save_predictions(list(sweep.best_predictions), files["predictions"])
         return dict(sweep.best_stats), {"theta": sweep.best_threshold,
-                                        "sweep": [[t, s] for t, s in sweep.rows]}
+                                        "sweep": [[t, s] for t, s in sweep.rows], **files}
     preds = link_results(clips, method=linking, videos=video_infos(clips, gt))
-    return score(gt, preds), {}
+    save_predictions(preds, files["predictions"])
+    return score(gt, preds), files
 
 
 def _num_classes(data_root: Path) -> int:

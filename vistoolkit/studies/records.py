@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vistoolkit.studies.table1 import Row, Table
+from vistoolkit.studies.verdict import Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class TableResult:
     table: Table
     rows: tuple[RowResult, ...]
     wall_s: float
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)   # row key -> verdict
 
     def result(self, key: str) -> RowResult:
         """The row with this key."""

@@ -19,6 +19,7 @@ from typing import Any
 from vistoolkit.atomic import write_text_atomic
 from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
+from vistoolkit.studies.evidence import per_seed_ap
 from vistoolkit.studies.verdict import Verdict, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
@@ -28,17 +29,13 @@ def _pct(v: float) -> float:
 
 
 def row_verdict(res: TableResult, rr: RowResult) -> Verdict | None:
-    """The row's ``Verdict`` against its reference row (seeds paired), None for a reference."""
-    ref_key = rr.row.reference
-    if ref_key is None:
+    """The row's ``Verdict`` against its reference row, None for a reference row."""
+    if rr.row.reference is None:
         return None
-    ref = res.result(ref_key)
-
-    def per_seed(r: RowResult) -> dict[int, float]:
-        return {s: _pct(c.stats["AP"]) for s, c in zip(r.seeds, r.cells, strict=False)
-                if not math.isnan(c.stats["AP"])}
-
-    return verdict(per_seed(rr), per_seed(ref), rr.row.paper["AP"] - ref.row.paper["AP"])
+    if rr.row.key in res.verdicts:
+        return res.verdicts[rr.row.key]
+    ref = res.result(rr.row.reference)
+    return verdict(per_seed_ap(rr), per_seed_ap(ref), rr.row.paper["AP"] - ref.row.paper["AP"])
 
 
 def direction(res: TableResult, rr: RowResult) -> tuple[str, float, float]:
@@ -132,7 +129,8 @@ def _verdict_json(v: Verdict | None) -> dict[str, Any] | None:
     if v is None:
         return None
     return {"label": v.label, "delta_ap": v.delta, "ci95": [v.low, v.high],
-            "paper_delta_ap": v.paper_delta, "paired_seeds": v.seeds}
+            "bootstrap_ci95": list(v.bootstrap), "paper_delta_ap": v.paper_delta,
+            "paired_seeds": v.seeds}
 
 
 def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | None = None,

@@ -25,6 +25,7 @@ from vistoolkit.data.json_io import read_json
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
 from vistoolkit.studies.cells import run_cell_efficientvis
+from vistoolkit.studies.evidence import table_verdicts
 from vistoolkit.studies.records import (
     Budget,
     CellResult,
@@ -130,7 +131,7 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
                            data_root=data_root, device=device)
         cells = [run_cached(s, out_dir, run_cell=run_cell, resume=resume) for s in specs]
         rows.append(aggregate(row, seeds, cells))
-    return TableResult(table, tuple(rows), time.perf_counter() - t0)
+    return TableResult(table, tuple(rows), time.perf_counter() - t0, table_verdicts(rows))
 
 
 def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",

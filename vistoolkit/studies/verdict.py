@@ -2,7 +2,8 @@
 
 For the seeds both rows ran, ``d_s = AP_row(s) - AP_ref(s)`` (points). The interval is the 95 %
 Student-t interval of the mean of ``d_s`` (n - 1 degrees of freedom; undefined for one seed), or
-a caller-supplied interval (e.g. a per-video paired bootstrap pooled over seeds). Then:
+a caller-supplied interval (the per-video paired bootstrap pooled over seeds of
+``studies.evidence``, used when fewer than 2 seeds are paired). Then:
 
 * ``undertrained``: the reference row's mean AP is below ``MIN_REF_AP`` (10 AP); no verdict.
 * rows where the paper reports no change (|paper ΔAP| < ``NO_CHANGE``): ``reproduced`` when the
@@ -37,6 +38,7 @@ class Verdict:
     high: float
     paper_delta: float
     seeds: int            # paired seeds
+    bootstrap: tuple[float, float] = (math.nan, math.nan)   # per-video bootstrap interval
 
 
 def paired_interval(deltas: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
@@ -50,18 +52,23 @@ def paired_interval(deltas: np.ndarray, level: float = LEVEL) -> tuple[float, fl
 
 
 def verdict(row_ap: Mapping[int, float], ref_ap: Mapping[int, float], paper_delta: float, *,
-            interval: tuple[float, float] | None = None) -> Verdict:
+            interval: tuple[float, float] | None = None,
+            bootstrap: tuple[float, float] | None = None) -> Verdict:
     """Verdict from per-seed AP (points) of the row and of its reference row.
 
     Args:
         row_ap, ref_ap: seed -> AP in points; only seeds present in both are paired.
         paper_delta: the paper's AP(row) - AP(reference), points.
         interval: use this 95 % interval of ΔAP instead of the t interval over seeds.
+        bootstrap: per-video paired bootstrap interval (points), reported, and used in place of
+            the seed interval when fewer than 2 seeds are paired.
     """
     seeds = sorted(set(row_ap) & set(ref_ap))
     deltas = np.array([row_ap[s] - ref_ap[s] for s in seeds], dtype=np.float64)
     delta = float(deltas.mean()) if len(deltas) else math.nan
     low, high = interval if interval is not None else paired_interval(deltas)
+    if interval is None and len(deltas) < 2 and bootstrap is not None:
+        low, high = bootstrap
     ref_mean = float(np.mean([ref_ap[s] for s in seeds])) if seeds else math.nan
     if not seeds:
         label = "not run"
@@ -78,4 +85,5 @@ def verdict(row_ap: Mapping[int, float], ref_ap: Mapping[int, float], paper_delt
         label = "reproduced" if (low > 0) == (paper_delta > 0) else "opposite"
     else:
         label = "within noise"
-    return Verdict(label, delta, low, high, paper_delta, len(seeds))
+    return Verdict(label, delta, low, high, paper_delta, len(seeds),
+                   bootstrap if bootstrap is not None else (math.nan, math.nan))
