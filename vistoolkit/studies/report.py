@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from vistoolkit.atomic import write_text_atomic
+from vistoolkit.studies.evidence import per_seed_ap
 from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
-from vistoolkit.studies.evidence import per_seed_ap
 from vistoolkit.studies.verdict import Verdict, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
