@@ -7,6 +7,7 @@ that read it; ``corpus/cases.json`` lists them. Families (issue 16):
   top-level or member types, BOM, not UTF-8, truncated, empty);
 * ``gt`` / ``pred``: annotation / result records (areas, polygons, bboxes, video fields, ids,
   RLE, scores, lengths) through eval, validate, data stats / split / resample, pack and viz;
+* ``clips``: clip-result files (JSON Lines) through the three linkers of ``vistool link``;
 * ``frames``: dataset directories for train / infer (corrupt, truncated, empty, directory,
   decompression bomb, wrong size, bad file names, ``../`` and absolute paths, empty split);
 * ``cli``: usage errors, overwrite refusal, viz output formats.
@@ -198,6 +199,51 @@ PRED_CASES: dict[str, object] = {
     "not_utf8": "__raw_bytes__",
 }
 
+CLIP_HEADER = {"format": "vistoolkit-clip-results", "version": 1, "category_ids": [1, 2],
+               "clip_length": 2, "stride": 2}
+CLIP = {"video_id": 1, "clip_index": 0, "start": 0, "slot": 0, "category_scores": [0.9, 0.1],
+        "segmentations": [BOX, BOX], "boxes": [[4, 4, 20, 14], [4, 4, 20, 14]],
+        "frame_scores": [0.9, 0.8]}
+
+
+def _clips(tracklet: object = CLIP, header: object = CLIP_HEADER) -> str:
+    video = {"video": {"id": 1, "length": L, "height": H, "width": W}}
+    lines = [header if isinstance(header, str) else json.dumps(header), json.dumps(video),
+             tracklet if isinstance(tracklet, str) else json.dumps(tracklet)]
+    return "__raw__" + "\n".join(lines) + "\n"
+
+
+def _clip(edit) -> dict:
+    out = copy.deepcopy(CLIP)
+    edit(out)
+    return out
+
+
+# Clip-result files (JSON Lines) for `vistool link`.
+CLIP_CASES: dict[str, object] = {
+    "ok": _clips(),
+    "score_nan": _clips(json.dumps(CLIP).replace("0.9, 0.1", "NaN, 0.1")),
+    "scores_short": _clips(_clip(_set("category_scores", [0.9]))),
+    "scores_string": _clips(_clip(_set("category_scores", "0.9"))),
+    "frame_scores_short": _clips(_clip(_set("frame_scores", [0.9]))),
+    "segmentations_short": _clips(_clip(_set("segmentations", [BOX]))),
+    "poly_1e10": _clips(_clip(_set("segmentations.0", [[1e10, 4, 20, 4, 20, 1e10]]))),
+    "rle_bad_counts": _clips(_clip(_set("segmentations.0", {"size": [H, W], "counts": "0d5"}))),
+    "rle_non_ascii": _clips(_clip(_set("segmentations.0", {"size": [H, W], "counts": "Ü€0"}))),
+    "start_negative": _clips(_clip(_set("start", -4))),
+    "start_huge": _clips(_clip(_set("start", HUGE))),
+    "unknown_video": _clips(_clip(_set("video_id", 9))),
+    "boxes_string": _clips(_clip(_set("boxes.0", "box"))),
+    "header_missing": "__raw__" + json.dumps(CLIP) + "\n",
+    "header_other_format": _clips(header=dict(CLIP_HEADER, format="other")),
+    "clip_length_0": _clips(header=dict(CLIP_HEADER, clip_length=0)),
+    "deep_nesting": _clips(DEEP),
+    "int_5000_digits": _clips(json.dumps(CLIP).replace('"slot": 0', '"slot": ' + BIG)),
+    "empty_file": "__raw__",
+    "truncated": _clips()[:200],
+    "bom": "__raw__\ufeff" + _clips()[len("__raw__"):],
+}
+
 # Refused by eval and validate: everything but the controls (and what their notes explain).
 # no_annotations(_key): a valid/test split; only eval refuses it
 GT_ACCEPTED = {"ok", "poly_ok", "no_annotations", "no_annotations_key"}
@@ -223,7 +269,7 @@ def _text(base: object, case: object) -> bytes:
     if case == "__bom__":
         return b"\xef\xbb\xbf" + json.dumps(base).encode()
     if isinstance(case, str) and case.startswith("__raw__"):
-        return case[len("__raw__"):].encode()
+        return case[len("__raw__"):].encode("utf-8")
     return json.dumps(case).encode()
 
 
@@ -341,6 +387,19 @@ def _record_cases(kind: str, table: dict, accepted: set) -> list[dict]:
     return out
 
 
+def _clip_cases() -> list[dict]:
+    gt = "{c}/gt/ok.json"
+    commands = [["link", "{f}", "-o", "{t}/l.json"],
+                ["link", "{f}", "--gt", gt, "-o", "{t}/l.json"],
+                ["link", "{f}", "--method", "motion", "--gt", gt, "-o", "{t}/l.json"],
+                ["link", "{f}", "--method", "overlap", "-o", "{t}/l.json"],
+                ["link", "{f}", "--sweep", "--gt", gt, "-o", "{t}/l.json"]]
+    return [{"family": "clips", "name": name, "args": args, "file": f"{{c}}/clips/{name}.jsonl",
+             "expect": [0] if name == "ok" and "overlap" not in args else [0, 2], "says": "",
+             "crash": False}
+            for name in CLIP_CASES for args in commands]
+
+
 def _frame_cases(names: list[str]) -> list[dict]:
     out = []
     for name in names:
@@ -390,7 +449,7 @@ def cases() -> list[dict]:
     (allowed exit codes), ``says`` and ``crash``."""
     return (_record_cases("gt", GT_CASES, GT_ACCEPTED)
             + _record_cases("pred", PRED_CASES, PRED_ACCEPTED)
-            + _frame_cases(list(FRAME_CASES)) + _cli_cases())
+            + _clip_cases() + _frame_cases(list(FRAME_CASES)) + _cli_cases())
 
 
 def main() -> None:
@@ -400,6 +459,9 @@ def main() -> None:
         (OUT / kind).mkdir(parents=True)
         for name, case in table.items():
             (OUT / kind / f"{name}.json").write_bytes(_text(base, case))
+    (OUT / "clips").mkdir()
+    for name, case in CLIP_CASES.items():
+        (OUT / "clips" / f"{name}.jsonl").write_bytes(_text(None, case))
     _frames(OUT)
     for v in GT["videos"]:                      # frames of the base GT, for viz
         for f, name in enumerate(v["file_names"]):

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vistoolkit.data.frame_checks import FrameChecker, rle_problems
 from vistoolkit.data.json_io import gc_paused
 from vistoolkit.data.problems import WARNING_KINDS, Problem, raise_first
 from vistoolkit.data.record_checks import MAX_SIDE
-from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.records import Dataset, PredTrack, Segmentation
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
 from vistoolkit.data.validate import validate_dataset, validate_predictions
 from vistoolkit.data.ytvis_io import load_dataset, parse_dataset, parse_predictions
@@ -69,9 +69,9 @@ def parse_checked_predictions(raw: Any, gt: Dataset | None, *, path: Path | str,
     return preds
 
 
-def _record_size(p: PredTrack) -> list[int]:
+def _record_size(segmentations: Sequence[Segmentation]) -> list[int]:
     """[h, w] of the first RLE frame with a valid ``size``; [MAX_SIDE, MAX_SIDE] if none."""
-    for seg in p.segmentations:
+    for seg in segmentations:
         if type(seg) is dict:
             size = seg.get("size")
             if (type(size) is list and len(size) == 2
@@ -80,27 +80,41 @@ def _record_size(p: PredTrack) -> list[int]:
     return [MAX_SIDE, MAX_SIDE]
 
 
-def standalone_problems(preds: Sequence[PredTrack]) -> list[Problem]:
-    """Problems of a result file that need no ground truth, in file order (per record)."""
+class _Masks(NamedTuple):
+    segmentations: Sequence[Segmentation]
+
+
+def mask_problems(records: Sequence[Sequence[Segmentation]], where: Sequence[str]
+                  ) -> dict[int, list[Problem]]:
+    """Per-frame problems of records of masks known without their video: RLE structure and
+    decodability against the record's own ``size`` (one size per record), polygons bounded by
+    it. Returns record position -> problems (``where[i]`` names record ``i``)."""
     with gc_paused():
         checker = FrameChecker(collect=True)
-        per_pred: dict[int, list[Problem]] = {}
-        where_of: dict[int, str] = {}
-        for i, p in enumerate(preds):
-            where = where_of[i] = f"prediction #{p.index} (video_id={p.video_id})"
+        per: dict[int, list[Problem]] = {}
+        for i, segs in enumerate(records):
             found: list[Problem] = []
-            if not (0.0 <= p.score <= 1.0):
-                found.append(Problem("score", f"score {p.score!r} is not a finite number in "
-                                     "[0, 1]", where))
-            checker.check(p.segmentations, _record_size(p), where, i, found)
+            checker.check(segs, _record_size(segs), where[i], i, found)
             if found:
-                per_pred[i] = found
+                per[i] = found
         strings = checker.collected()
         if strings.strings:
             totals, _ = rle_counts_totals_areas(strings.strings, strings.expected)
-            for owner, prob in rle_problems(strings, totals, preds, where_of):
-                per_pred.setdefault(owner, []).append(prob)
-    return [prob for i in sorted(per_pred) for prob in per_pred[i]]
+            for owner, prob in rle_problems(strings, totals, [_Masks(s) for s in records],
+                                            dict(enumerate(where))):
+                per.setdefault(owner, []).append(prob)
+    return per
+
+
+def standalone_problems(preds: Sequence[PredTrack]) -> list[Problem]:
+    """Problems of a result file that need no ground truth, in file order (per record)."""
+    where = [f"prediction #{p.index} (video_id={p.video_id})" for p in preds]
+    per = mask_problems([p.segmentations for p in preds], where)
+    for i, p in enumerate(preds):
+        if not (0.0 <= p.score <= 1.0):
+            per.setdefault(i, []).insert(0, Problem(
+                "score", f"score {p.score!r} is not a finite number in [0, 1]", where[i]))
+    return [prob for i in sorted(per) for prob in per[i]]
 
 
 def require_annotations(gt: Dataset, *, path: Path | str | None) -> None:

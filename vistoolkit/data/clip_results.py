@@ -31,7 +31,9 @@ from types import TracebackType
 from typing import IO, Any
 
 from vistoolkit.atomic import atomic_open
+from vistoolkit.data.checked import mask_problems
 from vistoolkit.data.json_io import gc_paused, read_text
+from vistoolkit.data.problems import raise_first
 from vistoolkit.errors import InputError
 
 FORMAT_NAME = "vistoolkit-clip-results"
@@ -229,28 +231,34 @@ def _parse_video(obj: Any, path: Path, where: str) -> VideoInfo:
     return VideoInfo(*(obj[k] for k in keys))
 
 
+def _loads(text: str, path: Path, where: str) -> Any:
+    """``json.loads``; too deep, a 5,000-digit integer or invalid JSON is an ``InputError``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON ({err.msg})", path=path, where=where) from None
+    except RecursionError:
+        raise InputError("invalid JSON (nested too deeply)", path=path, where=where) from None
+    except ValueError as err:          # an integer beyond Python's digit limit
+        raise InputError(f"invalid JSON ({str(err).split(';')[0]})", path=path,
+                         where=where) from None
+
+
 def _iter_records(path: Path) -> Iterator[tuple[str, Any]]:
     """(where, parsed JSON) of each non-empty line, or of the parts of a single JSON object."""
     first, newline, rest = read_text(path).partition("\n")
     first += newline
     try:
-        head = json.loads(first)
-    except json.JSONDecodeError:
+        head = _loads(first, path, "line 1")
+    except InputError:
         head = None
     if isinstance(head, dict) and "header" not in head:
         yield "header", head
         for i, line in enumerate(rest.splitlines(), start=2):
             if line.strip():
-                try:
-                    yield f"line {i}", json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise InputError(f"invalid JSON ({err.msg})", path=path,
-                                     where=f"line {i}") from None
+                yield f"line {i}", _loads(line, path, f"line {i}")
         return
-    try:
-        whole = json.loads(first + rest)
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON ({err.msg})", path=path, where="") from None
+    whole = _loads(first + rest, path, "")
     if not isinstance(whole, dict) or "header" not in whole:
         raise InputError("expected a JSON Lines header or an object with 'header'", path=path)
     yield "header", whole["header"]
@@ -273,6 +281,7 @@ def load_clip_results(path: Path | str) -> ClipResults:
         _, head = next(records)
         cats, clip_length, stride = _parse_header(head, path)
         tracklets: list[ClipTracklet] = []
+        wheres: list[str] = []
         videos: dict[int, VideoInfo] = {}
         for where, obj in records:
             if isinstance(obj, dict) and "video" in obj:
@@ -280,5 +289,8 @@ def load_clip_results(path: Path | str) -> ClipResults:
                 videos[v.id] = v
             else:
                 tracklets.append(_parse_tracklet(obj, len(cats), path, where))
+                wheres.append(where)
+        found = mask_problems([t.segmentations for t in tracklets], wheres)  # decodable RLE
+        raise_first([p for i in sorted(found) for p in found[i]], path=path)
     return ClipResults(category_ids=cats, clip_length=clip_length, stride=stride,
                        tracklets=tuple(tracklets), videos=videos)
