@@ -54,6 +54,7 @@ def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
                  errors: bool) -> None:
     """Score PRED (a result file) against GT with the official YouTube-VIS protocol."""
     from vistoolkit.eval import evaluate, report
+    from vistoolkit.provenance import provenance
 
     cats = tuple(categories.split(",")) if categories else None
     analyses = ("errors", "video-ap") if errors else ()
@@ -65,4 +66,7 @@ def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
     for line in report.stderr_lines(result):
         click.echo(line, err=True)
     click.echo(report.render(result, per_category=per_category, per_video=per_video))
-    report.write_outputs(result, json_path=json_out, csv_path=csv_out, plot_dir=plot)
+    record = provenance(data=gt, inputs={"gt": gt, "predictions": pred,
+                                         "long_videos": long_videos})
+    report.write_outputs(result, json_path=json_out, csv_path=csv_out, plot_dir=plot,
+                         provenance=record)

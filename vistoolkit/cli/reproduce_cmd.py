@@ -37,6 +37,8 @@ def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: s
 
     Finished cells are cached in --out; rerunning computes only what is missing.
     """
+    from vistoolkit.atomic import write_json_atomic
+    from vistoolkit.provenance import provenance
     from vistoolkit.studies.report import format_markdown
     from vistoolkit.studies.reproduce import BUDGETS, TABLE1, cell_plan, reproduce
 
@@ -51,7 +53,8 @@ def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: s
     set_threads(threads)
 
     results = reproduce(list(tables), out_dir=out_dir, budget=budget, seeds=seeds, preset=preset,
-                        data_root=data_root, device=device, resume=resume)
+                        data_root=data_root, device=device, resume=resume, progress=True)
+    write_json_atomic(out_dir / "provenance.json", provenance(data=data_root))
     for res in results:
         click.echo(format_markdown(res, budget=BUDGETS[budget], preset=preset))
     click.echo(f"reports in {out_dir}")

@@ -6,6 +6,7 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -70,10 +71,14 @@ def format_long_videos(stats: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def write_json(result: EvalResult, path: Path | str) -> None:
-    """Stats (short keys), per-category AP, per-video rows and breakdowns, atomically."""
+def write_json(result: EvalResult, path: Path | str, *,
+               provenance: dict[str, Any] | None = None) -> None:
+    """Stats (short keys), per-category AP, per-video rows and breakdowns, atomically;
+    ``provenance`` (``vistoolkit.provenance.provenance()``) under that key when given."""
     out = result.to_dict()
     out["per_video"] = records_json(result.per_video)
+    if provenance is not None:
+        out["provenance"] = provenance
     write_json_atomic(path, out, indent=1)
 
 
@@ -137,10 +142,11 @@ def stderr_lines(result: EvalResult) -> list[str]:
 
 
 def write_outputs(result: EvalResult, *, json_path: Path | None = None,
-                  csv_path: Path | None = None, plot_dir: Path | None = None) -> list[Path]:
-    """Write the requested files; returns the plot paths."""
+                  csv_path: Path | None = None, plot_dir: Path | None = None,
+                  provenance: dict[str, Any] | None = None) -> list[Path]:
+    """Write the requested files (``provenance`` goes into the JSON); returns the plot paths."""
     if json_path is not None:
-        write_json(result, json_path)
+        write_json(result, json_path, provenance=provenance)
     if csv_path is not None:
         write_csv(result, csv_path)
     if plot_dir is None:

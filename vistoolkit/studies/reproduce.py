@@ -20,6 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tqdm import tqdm
+
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.json_io import read_json
 from vistoolkit.data.synth import ensure_dataset
@@ -119,8 +121,9 @@ def aggregate(row: Row, seeds: Sequence[int], cells: Sequence[CellResult]) -> Ro
 
 def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence[int],
                     preset: str, data_root: Path, device: str = "cpu", resume: bool = False,
-                    run_cell: CellRunner | None = None) -> TableResult:
-    """Compute (or load) every row of one table and aggregate it."""
+                    run_cell: CellRunner | None = None, bar: tqdm | None = None) -> TableResult:
+    """Compute (or load) every row of one table and aggregate it (``bar``: advanced by one
+    per cell, showing the cell in progress)."""
     if run_cell is None:
         run_cell = run_cell_efficientvis
     table = TABLE1[name]
@@ -129,7 +132,13 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
     for row in table.rows:
         specs = cell_specs(table, row, seeds=seeds, preset=preset, budget=budget,
                            data_root=data_root, device=device)
-        cells = [run_cached(s, out_dir, run_cell=run_cell, resume=resume) for s in specs]
+        cells = []
+        for s in specs:
+            if bar is not None:
+                bar.set_postfix_str(f"{s.table} {s.row} seed {s.seed}")
+            cells.append(run_cached(s, out_dir, run_cell=run_cell, resume=resume))
+            if bar is not None:
+                bar.update(1)
         rows.append(aggregate(row, seeds, cells))
     return TableResult(table, tuple(rows), time.perf_counter() - t0, table_verdicts(rows))
 
@@ -137,7 +146,7 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
 def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
               seeds: int | None = None, preset: str = "tiny", data_root: Path | None = None,
               device: str = "cpu", resume: bool = False, run_cell: CellRunner | None = None,
-              write: bool = True) -> list[TableResult]:
+              write: bool = True, progress: bool = False) -> list[TableResult]:
     """Reproduce Table 1 sub-tables (``"all"`` = every one) and write their reports.
 
     Args:
@@ -151,6 +160,7 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
         resume: continue interrupted trainings.
         run_cell: computes one cell (default: train and evaluate EfficientVIS).
         write: write Markdown, CSV, JSON and PNG reports per table.
+        progress: a bar on stderr (cell k of n, the cell in progress, elapsed and ETA).
 
     Returns:
         One ``TableResult`` per table, in the order asked.
@@ -168,11 +178,14 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str = "quick",
     data_root = Path(data_root).resolve()
     seed_list = list(range(b.seeds if seeds is None else seeds))
     results = []
-    for name in wanted:
-        res = reproduce_table(name, out_dir=out_dir, budget=b, seeds=seed_list, preset=preset,
-                              data_root=data_root, device=device, resume=resume,
-                              run_cell=run_cell)
-        if write:
-            write_table_reports(res, out_dir, budget=b, preset=preset)
-        results.append(res)
+    bar = tqdm(total=len(seed_list) * sum(len(TABLE1[n].rows) for n in wanted),
+               desc="reproduce", unit="cell", disable=not progress, dynamic_ncols=True)
+    with bar:                                  # cell k of n, the cell in progress, ETA
+        for name in wanted:
+            res = reproduce_table(name, out_dir=out_dir, budget=b, seeds=seed_list,
+                                  preset=preset, data_root=data_root, device=device,
+                                  resume=resume, run_cell=run_cell, bar=bar)
+            if write:
+                write_table_reports(res, out_dir, budget=b, preset=preset)
+            results.append(res)
     return results
