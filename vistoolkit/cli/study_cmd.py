@@ -41,14 +41,15 @@ def lowfps_command(fps: str, data_root: Path | None, ckpt: Path | None, out_dir:
     """AP against test frame rate: EfficientVIS end-to-end vs hand-crafted and motion linking."""
     from vistoolkit.atomic import write_json_atomic
     from vistoolkit.provenance import provenance
-    from vistoolkit.studies.lowfps import format_lowfps_markdown, run_lowfps
+    from vistoolkit.studies.lowfps import bundled_checkpoint, format_lowfps_markdown, run_lowfps
 
     if not oracle:
         set_threads(threads)
 
     res, paths = run_lowfps(fps_list=_fps_list(fps), data_root=data_root, ckpt=ckpt,
                             out_dir=out_dir, device=device, oracle=oracle)
-    record = provenance(data=data_root, checkpoint=None if oracle else ckpt)
+    record = provenance(data=data_root, checkpoint=None if oracle else
+                        (ckpt or bundled_checkpoint()))
     paths.append(out_dir / "provenance.json")
     write_json_atomic(paths[-1], record)
     click.echo(format_lowfps_markdown(res))
