@@ -77,6 +77,18 @@ def tiny_gt() -> dict:
     ])
 
 
+@pytest.fixture(params=(True, False), ids=("native", "pycocotools"))
+def native(request) -> bool:
+    """Both evaluation paths, as ``evaluate(..., native=)`` takes them: the native RLE kernel
+    (skipped when the extension is not built or ``VISTOOLKIT_NO_NATIVE`` is set) and the
+    pycocotools fallback."""
+    from vistoolkit import _native
+
+    if request.param and not _native.AVAILABLE:
+        pytest.skip("native RLE kernel not built or disabled by VISTOOLKIT_NO_NATIVE")
+    return request.param
+
+
 @pytest.fixture()
 def one_thread():
     """Micro models are too small for intra-op threads to pay off; keeps timings stable."""

@@ -1,5 +1,6 @@
 """Golden tests: stats, arrays, per-category AP and IoU matrices equal the official evaluator's
-on every shared fixture (``ytvis_ref``), to 1e-12."""
+on every shared fixture (``ytvis_ref``), to 1e-12, through both evaluation paths (the ``native``
+fixture: the native kernel and the pycocotools fallback)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.input_checks import check_inputs
-from vistoolkit.eval.parallel import checked_overlaps
+from vistoolkit.eval.overlap_phase import compute_overlaps
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.summary import nan_to_official
 from vistoolkit.eval.tables import build_tables
@@ -36,9 +37,9 @@ def _paths(case: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_evaluate_fixture_matches_official_stats_and_arrays(case, official):
+def test_evaluate_fixture_matches_official_stats_and_arrays(case, official, native):
     gt, pred = _paths(case)
-    res = evaluate(gt, pred, lenient=case.startswith("quirk"))
+    res = evaluate(gt, pred, lenient=case.startswith("quirk"), native=native)
     want = np.load(REF / "official_arrays" / f"{case}.npz")
     np.testing.assert_allclose(nan_to_official(res.stats_array), official[case]["stats"], rtol=0,
                                atol=1e-12)
@@ -55,8 +56,8 @@ def test_evaluate_fixture_matches_official_stats_and_arrays(case, official):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_evaluate_fixture_per_category_ap_matches_official(case, official):
-    res = evaluate(*_paths(case), lenient=case.startswith("quirk"))
+def test_evaluate_fixture_per_category_ap_matches_official(case, official, native):
+    res = evaluate(*_paths(case), lenient=case.startswith("quirk"), native=native)
     want = official[case]["per_category_ap"]
     got = dict(zip(res.per_category.category_id.astype(str), res.per_category.AP))
     assert set(got) == set(want)
@@ -68,14 +69,16 @@ def test_evaluate_fixture_per_category_ap_matches_official(case, official):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_video_iou_fixture_matrices_match_official(case):
+def test_video_iou_fixture_matrices_match_official(case, native):
     gt, _ = load_gt(_paths(case)[0])
     preds, _ = load_preds(_paths(case)[1])
-    report = check_inputs(gt, preds, gt_path=None, pred_path=None,
-                          lenient=case.startswith("quirk"))
+    lenient = case.startswith("quirk")
+    report = check_inputs(gt, preds, gt_path=None, pred_path=None, lenient=lenient,
+                          frames=not native)
+    assert report.frames_checked is not native
     tables = build_tables(gt, preds, max_det=100)
-    chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok)
-    prep = prepare(tables, [ov for c in chunks for ov in c.overlaps])
+    phase = compute_overlaps(tables, gt, preds, report, lenient=lenient)
+    prep = prepare(tables, phase.overlaps)
     got = {}
     for b in prep.blocks:
         vid = int(tables.det.video_ids[b.det_rows[0]])
@@ -91,18 +94,33 @@ def test_video_iou_fixture_matrices_match_official(case):
 
 
 @pytest.mark.parametrize("case", ("quirk01", "quirk02"))
-def test_evaluate_broken_fixture_default_refuses(case):
+def test_evaluate_broken_fixture_default_refuses_same_line_both_paths(case):
     from vistoolkit.errors import InputError
 
-    with pytest.raises(InputError):
-        evaluate(*_paths(case))
+    lines = []
+    for native in (False, True) if _native_available() else (False,):
+        with pytest.raises(InputError) as err:
+            evaluate(*_paths(case), native=native)
+        lines.append(str(err.value))
+    assert len(set(lines)) == 1 and "\n" not in lines[0]
 
 
-@pytest.mark.parametrize("case", ("case02", "quirk01"))
-def test_evaluate_workers_equal_serial(case):
+@pytest.mark.parametrize("case", CASES)
+def test_evaluate_fixture_paths_and_thread_counts_identical(case, native):
+    """Everything the result holds, bit for bit: pycocotools serial vs this path on 1 and 3
+    threads (arrays, per-category/per-video tables, warnings, lenient counts)."""
     gt, pred = _paths(case)
     lenient = case.startswith("quirk")
-    one = evaluate(gt, pred, lenient=lenient)
-    two = evaluate(gt, pred, lenient=lenient, workers=2)
-    np.testing.assert_array_equal(one.precision, two.precision)
-    np.testing.assert_array_equal(one.recall, two.recall)
+    ref = evaluate(gt, pred, lenient=lenient, native=False, workers=1)
+    for workers in (1, 3):
+        res = evaluate(gt, pred, lenient=lenient, native=native, workers=workers)
+        for name in ("stats_array", "precision", "recall", "scores"):
+            np.testing.assert_array_equal(getattr(res, name), getattr(ref, name), err_msg=name)
+        assert res.per_category.equals(ref.per_category) and res.per_video.equals(ref.per_video)
+        assert res.warnings == ref.warnings and res.tolerated == ref.tolerated
+
+
+def _native_available() -> bool:
+    from vistoolkit import _native
+
+    return _native.AVAILABLE

@@ -14,7 +14,7 @@ from vistoolkit.eval import EvalParams, evaluate
 from vistoolkit.eval.input_checks import check_inputs
 from vistoolkit.eval.metrics import METRICS, EvalData, Metric, VideoData, make_metric
 from vistoolkit.eval.metrics.data import eval_data
-from vistoolkit.eval.parallel import checked_overlaps
+from vistoolkit.eval.overlap_phase import compute_overlaps
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.tables import build_tables
 
@@ -30,8 +30,7 @@ def _data(case: str) -> EvalData:
     report = check_inputs(gt, preds, gt_path=None, pred_path=None)
     params = EvalParams()
     tables = build_tables(gt, preds, max_det=params.max_det)
-    chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok)
-    prep = prepare(tables, [ov for c in chunks for ov in c.overlaps])
+    prep = prepare(tables, compute_overlaps(tables, gt, preds, report).overlaps)
     params = EvalParams(category_ids=tables.category_ids, video_ids=tables.video_ids)
     names = gt.category_index()
     return eval_data(prep, params, tuple(names[c].name for c in tables.category_ids))

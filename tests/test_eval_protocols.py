@@ -20,10 +20,10 @@ from vistoolkit.eval import EvalParams, evaluate
 from vistoolkit.eval.metrics.data import eval_data
 from vistoolkit.eval.metrics.ovis import OVIS_STAT_KEYS, ovis_arrays
 from vistoolkit.eval.occlusion import occlusion_score
-from vistoolkit.eval.parallel import checked_overlaps
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.summary import nan_to_official
 from vistoolkit.eval.tables import build_tables
+from vistoolkit.eval.video_iou import video_overlaps
 
 REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
                           Path(__file__).resolve().parent / "data" / "ytvis_ref"))
@@ -120,8 +120,8 @@ def _eval_data(gt_path: Path, pred_path: Path):
     gt, _ = load_gt(gt_path)
     preds, _ = load_preds(pred_path)
     tables = build_tables(gt, preds, max_det=100)
-    chunks = checked_overlaps(tables.videos, trusted_sizes=False)
-    prep = prepare(tables, [ov for c in chunks for ov in c.overlaps])
+    prep = prepare(tables, [video_overlaps(it.video, it.gt_tracks, it.preds)
+                            for it in tables.videos])
     params = dataclasses.replace(EvalParams(), category_ids=tables.category_ids,
                                  video_ids=tables.video_ids)
     return eval_data(prep, params, tuple(map(str, tables.category_ids)))

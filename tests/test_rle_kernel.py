@@ -164,6 +164,24 @@ def test_kernel_same_category_pairs_equal_python_path_with_categories():
 
 
 @needs_native
+def test_kernel_with_categories_equals_python_path_on_every_pair():
+    """Given categories, cross-category pairs get inter 0 and union |d| + |g|, as the Python
+    path computes them: the whole matrices are equal, not only the same-category pairs."""
+    rng = np.random.default_rng(8)
+    gt, pred = _random_tracks(rng, 4, 5, H, W, ragged=True), _random_tracks(rng, 12, 5, H, W)
+    gt_cat, pred_cat = [1, 2, 1, 3], rng.integers(1, 4, size=12).tolist()
+    want = _python_path(gt, pred, H, W, gt_cat, pred_cat)
+    got = _native.rle_video_overlaps(gt, pred, height=H, width=W, gt_categories=gt_cat,
+                                     pred_categories=pred_cat)
+    assert np.array_equal(got.iou, want.iou) and got.zero_union == want.zero_union
+    cross = np.array(pred_cat)[:, None] != np.array(gt_cat)[None, :]
+    assert (got.inter[cross] == 0).all()
+    with pytest.raises(ValueError, match="one int per track"):
+        _native.rle_video_overlaps(gt, pred, height=H, width=W, gt_categories=gt_cat[:2],
+                                   pred_categories=pred_cat)
+
+
+@needs_native
 def test_kernel_single_frame_equals_pycocotools_iou():
     rng = np.random.default_rng(3)
     gt, pred = _random_tracks(rng, 5, 1, H, W), _random_tracks(rng, 8, 1, H, W)

@@ -69,7 +69,8 @@ class RleOverlaps:
 
 def rle_video_overlaps(gt_counts: Sequence[Sequence[KernelFrame]],
                        pred_counts: Sequence[Sequence[KernelFrame]], *,
-                       height: int, width: int) -> RleOverlaps:
+                       height: int, width: int, gt_categories: Sequence[int] | None = None,
+                       pred_categories: Sequence[int] | None = None) -> RleOverlaps:
     """Video IoU of every (prediction, GT) pair of one video from compressed RLE counts.
 
     Each counts string is decoded once and validated (alphabet '0'..'o', every number
@@ -84,6 +85,9 @@ def rle_video_overlaps(gt_counts: Sequence[Sequence[KernelFrame]],
         pred_counts: D tracks, same form. Tracks may differ in length (zip semantics).
         height: mask height of every frame.
         width: mask width of every frame.
+        gt_categories, pred_categories: (G,) and (D,) ints, both or neither. Given, pairs of
+            different categories are not intersected: their ``inter`` is 0 and their ``union``
+            the sum of the areas, as the pycocotools path (``video_iou``) computes them.
 
     Returns:
         ``RleOverlaps``; ``iou`` is bit-identical to ``vistoolkit.eval.video_iou``'s.
@@ -98,7 +102,7 @@ def rle_video_overlaps(gt_counts: Sequence[Sequence[KernelFrame]],
         raise RuntimeError("the native RLE kernel is not available (not built, or disabled by "
                            "VISTOOLKIT_NO_NATIVE)")
     inter, union, det_areas, gt_areas, length = _kernel.video_overlaps(
-        gt_counts, pred_counts, height, width)
+        gt_counts, pred_counts, height, width, gt_categories, pred_categories)
     n_det, n_gt = len(pred_counts), len(gt_counts)
     inter = np.frombuffer(inter, dtype=np.int64).reshape(n_det, n_gt)              # (D, G)
     union = np.frombuffer(union, dtype=np.int64).reshape(n_det, n_gt)              # (D, G)

@@ -209,10 +209,11 @@ void rle_accumulate(const Video *v, int64_t *inter, int64_t *uni, int64_t *det_a
             const Track *tg = &v->tracks[g];
             Py_ssize_t n = td->length < tg->length ? td->length : tg->length; /* zip() */
             int64_t i_sum = 0, u_sum = 0;
+            int same = !v->by_category || td->category == tg->category;
             for (f = 0; f < n; f++) {
                 const Frame *a = &v->frames[td->first + f], *b = &v->frames[tg->first + f];
                 int64_t i = 0;
-                if (a->area > 0 && b->area > 0)
+                if (same && a->area > 0 && b->area > 0)
                     i = intersect(a->iv, a->n_iv, b->iv, b->n_iv);
                 i_sum += i;
                 u_sum += a->area + b->area - i;

@@ -24,6 +24,7 @@ typedef struct {
 
 typedef struct {
     Py_ssize_t first, length; /* this track's frames are frames[first : first + length] */
+    int64_t category;         /* pairs of different categories are not intersected */
 } Track;
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     Track *tracks;          /* G GT tracks, then D predictions */
     Py_ssize_t n_frames, n_gt, n_det, max_len;
     int64_t height, width;  /* every mask's size */
+    int by_category;        /* intersect same-category pairs only (``Track.category``) */
     PyObject **held;        /* str objects whose UTF-8 buffer is borrowed */
     Py_buffer *views;       /* buffers of bytes-like frames */
     Py_ssize_t n_held, n_views;
@@ -45,7 +47,8 @@ typedef struct {
  * frame); 0, or -1 with ``fail`` set. No Python API call: run it without the GIL. */
 int rle_decode_all(Video *v, Interval *arena, int64_t n_pix, Failure *fail);
 
-/* inter, uni: (D, G) sums over zip(frames); det_area: (D, L); gt_area: (G, L). No GIL needed. */
+/* inter, uni: (D, G) sums over zip(frames) (with ``by_category``, inter is 0 for pairs of
+ * different categories); det_area: (D, L); gt_area: (G, L). No GIL needed. */
 void rle_accumulate(const Video *v, int64_t *inter, int64_t *uni, int64_t *det_area,
                     int64_t *gt_area);
 

@@ -185,6 +185,37 @@ done:
     return ok;
 }
 
+/* Track categories from ``gt_cat`` (G ints) and ``det_cat`` (D ints); both None: every pair is
+ * intersected. -1 with an exception set. */
+static int set_categories(Video *v, PyObject *gt_cat, PyObject *det_cat)
+{
+    PyObject *sides[2] = {gt_cat, det_cat};
+    Py_ssize_t sizes[2] = {v->n_gt, v->n_det}, s, t, slot = 0;
+    if (gt_cat == Py_None && det_cat == Py_None)
+        return 0;
+    for (s = 0; s < 2; s++) {
+        PyObject *fast = PySequence_Fast(sides[s], "categories must be a sequence of ints");
+        if (fast == NULL)
+            return -1;
+        if (PySequence_Fast_GET_SIZE(fast) != sizes[s]) {
+            PyErr_SetString(PyExc_ValueError, "categories: one int per track expected");
+            Py_DECREF(fast);
+            return -1;
+        }
+        for (t = 0; t < sizes[s]; t++, slot++) {
+            long long c = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, t));
+            if (c == -1 && PyErr_Occurred()) {
+                Py_DECREF(fast);
+                return -1;
+            }
+            v->tracks[slot].category = c;
+        }
+        Py_DECREF(fast);
+    }
+    v->by_category = 1;
+    return 0;
+}
+
 static void raise_counts_error(const Video *v, const Failure *fail)
 {
     raise_frame_error(CountsError, v, fail->track, fail->frame, fail->message);
@@ -199,16 +230,19 @@ static PyObject *new_int64_buffer(Py_ssize_t n) /* zero-filled, n int64 */
 }
 
 PyDoc_STRVAR(video_overlaps_doc,
-"video_overlaps(gt, pred, height, width) -> (inter, union, det_area, gt_area, L)\n\n"
+"video_overlaps(gt, pred, height, width[, gt_cat, pred_cat]) -> (inter, union, det_area,\n"
+"gt_area, L)\n\n"
 "gt: G tracks, pred: D tracks, each a sequence of per-frame frames: None, counts (str,\n"
 "bytes-like) or a dict {'size': [height, width], 'counts': str | bytes}. Returns native-int64\n"
 "bytearrays inter, union (D, G) summed over zip(frames), det_area (D, L) and gt_area (G, L)\n"
-"(0 where absent), and L. Raises CountsError (ValueError), FrameFormError (TypeError: another\n"
-"frame, or a dict of another size) or TypeError.");
+"(0 where absent), and L. With gt_cat, pred_cat (G and D ints), pairs of different categories\n"
+"get inter 0. Raises CountsError (ValueError), FrameFormError (TypeError: another frame, or a\n"
+"dict of another size) or TypeError.");
 
 static PyObject *video_overlaps(PyObject *self, PyObject *args)
 {
-    PyObject *gt, *det, *inter = NULL, *uni = NULL, *det_area = NULL, *gt_area = NULL;
+    PyObject *gt, *det, *gt_cat = Py_None, *det_cat = Py_None;
+    PyObject *inter = NULL, *uni = NULL, *det_area = NULL, *gt_area = NULL;
     PyObject *result = NULL;
     long long height, width;
     Py_ssize_t f, arena_len = 0;
@@ -217,7 +251,8 @@ static PyObject *video_overlaps(PyObject *self, PyObject *args)
     Video v;
     int rc = 0;
 
-    if (!PyArg_ParseTuple(args, "OOLL:video_overlaps", &gt, &det, &height, &width))
+    if (!PyArg_ParseTuple(args, "OOLL|OO:video_overlaps", &gt, &det, &height, &width, &gt_cat,
+                          &det_cat))
         return NULL;
     if (height < 0 || width < 0 || height > (long long)UINT32_MAX || width > (long long)UINT32_MAX
         || height * width > (long long)UINT32_MAX) {
@@ -228,6 +263,10 @@ static PyObject *video_overlaps(PyObject *self, PyObject *args)
     if (video_collect(&v, gt, det, height, width, &fail) < 0) {
         if (fail.track >= 0)
             raise_counts_error(&v, &fail);
+        video_release(&v);
+        return NULL;
+    }
+    if (set_categories(&v, gt_cat, det_cat) < 0) {
         video_release(&v);
         return NULL;
     }

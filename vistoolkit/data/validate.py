@@ -58,10 +58,15 @@ class PredictionCheck:
 
 
 def check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool = False,
-                      collect: bool = True) -> PredictionCheck:
-    """Every check of ``validate_predictions`` but the RLE decode (GC paused while it runs)."""
+                      collect: bool = True, frames: bool = True) -> PredictionCheck:
+    """Every check of ``validate_predictions`` but the RLE decode (GC paused while it runs).
+
+    ``frames=False``: the checks of whole records only (no per-frame checks, no duplicate
+    search); the native evaluator does those in its kernel pass.
+    """
     with gc_paused():
-        return _check_predictions(preds, gt, allow_empty=allow_empty, collect=collect)
+        return _check_predictions(preds, gt, allow_empty=allow_empty, collect=collect,
+                                  frames=frames)
 
 
 def validate_predictions(preds: Sequence[PredTrack], gt: Dataset, *, path: Path | str | None = None,
@@ -93,7 +98,7 @@ def validate_predictions_areas(preds: Sequence[PredTrack], gt: Dataset, *,
 
 
 def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: bool,
-                       collect: bool) -> PredictionCheck:
+                       collect: bool, frames: bool = True) -> PredictionCheck:
     checker = FrameChecker(collect=collect)
     if not preds:
         found = {} if allow_empty else {0: [Problem("empty", "the result list is empty",
@@ -117,18 +122,19 @@ def _check_predictions(preds: Sequence[PredTrack], gt: Dataset, *, allow_empty: 
                                     f"ground-truth category ({cat_list})", where))
         if not (math.isfinite(p.score) and 0.0 <= p.score <= 1.0):
             problems.append(Problem("score", f"score {p.score!r} is not a finite number in [0, 1]", where))
-        if video is not None:
-            if len(p.segmentations) != video.length:
-                problems.append(Problem("length", f"{len(p.segmentations)} segmentations for a "
-                                        f"{video.length}-frame video", where))
-            frames = checker.check(p.segmentations, [video.height, video.width], where, i, problems)
-        else:
-            frames = tuple(map(repr, p.segmentations))
-        key = (p.video_id, p.category_id, frames)
-        j = seen.setdefault(key, p.index)
-        if j != p.index:
-            problems.append(Problem("duplicate", f"duplicate of prediction #{j} (same video, "
-                                    "category and segmentations)", where))
+        if video is not None and len(p.segmentations) != video.length:
+            problems.append(Problem("length", f"{len(p.segmentations)} segmentations for a "
+                                    f"{video.length}-frame video", where))
+        if frames:
+            if video is not None:
+                key = checker.check(p.segmentations, [video.height, video.width], where, i,
+                                    problems)
+            else:
+                key = tuple(map(repr, p.segmentations))
+            j = seen.setdefault((p.video_id, p.category_id, key), p.index)
+            if j != p.index:
+                problems.append(Problem("duplicate", f"duplicate of prediction #{j} (same "
+                                        "video, category and segmentations)", where))
         if problems:
             per_pred[i] = problems
         where_of[i] = where

@@ -17,12 +17,12 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.video_ids import resolve_video_ids
 from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.eval.agnostic import pool_categories
-from vistoolkit.eval.input_checks import check_inputs, finish_check
+from vistoolkit.eval.input_checks import check_inputs
 from vistoolkit.eval.metrics import METRICS, make_metric
 from vistoolkit.eval.metrics.data import eval_data
 from vistoolkit.eval.metrics.short_long import DEFAULT_LONG_THRESHOLD
 from vistoolkit.eval.occlusion import check_occlusion
-from vistoolkit.eval.parallel import checked_overlaps, resolve_workers
+from vistoolkit.eval.overlap_phase import compute_overlaps, resolve_native, resolve_workers
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.report import resolve_categories
@@ -75,9 +75,9 @@ def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...], duplicate
 
 def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str, *,
              params: EvalParams | None = None, lenient: bool = False, allow_empty: bool = False,
-             workers: int = 1, progress: bool = False, breakdowns: tuple[str, ...] = (),
+             workers: int = 2, progress: bool = False, breakdowns: tuple[str, ...] = (),
              long_threshold: int = DEFAULT_LONG_THRESHOLD, protocol: str = "ytvis",
-             long_videos: Sequence[int] | Path | str | None = None,
+             long_videos: Sequence[int] | Path | str | None = None, native: bool | None = None,
              **overrides: Any) -> EvalResult:
     """Official-exact YouTube-VIS evaluation (youtubevos/cocoapi ``YTVOSeval``, segm).
 
@@ -89,14 +89,17 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
             ``iou_type="bbox"`` (tube-box IoU).
         lenient: accept length/size/unknown-category problems with the official behaviour.
         allow_empty: accept an empty result list (every AP is then 0).
-        workers: processes for the RLE check and IoU phase (0: one per core); forked chunks
-            of videos, same numbers as serial.
+        workers: threads for the native per-video pass (0: one per core); same numbers with
+            any count. The pycocotools path runs serially.
         breakdowns: names of further metrics (``vistoolkit.eval.metrics.METRICS``): ``"length"``,
             ``"short-long"``; ``long_threshold`` splits videos for ``"short-long"``.
         protocol: ``"ytvis"`` (official YouTube-VIS) or ``"ovis"`` (the OVIS evaluator: 18
             stats with the occlusion buckets; the GT needs per-frame ``occlusion`` labels).
         long_videos: YouTube-VIS 2022: the long videos' ids (or a file of them, one a line);
             adds ``EvalResult.long_videos`` (short and long subsets scored separately).
+        native: decode, check and intersect the masks with the native kernel (one pass per
+            video, ``eval.native_iou``); None: when it is available, False: the pycocotools
+            path (the fallback and test oracle). Both give the same numbers.
 
     Raises:
         InputError: on any input problem (except those ``lenient`` tolerates).
@@ -110,17 +113,18 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
         raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     params = dataclasses.replace(params or EvalParams(), **overrides)
     workers = resolve_workers(workers)
+    native = resolve_native(native) and params.iou_type == "segm"
     with gc_paused():  # collections would traverse the whole parsed result file, repeatedly
         return _evaluate(gt, predictions, params, lenient=lenient, allow_empty=allow_empty,
                          workers=workers, progress=progress, breakdowns=breakdowns,
                          long_threshold=long_threshold, protocol=protocol,
-                         long_videos=long_videos)
+                         long_videos=long_videos, native=native)
 
 
 def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str,
               params: EvalParams, *, lenient: bool, allow_empty: bool, workers: int,
               progress: bool, breakdowns: tuple[str, ...], long_threshold: int, protocol: str,
-              long_videos: Sequence[int] | Path | str | None) -> EvalResult:
+              long_videos: Sequence[int] | Path | str | None, native: bool) -> EvalResult:
     clock = {"start": time.perf_counter()}
     gt_ds, gt_path = load_gt(gt)
     preds, pred_path = load_preds(predictions)
@@ -130,9 +134,8 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         tokens = [str(c) for c in params.category_ids]
         params = dataclasses.replace(params, category_ids=resolve_categories(gt_ds, tokens))
     report = check_inputs(gt_ds, preds, gt_path=gt_path, pred_path=pred_path, lenient=lenient,
-                          allow_empty=allow_empty,
-                          defer_rle=workers > 1 and params.use_cats and params.iou_type == "segm")
-    known = report.known
+                          allow_empty=allow_empty, frames=not native)
+    known, checked = report.known, (gt_ds, preds)   # every record: the native pass checks all
     if not params.use_cats:
         gt_ds, preds, known = pool_categories(gt_ds, preds, category_ids=params.category_ids,
                                               known=known)
@@ -147,16 +150,13 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         overlaps = [tube_box_overlaps(it.video, it.gt_tracks, it.preds, gt_path=gt_path,
                                       pred_path=pred_path) for it in tables.videos]
     else:
-        chunks = checked_overlaps(tables.videos, trusted_sizes=report.sizes_ok,
-                                  check=report.pending, known=known, workers=workers,
-                                  progress=progress)
-        if report.pending is not None:  # the RLE check ran in the chunks (labelled rle+iou)
-            finish_check(report.pending, np.concatenate([c.bad for c in chunks]),
-                         np.concatenate([c.bad_totals for c in chunks]), pred_path=pred_path,
-                         lenient=lenient)
-        overlaps = [ov for c in chunks for ov in c.overlaps]
+        phase = compute_overlaps(tables, *checked, report, known=known, workers=workers,
+                                 progress=progress, gt_path=gt_path, pred_path=pred_path,
+                                 lenient=lenient, allow_empty=allow_empty,
+                                 by_category=params.use_cats)
+        overlaps, report = phase.overlaps, phase.report
     prep = prepare(tables, overlaps)
-    clock["rle+iou" if report.pending is not None else "iou"] = time.perf_counter()
+    clock["rle+iou" if native else "iou"] = time.perf_counter()
     params = dataclasses.replace(params, category_ids=tables.category_ids,
                                  video_ids=tables.video_ids)
     names = gt_ds.category_index()

@@ -43,7 +43,7 @@ def prepare(tables: EvalTables, overlaps: list[VideoOverlaps]) -> Prepared:
     """Blocks of video IoU of every (prediction, GT) pair of the same video and category.
 
     ``overlaps``: one ``VideoOverlaps`` per ``tables.videos`` entry, in order
-    (``vistoolkit.eval.parallel.checked_overlaps``).
+    (``vistoolkit.eval.overlap_phase.compute_overlaps``).
     """
     n_det, n_gt = len(tables.det.index), len(tables.gt.ids)
     det_area, det_frames = np.zeros(n_det), np.zeros(n_det, dtype=np.int64)

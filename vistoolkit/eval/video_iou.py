@@ -141,7 +141,7 @@ def _known_matrix(preds: tuple[PredTrack, ...], length: int,
 def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[PredTrack, ...],
                    *, trusted_sizes: bool = False, known: KnownAreas | None = None
                    ) -> VideoOverlaps:
-    """IoU matrix and per-track areas of one video.
+    """IoU matrix and per-track areas of one video (0 for pairs of different categories).
 
     Args:
         video: the GT video (its height and width size polygon GT and the full-frame mask).
@@ -182,6 +182,7 @@ def video_overlaps(video: Video, gt_tracks: tuple[Track, ...], preds: tuple[Pred
     iou = np.zeros(inter_sum.shape, dtype=np.float64)
     nonzero = union_sum > 0
     iou[nonzero] = inter_sum[nonzero].astype(np.float64) / union_sum[nonzero].astype(np.float64)
+    iou[pred_cat[:, None] != gt_cat[None, :]] = 0.0   # never matched; as the native kernel gives
     det_frames = (det_area > 0).sum(1)
     det_sum = det_area.sum(1).astype(np.float64)
     det_avg = np.divide(det_sum, det_frames, out=np.zeros(len(preds)), where=det_frames > 0)
