@@ -407,8 +407,12 @@ def _frame_cases(names: list[str]) -> list[dict]:
         for args in (["train", "--data", data, "--preset", "micro", "--iters", "1",
                       "--threads", "1", "--out", "{t}/run"],
                      ["infer", "--ckpt", "{w}", "--data", data, "--split", "train",
-                      "--threads", "1", "-o", "{t}/r.json"]):
-            if name == "empty_split" and args[0] == "infer":
+                      "--threads", "1", "-o", "{t}/r.json"],
+                     ["viz", f"{data}/train.json", "--images", f"{data}/train/JPEGImages",
+                      "-o", "{t}/v.png"]):
+            if args[0] == "viz":                   # viz reads the first video only
+                expect, says = ([0] if name == "ok" else [2]), ""
+            elif name == "empty_split" and args[0] == "infer":
                 expect, says = [0, 2], ""
             else:
                 expect = [0] if name == "ok" else [2]
