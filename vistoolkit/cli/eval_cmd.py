@@ -31,8 +31,8 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.option("--csv", "csv_out", type=_OUT, help="Write stats and per-category AP as CSV.")
 @click.option("--plot", type=click.Path(file_okay=False, path_type=Path),
               help="Write precision-recall curves (PNG) into this directory.")
-@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Processes for the RLE check and video IoU phase (0: one per core).")
+@click.option("--workers", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Threads for the native mask pass (decode, check, IoU; 0: one per core).")
 @click.option("--lenient", is_flag=True,
               help="Evaluate length/size/unknown-category problems as the official code does.")
 @click.option("--allow-empty", is_flag=True, help="Accept an empty result file (AP 0).")
