@@ -550,3 +550,25 @@ def test_available_follows_env_and_build():
             assert not _native.AVAILABLE
         else:
             assert _native.AVAILABLE
+
+
+# ---- share_sizes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("impl", ("c", "python"))
+def test_share_sizes_equal_sizes_share_one_list(impl):
+    if impl == "c" and not _native.AVAILABLE:
+        pytest.skip("native RLE kernel not built or VISTOOLKIT_NO_NATIVE set")
+    share = _native._kernel.share_sizes if impl == "c" else _native._share_sizes_python
+    frames = [{"size": [4, 6], "counts": "a"}, None, {"size": [4, 6], "counts": "b"},
+              [[0.0, 1.0]], {"size": [6, 4], "counts": "c"}, {"size": (4, 6), "counts": "d"},
+              {"counts": "e"}, {"size": [4, 6], "counts": "f", "x": 1}]
+    before = [dict(f) if isinstance(f, dict) else f for f in frames]
+    cache: dict = {(6, 4): [6, 4]}
+    share(frames, cache)
+    assert frames == before                                   # equal values, same keys
+    assert frames[0]["size"] is frames[2]["size"] is frames[7]["size"] is cache[(4, 6)]
+    assert frames[4]["size"] is cache[(6, 4)] and frames[5]["size"] == (4, 6)
+    more = [{"size": [4, 6], "counts": "g"}]
+    share(more, cache)
+    assert more[0]["size"] is frames[0]["size"]

@@ -239,7 +239,7 @@ PyDoc_STRVAR(video_overlaps_doc,
 "get inter 0. Raises CountsError (ValueError), FrameFormError (TypeError: another frame, or a\n"
 "dict of another size) or TypeError.");
 
-static PyObject *video_overlaps(PyObject *self, PyObject *args)
+static PyObject *video_overlaps(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *gt, *det, *gt_cat = Py_None, *det_cat = Py_None;
     PyObject *inter = NULL, *uni = NULL, *det_area = NULL, *gt_area = NULL;
@@ -306,7 +306,48 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(share_sizes_doc,
+"share_sizes(frames, cache) -> None\n\n"
+"In every dict of the list ``frames`` whose 'size' is a list, replace it by the equal list kept\n"
+"in ``cache`` (a dict, keyed by the size as a tuple; the first one seen is kept): a result\n"
+"file's frames then hold one size list per mask size instead of one each.");
+
+static PyObject *share_sizes(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *frames, *cache, *last = NULL; /* last: the shared list of the previous frame */
+    Py_ssize_t i;
+    if (!PyArg_ParseTuple(args, "O!O!:share_sizes", &PyList_Type, &frames, &PyDict_Type, &cache))
+        return NULL;
+    for (i = 0; i < PyList_GET_SIZE(frames); i++) {
+        PyObject *frame = PyList_GET_ITEM(frames, i), *size, *key, *shared;
+        int same;
+        if (!PyDict_CheckExact(frame))
+            continue;
+        size = PyDict_GetItemWithError(frame, key_size);
+        if (size == NULL && PyErr_Occurred())
+            return NULL;
+        if (size == NULL || !PyList_CheckExact(size) || size == last)
+            continue;
+        same = last != NULL ? PyObject_RichCompareBool(size, last, Py_EQ) : 0;
+        if (same < 0)
+            return NULL;
+        if (!same) {
+            if ((key = PyList_AsTuple(size)) == NULL)
+                return NULL;
+            shared = PyDict_SetDefault(cache, key, size); /* borrowed; the cache keeps it */
+            Py_DECREF(key);
+            if (shared == NULL)
+                return NULL;
+            last = shared;
+        }
+        if (last != size && PyDict_SetItem(frame, key_size, last) < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"share_sizes", share_sizes, METH_VARARGS, share_sizes_doc},
     {"video_overlaps", video_overlaps, METH_VARARGS, video_overlaps_doc},
     {NULL, NULL, 0, NULL},
 };

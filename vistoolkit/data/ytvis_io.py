@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from vistoolkit._native import share_sizes
 from vistoolkit.atomic import atomic_open
 from vistoolkit.data.json_io import gc_paused, read_json, read_json_array
 from vistoolkit.data.records import Category, Dataset, PredTrack, Track, Video
@@ -128,10 +129,7 @@ def _prediction_decoder(path: Path | str) -> Callable[[int, msgspec.Raw], PredTr
     sizes: dict[tuple, list] = {}
 
     def record(entry: PredictionEntry, index: int, extra: dict) -> PredTrack:
-        for seg in entry.segmentations:
-            if type(seg) is dict:
-                size = seg["size"]
-                seg["size"] = sizes.setdefault((*size,), size)
+        share_sizes(entry.segmentations, sizes)
         return _record(entry, index, extra)
 
     def fail(err: Exception, index: int) -> InputError:
