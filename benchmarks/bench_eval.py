@@ -1,18 +1,29 @@
-"""Time ``vistool eval`` against a plain reference loop and, optionally, the official evaluator.
+"""``vistool eval`` end to end against ``json.load`` of the same file and the official evaluator.
 
 Usage:
-    python benchmarks/bench_eval.py [--scale 0.1] [--workers 2] [--official DIR] [--data DIR]
-
-``--workers N`` (N > 1) adds a row ``ours-wN`` (the RLE check and IoU phase in N processes) to
-the serial ``ours`` row. Each row also gives CPU seconds (user + system, children included).
+    python benchmarks/bench_eval.py [--scale 0.1] [--data DIR] [--official DIR] [--rounds 2]
+        [--workers 2] [--skip-reference]
 
 Builds a YouTube-VIS-2021-val sized case (GT from the synthetic generator's
 ``ytvis2021_val_scale`` preset, 100 predicted tracks per video derived from it: perturbed and
 partial GT masks, wrong-category copies, smooth and ragged false positives), writes both JSON
-files, then runs each evaluator in its own subprocess (honest peak RSS) and prints per-phase
-seconds, speed ratios, peak memory and the largest difference between the stats.
-``--official DIR`` names a directory holding the official ``ytvos.py`` and ``ytvoseval.py``
-(made importable on Python 3 / NumPy 2); without it that row is skipped.
+files (``--data DIR`` keeps or reuses them), then runs every row in its own subprocess (honest
+peak RSS), ``--rounds`` times, alternating:
+
+- ``json``: ``json.load`` of the result file (garbage collector on, as by default); ``json-nogc``
+  the same with the collector paused. The time is that of the call alone.
+- ``cli-native`` / ``cli-fallback``: the command ``vistool eval GT PRED --workers N`` as a user
+  runs it (interpreter start, imports, loading, checks, evaluation, printing), with the native
+  kernel and with ``VISTOOLKIT_NO_NATIVE=1`` (the pycocotools path).
+- ``api-native`` / ``api-fallback``: ``vistoolkit.eval.evaluate`` in-process, for its phases.
+- ``reference``: the plain per-pair, per-frame loop of ``benchmarks/eval_reference.py``.
+- ``official``: ``ytvos.py``/``ytvoseval.py`` from ``--official DIR`` (a scratch copy of the
+  official evaluator with the Python 3 / NumPy 2 import fixes); without it the reference loop
+  stands in for it in the ratios.
+
+Prints per-row medians (wall s, CPU s incl. children, peak RSS MB), the ratios the targets are
+stated in (end to end vs ``json.load``, speed-up and peak RSS vs the official) for each round,
+the load average around each round, and the largest difference between the rows' 12 stats.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -166,11 +178,19 @@ def _child(kind: str, gt: str, pred: str, official: str | None, workers: int) ->
         with open(pred, encoding="utf-8") as handle:
             json.load(handle)
         clock = {"json.load": time.perf_counter() - start}
-    elif kind.startswith("ours"):
+    elif kind.startswith("cli-"):
+        env = dict(os.environ, VISTOOLKIT_NO_NATIVE="1" if kind == "cli-fallback" else "0")
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, "-m", "vistoolkit.cli", "eval", gt, pred,
+                            "--workers", str(workers), "--json", f"{tmp}/m.json"], env=env,
+                           check=True, capture_output=True)
+            clock = {}
+            stats = list(json.loads(Path(f"{tmp}/m.json").read_text())["stats"].values())[:12]
+    elif kind.startswith("api-"):
         from vistoolkit.eval import evaluate
 
         imported = time.perf_counter() - start
-        res = evaluate(gt, pred, workers=int(kind[6:]) if kind.startswith("ours-w") else 1)
+        res = evaluate(gt, pred, workers=workers, native=kind == "api-native")
         clock, stats = {"import": imported, **res.timings}, list(res.stats_array)
     elif kind == "reference":
         clock, stats = reference_evaluate(gt, pred)
@@ -179,9 +199,11 @@ def _child(kind: str, gt: str, pred: str, official: str | None, workers: int) ->
     total = time.perf_counter() - start
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-    rss = max(me.ru_maxrss, kids.ru_maxrss) / 1024
+    rss = (kids.ru_maxrss if kind.startswith("cli-") else me.ru_maxrss) / 1024
+    if kind.startswith("json"):   # the call alone: not the interpreter start
+        total, cpu = clock["json.load"], me.ru_utime + me.ru_stime
     return {"kind": kind, "phases": clock, "total": total, "rss_mb": rss, "cpu": cpu,
-            "stats": stats}
+            "stats": [-1.0 if x != x else x for x in stats]}
 
 
 def _spawn(kind: str, gt: Path, pred: Path, official: str | None, workers: int) -> dict:
@@ -191,48 +213,53 @@ def _spawn(kind: str, gt: Path, pred: Path, official: str | None, workers: int) 
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-_CORE = {"ours": ("tables", "iou", "rle+iou", "match_accumulate"),
-         "official": ("evaluate", "accumulate"), "reference": ("areas", "iou_match", "accumulate")}
+def _median(rows: list[dict], key: str) -> float:
+    return float(np.median([r[key] for r in rows]))
 
 
-def _report(rows: list[dict]) -> None:
-    base = {r["kind"]: r for r in rows}
-    print("| evaluator | phases (s) | total s | CPU s | peak RSS MB |")
+def _report(rounds: list[dict[str, dict]], loads: list[tuple]) -> None:
+    kinds = list(rounds[0])
+    print("| row | phases (s, first round) | wall s | CPU s | peak RSS MB |")
     print("|---|---|---:|---:|---:|")
-    for r in rows:
-        phases = ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items())
-        print(f"| {r['kind']} | {phases} | {r['total']:.2f} | {r['cpu']:.2f} | {r['rss_mb']:.0f} |")
-    ours = base["ours"]
-    core = {k: sum(base[k]["phases"].get(p, 0.0) for p in ph) for k, ph in _CORE.items()
-            if k in base}
-    parse = base["json"]["phases"]["json.load"]
-    nogc = base["json-nogc"]["phases"]["json.load"]
-    print()
-    for r in rows:
-        if r["kind"].startswith("ours"):
-            c = sum(r["phases"].get(p, 0.0) for p in _CORE["ours"])
-            same = float(np.max(np.abs(np.array(r["stats"]) - np.array(ours["stats"]))))
-            print(f"{r['kind']}: evaluate+accumulate ({' + '.join(_CORE['ours'])}) {c:.2f} s; "
-                  f"end-to-end {r['total']:.2f} s = {r['total'] / parse:.2f}x json.load "
-                  f"({parse:.2f} s), {r['total'] / nogc:.2f}x json.load with GC paused "
-                  f"({nogc:.2f} s); max |stats diff| vs serial {same:.1e}")
-    for other in ("reference", "official"):
-        if other in base:
-            o = base[other]
-            diff = float(np.max(np.abs(np.array(o["stats"]) - np.array(ours["stats"]))))
-            print(f"{other}: end-to-end {o['total']:.2f} s = {o['total'] / ours['total']:.1f}x ours; "
-                  f"evaluate+accumulate ({' + '.join(_CORE[other])}) {core[other]:.2f} s = "
-                  f"{core[other] / core['ours']:.1f}x ours; peak RSS {o['rss_mb']:.0f} MB vs ours "
-                  f"{ours['rss_mb']:.0f} MB; max |stats diff| {diff:.1e}")
+    for k in kinds:
+        rows = [r[k] for r in rounds]
+        phases = ", ".join(f"{p} {v:.2f}" for p, v in rows[0]["phases"].items())
+        print(f"| {k} | {phases} | {_median(rows, 'total'):.2f} | {_median(rows, 'cpu'):.2f} "
+              f"| {_median(rows, 'rss_mb'):.0f} |")
+    official = "official" if "official" in kinds else "reference"
+    print(f"\nratios per round ({official} = "
+          + ("the official evaluator, scratch copy)" if official == "official" else
+             "the reference loop standing in for the official evaluator)"))
+    for i, (r, load) in enumerate(zip(rounds, loads)):
+        print(f"round {i + 1} (load average {load[0]:.1f} -> {load[1]:.1f}):")
+        for k in ("cli-native", "cli-fallback"):
+            if k not in r:
+                continue
+            ours = r[k]
+            print(f"  {k}: {ours['total']:.2f} s = {ours['total'] / r['json']['total']:.2f}x "
+                  f"json.load ({r['json']['total']:.2f} s; {ours['total'] / r['json-nogc']['total']:.2f}x "
+                  f"with GC paused), {r[official]['total'] / ours['total']:.1f}x faster than "
+                  f"{official} ({r[official]['total']:.2f} s), peak RSS {ours['rss_mb']:.0f} MB = "
+                  f"{ours['rss_mb'] / r[official]['rss_mb']:.2f}x {official} "
+                  f"({r[official]['rss_mb']:.0f} MB)")
+        if official == "official" and "reference" in r:
+            ref = r["reference"]
+            print(f"  reference: {ref['total']:.2f} s, {ref['rss_mb']:.0f} MB")
+    base = np.array(rounds[0]["cli-native"]["stats"])
+    diffs = {k: max(float(np.max(np.abs(np.array(r[k]["stats"]) - base))) for r in rounds)
+             for k in kinds if rounds[0][k]["stats"]}
+    print("max |stats - cli-native stats|: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 421 videos")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="vistool eval --workers")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--official", help="directory with the official ytvos.py/ytvoseval.py")
     parser.add_argument("--data", type=Path, help="keep (or reuse) gt.json/pred.json here")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--skip-api", action="store_true", help="no in-process phase rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--gt", help=argparse.SUPPRESS)
     parser.add_argument("--pred", help=argparse.SUPPRESS)
@@ -244,17 +271,24 @@ def main() -> None:
         out = args.data or Path(tmp)
         if (out / "pred.json").exists():
             gt, pred = out / "gt.json", out / "pred.json"
-            print(f"reusing {out}")
+            print(f"reusing {out} ({pred.stat().st_size / 1e6:.0f} MB of predictions)")
         else:
             t = time.perf_counter()
             gt, pred, counts = make_case(args.scale, out)
             print(f"generated {counts} in {time.perf_counter() - t:.0f} s")
-        kinds = ["json", "json-nogc", "ours"] + ([f"ours-w{args.workers}"] if args.workers > 1
-                                                 else [])
+        kinds = ["json", "json-nogc", "cli-native", "cli-fallback"]
+        kinds += [] if args.skip_api else ["api-native", "api-fallback"]
         kinds += [] if args.skip_reference else ["reference"]
         kinds += ["official"] if args.official else []
-        rows = [_spawn(k, gt, pred, args.official, args.workers) for k in kinds]
-        _report(rows)
+        if args.skip_reference and not args.official:
+            parser.error("the ratios need --official or the reference row")
+        rounds, loads = [], []
+        for _ in range(args.rounds):
+            before = os.getloadavg()[0]
+            rounds.append({k: _spawn(k, gt, pred, args.official, args.workers) for k in kinds})
+            loads.append((before, os.getloadavg()[0]))
+        print(f"{os.cpu_count()} CPUs; workers {args.workers}; rounds {args.rounds}")
+        _report(rounds, loads)
 
 
 if __name__ == "__main__":
