@@ -303,7 +303,7 @@ class _Trainer:
             if on_step is not None:
                 on_step(state.step)
             if check_interrupt is not None:               # a deferred Ctrl-C / SIGTERM
-                check_interrupt()
+                D.interrupt_together(check_interrupt, ctx)
             if state.step >= self.total:
                 return False
         return True
