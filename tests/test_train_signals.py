@@ -5,6 +5,7 @@ uninterrupted run (BatchNorm running statistics included); and the run-directory
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -67,12 +68,14 @@ def reference(data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     return read_checkpoint(out / "checkpoint.pt")["model"]
 
 
-def _interrupted(data: Path, out: Path, signum: int | None) -> tuple[int, str]:
-    """Run training in a child; send ``signum`` once two iterations are logged (None: the
-    child signals itself inside iteration ``STOP_IN``)."""
+def _interrupted(data: Path, out: Path, signum: int | None, *extra: str) -> tuple[int, str]:
+    """Run training in a child; send ``signum`` to its process group (as a terminal or a
+    scheduler does: DataLoader workers too) once two iterations are logged (None: the child
+    signals itself inside iteration ``STOP_IN``)."""
     code = ["-c", SIGNAL_INSIDE_STEP] if signum is None else ["-m", "vistoolkit.cli"]
-    proc = subprocess.Popen([sys.executable, *code, *_args(data, out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, *code, *_args(data, out, *extra)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     if signum is None:
         _, err = proc.communicate(timeout=120)
         return proc.returncode, err
@@ -82,7 +85,7 @@ def _interrupted(data: Path, out: Path, signum: int | None) -> tuple[int, str]:
         if log.is_file() and log.read_text().count("\n") >= 2:
             break
         time.sleep(0.05)
-    proc.send_signal(signum)
+    os.killpg(proc.pid, signum)
     _, err = proc.communicate(timeout=120)
     return proc.returncode, err
 
@@ -110,9 +113,12 @@ def test_train_sigterm_then_resume_is_bit_identical(data: Path, reference, tmp_p
         assert torch.equal(resumed[key], reference[key]), key
 
 
-def test_train_ctrl_c_exits_130_quietly_with_a_checkpoint(data: Path, tmp_path: Path) -> None:
-    code, err = _interrupted(data, tmp_path, signal.SIGINT)
-    assert code == 130, err
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_train_with_workers_signal_exits_quietly_with_a_checkpoint(data: Path, tmp_path: Path,
+                                                                   signum: int, code: int
+                                                                   ) -> None:
+    returned, err = _interrupted(data, tmp_path, signum, "--workers", "2")
+    assert returned == code, err
     assert _errors(err) == [], err                  # no traceback, no "Aborted!"
     assert read_checkpoint(tmp_path / "checkpoint.pt")["step"] >= 2
 

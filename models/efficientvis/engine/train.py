@@ -36,7 +36,12 @@ from efficientvis.engine.checkpoint import (
     save_checkpoint,
     unwrap,
 )
-from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
+from efficientvis.engine.dataset import (
+    VideoEpochSampler,
+    YTVISClipDataset,
+    collate_pairs,
+    workers_leave_signals_to_main,
+)
 from efficientvis.engine.evaluation import evaluate_checkpoint
 from efficientvis.engine.inference import InferenceSettings
 from efficientvis.engine.metrics_log import MetricsLog
@@ -278,7 +283,8 @@ class _Trainer:
         self.sampler.set_epoch(state.epoch)
         loader = DataLoader(self.dataset, batch_size=cfg.batch_size,
                             sampler=D.SkipSampler(self.sampler, state.epoch_step * cfg.batch_size),
-                            collate_fn=collate_pairs, num_workers=cfg.num_workers)
+                            collate_fn=collate_pairs, num_workers=cfg.num_workers,
+                            worker_init_fn=workers_leave_signals_to_main)
         for batch in loader:
             t0 = time.perf_counter()
             self.in_step = True       # BatchNorm buffers, weights and optimiser change in here
