@@ -77,8 +77,11 @@ def _run(jobs: list[VideoJob], workers: int, progress: bool) -> list[JobResult]:
     bar = {"total": len(order), "desc": "video IoU", "unit": "video", "disable": not progress}
     if workers <= 1 or len(order) <= 1:
         return [run_job(j) for j in tqdm(order, **bar)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vistool-iou") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vistool-iou")
+    try:
         return list(tqdm(pool.map(run_job, order), **bar))
+    finally:   # on Ctrl-C, drop the videos not started yet instead of finishing them
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _raise_counts_errors(results: list[JobResult], gt: Dataset, *, gt_path: Path | str | None,
