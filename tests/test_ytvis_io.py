@@ -205,3 +205,24 @@ def test_load_predictions_releasing_pages_every_element_same_records(write_json,
     path = write_json("p.json", raw)
     monkeypatch.setattr(json_io, "_RELEASE_BYTES", 1)
     assert [prediction_to_json(p) for p in load_predictions(path)] == raw
+
+
+@pytest.mark.parametrize("name", ("deep nesting", "5000-digit integer", "1e400", "NaN literal"))
+@pytest.mark.parametrize("side", ("gt", "pred"))
+def test_cli_eval_hostile_json_exit_2_one_line(tmp_path, write_json, name, side):
+    from click.testing import CliRunner
+
+    from vistoolkit.cli.main import main
+
+    gt = write_json("gt.json", make_gt([(1, 4, 6, 1)], [
+        {"id": 1, "video_id": 1, "category_id": 1, "segmentations": [box_rle(4, 6, 0, 0, 2, 3)]}]))
+    pred = write_json("pred.json", [make_pred(1, 1, 0.5, [box_rle(4, 6, 0, 0, 2, 3)])])
+    bad = tmp_path / f"bad_{side}.json"
+    text = _HOSTILE[name]
+    if side == "gt" and name != "deep nesting":
+        text = '{"videos": [], "annotations": %s}' % text
+    bad.write_text(text)
+    args = ["eval", str(bad), str(pred)] if side == "gt" else ["eval", str(gt), str(bad)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith(f"error: {bad}: ") and res.stderr.count("\n") == 1
