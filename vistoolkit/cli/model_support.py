@@ -17,7 +17,7 @@ import torch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.train import TrainConfig, train
 
-from vistoolkit.cli.signals import deferred_interrupts
+from vistoolkit.cli.signals import held_interrupts
 from vistoolkit.cli.threads import set_threads
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.errors import InputError
@@ -99,9 +99,9 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
     (checkpoint path, seconds). The probe's dataset is generated when missing.
 
     An existing run in ``out`` is continued only with ``resume`` (without, ``InputError``).
-    Ctrl-C and SIGTERM stop training after the iteration in progress, which is checkpointed
-    (a second one stops at once, keeping the last checkpoint); ``KeyboardInterrupt`` (or
-    ``Terminated``) is then raised.
+    Ctrl-C and SIGTERM stop training with a checkpoint of the last completed iteration: one
+    arriving inside an iteration waits for its end (a second one stops at once, keeping the
+    last checkpoint); ``KeyboardInterrupt`` (or ``Terminated``) is then raised.
     """
     if data is not None and not (Path(data) / "train.json").is_file():
         raise InputError("no train.json in the dataset directory", path=data)
@@ -114,15 +114,10 @@ def run_training(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data:
     set_threads(threads)
     seed_everything(train_cfg.seed)
     start = time.perf_counter()
-    with deferred_interrupts() as stop:
-
-        def check_interrupt() -> None:
-            if stop:
-                raise stop.exception()
-
+    with held_interrupts() as interrupts:
         ckpt = train(model_cfg, train_cfg, data_root=None if data is None else Path(data),
                      out_dir=Path(out), resume=resume, probe_root=probe_data,
-                     check_interrupt=check_interrupt)
+                     interrupts=interrupts)
     return ckpt, time.perf_counter() - start
 
 

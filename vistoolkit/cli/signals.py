@@ -8,7 +8,6 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 EXIT_SIGINT = 128 + signal.SIGINT     # 130
 EXIT_SIGTERM = 128 + signal.SIGTERM   # 143
@@ -44,41 +43,50 @@ def sigterm_as_exception() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-@dataclass
-class StopRequest:
-    """Set by the first SIGINT/SIGTERM inside ``deferred_interrupts``; ``signum`` says which."""
+def _exception(signum: int) -> KeyboardInterrupt:
+    return (Terminated if signum == signal.SIGTERM else KeyboardInterrupt)(f"signal {signum}")
 
-    signum: int | None = None
 
-    def __bool__(self) -> bool:
-        return self.signum is not None
+class HeldInterrupts:
+    """Ctrl-C / SIGTERM during a training run (installed by ``held_interrupts``): a signal
+    raises at once, except inside ``hold()`` (one iteration: weights, BatchNorm buffers and
+    optimiser change together), where it waits for ``check()``; a second one raises at once."""
 
-    def exception(self) -> KeyboardInterrupt:
-        """The exception the deferred signal stands for."""
-        if self.signum == signal.SIGTERM:
-            return Terminated(f"signal {self.signum}")
-        return KeyboardInterrupt(f"signal {self.signum}")
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self._depth = 0
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self._depth and self.pending is None:
+            self.pending = signum
+            return
+        raise _exception(signum)
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Signals arriving inside wait for the next ``check()``."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` (``Terminated`` for SIGTERM) for a held signal."""
+        if self.pending is not None:
+            raise _exception(self.pending)
 
 
 @contextlib.contextmanager
-def deferred_interrupts() -> Iterator[StopRequest]:
-    """SIGINT/SIGTERM only set the yielded ``StopRequest`` (the training loop stops after the
-    iteration in progress, so the state it saves is that of a completed iteration); a second
-    signal interrupts at once."""
-    request = StopRequest()
+def held_interrupts() -> Iterator[HeldInterrupts]:
+    """SIGINT and SIGTERM go to a ``HeldInterrupts`` while inside (main thread only)."""
+    held = HeldInterrupts()
     if not _in_main_thread():
-        yield request
+        yield held
         return
-
-    def handler(signum: int, frame: object) -> None:
-        if request:
-            raise (Terminated if signum == signal.SIGTERM else KeyboardInterrupt)(
-                f"signal {signum}")
-        request.signum = signum
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, held.handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield request
+        yield held
     finally:
         for s, h in previous.items():
             signal.signal(s, h)

@@ -11,7 +11,6 @@ multiples of 32 and T to the longest clip, into the core records of ``efficientv
 from __future__ import annotations
 
 import math
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -234,15 +233,6 @@ def load_frames(image_dir: Path, video, frames: range, size: tuple[int, int]) ->
         img = open_frame(image_dir, video, f).resize((size[1], size[0]), Image.BILINEAR)
         out[t] = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1)
     return out
-
-
-def workers_leave_signals_to_main(worker_id: int) -> None:
-    """DataLoader ``worker_init_fn``: a worker ignores Ctrl-C and SIGTERM (a scheduler sends
-    SIGTERM to every process of the job). The training loop stops after the iteration in
-    progress and shuts its workers down; a worker killed by the signal would fail that
-    iteration instead."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class VideoEpochSampler(torch.utils.data.Sampler):

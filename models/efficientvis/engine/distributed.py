@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -95,23 +95,6 @@ def all_reduce_mean_logs(logs: Mapping[str, float], ctx: DistContext) -> dict[st
     vec = torch.tensor([float(logs[k]) for k in keys], dtype=torch.float64, device=ctx.device)
     vec = all_reduce_sum(vec, ctx) / ctx.world_size                            # (len(keys),)
     return {k: float(v) for k, v in zip(keys, vec.tolist())}
-
-
-def interrupt_together(check_interrupt: Callable[[], None], ctx: DistContext) -> None:
-    """Run ``check_interrupt`` (which raises ``KeyboardInterrupt`` to stop); under DDP every
-    process stops at the same iteration once any of them was interrupted (otherwise one would
-    checkpoint while another waits in the next step's all-reduce)."""
-    try:
-        check_interrupt()
-        raised: KeyboardInterrupt | None = None
-    except KeyboardInterrupt as err:
-        raised = err
-    if ctx.distributed:
-        flag = torch.tensor([float(raised is not None)], device=ctx.device)
-        if all_reduce_sum(flag, ctx).item() > 0 and raised is None:
-            raised = KeyboardInterrupt("another process was interrupted")
-    if raised is not None:
-        raise raised
 
 
 class SkipSampler(Sampler):

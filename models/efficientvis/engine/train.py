@@ -7,6 +7,7 @@ correspondence pair (spec §7). One epoch = one pass over the training videos (s
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -36,14 +37,14 @@ from efficientvis.engine.checkpoint import (
     save_checkpoint,
     unwrap,
 )
-from efficientvis.engine.dataset import (
-    VideoEpochSampler,
-    YTVISClipDataset,
-    collate_pairs,
-    workers_leave_signals_to_main,
-)
+from efficientvis.engine.dataset import VideoEpochSampler, YTVISClipDataset, collate_pairs
 from efficientvis.engine.evaluation import evaluate_checkpoint
 from efficientvis.engine.inference import InferenceSettings
+from efficientvis.engine.interrupts import (
+    InterruptHold,
+    interrupt_together,
+    workers_leave_signals_to_main,
+)
 from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.engine.probe import PROBE_KEYS, Probe
 from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED, SynthStreamClipDataset
@@ -277,42 +278,51 @@ class _Trainer:
 
     def run_epoch(self, log: MetricsLog | None, bar: tqdm,
                   on_step: Callable[[int], None] | None,
-                  check_interrupt: Callable[[], None] | None = None) -> bool:
-        """Iterate over the rest of the current epoch; True if it was completed."""
+                  interrupts: InterruptHold | None = None) -> bool:
+        """Iterate over the rest of the current epoch; True if it was completed. ``interrupts``
+        holds a signal inside an iteration (under DDP: the epoch; ranks stop together)."""
         cfg, state, ctx = self.cfg, self.state, self.ctx
         self.sampler.set_epoch(state.epoch)
         loader = DataLoader(self.dataset, batch_size=cfg.batch_size,
                             sampler=D.SkipSampler(self.sampler, state.epoch_step * cfg.batch_size),
                             collate_fn=collate_pairs, num_workers=cfg.num_workers,
                             worker_init_fn=workers_leave_signals_to_main)
-        for batch in loader:
-            t0 = time.perf_counter()
-            self.in_step = True       # BatchNorm buffers, weights and optimiser change in here
-            row = _step(self.step_module, batch.to(ctx.device), self.optimizer, self.scheduler,
-                        self.scaler, params=self.params, grad_clip=cfg.grad_clip,
-                        use_amp=self.use_amp)
-            state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
-            row = D.all_reduce_mean_logs(row, ctx)
-            if self.probe is not None:                        # probe columns in every row
-                row.update(dict.fromkeys(PROBE_KEYS, float("nan")))
-                if state.step % cfg.probe_every == 0:
-                    row.update(self.probe.run(unwrap(self.model), ctx.device))
-                    logger.info("iteration %d probe %s", state.step, row)
-            if log is not None:
-                log.write({"step": state.step, "epoch": state.epoch,
-                           "sec": time.perf_counter() - t0, **row})
-            self.in_step = False      # the iteration and its log row are complete
-            bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}", refresh=False)
-            bar.update(1)                                  # tqdm adds elapsed < ETA
-            if state.step % cfg.ckpt_every == 0 or state.step == self.total:
-                self.save()
-            if on_step is not None:
-                on_step(state.step)
-            if check_interrupt is not None:               # a deferred Ctrl-C / SIGTERM
-                D.interrupt_together(check_interrupt, ctx)
-            if state.step >= self.total:
-                return False
+        hold = interrupts.hold if interrupts is not None else contextlib.nullcontext
+        with hold() if ctx.distributed else contextlib.nullcontext():
+            for batch in loader:
+                with hold():
+                    row = self._iteration(batch, log)
+                bar.set_postfix(loss=f"{row['loss']:.3f}", lr=f"{row['lr']:.1e}", refresh=False)
+                bar.update(1)                              # tqdm adds elapsed < ETA
+                if state.step % cfg.ckpt_every == 0 or state.step == self.total:
+                    self.save()
+                if on_step is not None:
+                    on_step(state.step)
+                if interrupts is not None:                # a held Ctrl-C / SIGTERM
+                    interrupt_together(interrupts.check, ctx)
+                if state.step >= self.total:
+                    return False
         return True
+
+    def _iteration(self, batch: PairBatch, log: MetricsLog | None) -> dict[str, float]:
+        """One optimisation step, the probe if due, and its log row."""
+        cfg, state, ctx, t0 = self.cfg, self.state, self.ctx, time.perf_counter()
+        self.in_step = True       # BatchNorm buffers, weights and optimiser change in here
+        row = _step(self.step_module, batch.to(ctx.device), self.optimizer, self.scheduler,
+                    self.scaler, params=self.params, grad_clip=cfg.grad_clip,
+                    use_amp=self.use_amp)
+        state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
+        row = D.all_reduce_mean_logs(row, ctx)
+        if self.probe is not None:                        # probe columns in every row
+            row.update(dict.fromkeys(PROBE_KEYS, float("nan")))
+            if state.step % cfg.probe_every == 0:
+                row.update(self.probe.run(unwrap(self.model), ctx.device))
+                logger.info("iteration %d probe %s", state.step, row)
+        if log is not None:
+            log.write({"step": state.step, "epoch": state.epoch,
+                       "sec": time.perf_counter() - t0, **row})
+        self.in_step = False      # the iteration and its log row are complete
+        return row
 
 
 def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path | None,
@@ -320,7 +330,7 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
           probe_root: Path | None = None,
           on_epoch_end: Callable[[int, Path], None] | None = None,
           on_step: Callable[[int], None] | None = None,
-          check_interrupt: Callable[[], None] | None = None) -> Path:
+          interrupts: InterruptHold | None = None) -> Path:
     """Train on ``data_root/train.json`` (None: the fresh synthetic stream) and write
     ``out_dir/checkpoint.pt``. ``probe_root``: dataset whose ``valid.json`` the probe scores.
 
@@ -336,8 +346,8 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
             uninterrupted run); starts afresh if there is none.
         on_epoch_end: ``(epochs done, checkpoint path)`` after each full epoch (rank 0).
         on_step: ``(iterations done)`` after each iteration (tests use it to interrupt).
-        check_interrupt: called after each iteration; raises ``KeyboardInterrupt`` to stop
-            there (``vistool train`` defers Ctrl-C / SIGTERM to it).
+        interrupts: holds a signal that arrives inside an iteration until its end
+            (``hold()``) and raises it there (``check()``); ``vistool train`` passes one.
     Returns:
         ``out_dir/checkpoint.pt``.
 
@@ -354,7 +364,7 @@ def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: P
                desc="train", dynamic_ncols=True)
     try:
         while state.step < run.total:
-            if run.run_epoch(log, bar, on_step, check_interrupt):
+            if run.run_epoch(log, bar, on_step, interrupts):
                 state.epoch, state.epoch_step = state.epoch + 1, 0
                 run.save()
                 _epoch_end(state.epoch, run.ckpt_path, train_cfg, on_epoch_end, ctx)
