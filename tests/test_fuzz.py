@@ -96,8 +96,7 @@ def _without_progress_bars(err: str) -> str:
 
 
 # Open in another issue's code: drop the mark once that passes (XPASS shows it).
-KNOWN = {("pred", "not_utf8"): "issue 13: a result element that is not UTF-8 escapes msgspec's "
-                               "DecodeError in ytvis_io._prediction_decoder"}
+KNOWN: dict[tuple[str, str], str] = {}      # (family, name) -> why it still fails
 PARAMS = [pytest.param(f, n, id=f"{f}-{n}", marks=[pytest.mark.xfail(reason=KNOWN[f, n])]
                        if (f, n) in KNOWN else []) for f, n in GROUPS]
 

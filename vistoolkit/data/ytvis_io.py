@@ -142,6 +142,9 @@ def _prediction_decoder(path: Path | str) -> Callable[[int, msgspec.Raw], PredTr
             return record(typed.decode(raw), index, {})
         except (msgspec.ValidationError, RecursionError) as err:
             first = err
+        except msgspec.DecodeError as err:                 # e.g. bytes that are not UTF-8
+            raise InputError(f"not valid JSON ({err})", path=path,
+                             where=f"prediction #{index}") from None
         try:
             obj = msgspec.json.decode(raw)
             extra = {k: v for k, v in obj.items() if k not in PREDICTION_KEYS}
