@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "link": "vistoolkit.cli.link_cmd:link_command",
     "reproduce": "vistoolkit.cli.reproduce_cmd:reproduce_command",
     "study": "vistoolkit.cli.study_cmd:study_group",
+    "pretrain": "vistoolkit.cli.pretrain_cmd:pretrain_command",
     "train": "vistoolkit.cli.train_cmd:train_command",
     "infer": "vistoolkit.cli.infer_cmd:infer_command",
     "demo": "vistoolkit.cli.demo_cmd:demo_command",

@@ -62,7 +62,8 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
-                  probe_every: int = 0) -> tuple[EfficientVISConfig, TrainConfig]:
+                  probe_every: int = 0, init_backbone: Path | None = None,
+                  freeze_backbone: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     try:
         model_cfg = EfficientVISConfig.preset(preset, **parse_overrides(overrides))
@@ -81,7 +82,12 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
                             flip="flip" in augment, color_jitter="color" in augment,
                             instance_color="instance-color" in augment,
-                            probe_every=probe_every)
+                            probe_every=probe_every,
+                            init_backbone=str(init_backbone) if init_backbone else None,
+                            freeze_backbone=freeze_backbone)
+    if freeze_backbone and init_backbone is None:
+        raise InputError("--freeze-backbone needs --init-backbone (a random backbone would stay "
+                         "random)")
     return model_cfg, train_cfg
 
 
