@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "infer": "vistoolkit.cli.infer_cmd:infer_command",
     "demo": "vistoolkit.cli.demo_cmd:demo_command",
     "viz": "vistoolkit.cli.viz_cmd:viz_command",
+    "curves": "vistoolkit.cli.curves_cmd:curves_command",
 }
 
 # packages of the `model` extra (pyproject.toml); commands that need them say so when missing

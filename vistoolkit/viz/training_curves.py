@@ -74,3 +74,50 @@ def plot_training_curves(metrics_path: Path | str, out_path: Path | str, *,
     fig.savefig(buffer, format="png")
     write_bytes_atomic(out_path, buffer.getvalue())
     return Path(out_path)
+
+
+PROBE_KEYS: tuple[str, ...] = ("probe_class_acc", "probe_box_iou", "probe_AP")
+
+
+def probe_series(rows: list[dict], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of the rows where ``key`` is a finite number."""
+    pairs = [(r["step"], r[key]) for r in rows
+             if isinstance(r.get(key), (int, float)) and np.isfinite(r[key])]
+    steps = np.array([p[0] for p in pairs], dtype=float)
+    return steps, np.array([p[1] for p in pairs], dtype=float)
+
+
+def compare_table(runs: dict[str, list[dict]], keys: tuple[str, ...]) -> str:
+    """Markdown table: one row per probed step, one column per (run, key); blank where a run
+    has no value at that step."""
+    series = {(name, k): dict(zip(*probe_series(rows, k))) for name, rows in runs.items()
+              for k in keys}
+    steps = sorted({s for values in series.values() for s in values})
+    head = ["iteration"] + [f"{name} {k}" for name, k in series]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for s in steps:
+        cells = [f"{s:.0f}"] + ["" if s not in v else f"{v[s]:.3f}" for v in series.values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_run_comparison(runs: dict[str, list[dict]], out_path: Path | str, *,
+                        keys: tuple[str, ...] = PROBE_KEYS) -> Path:
+    """One panel per key (probe metric against iteration), one line per run; PNG written
+    atomically. ``runs``: label -> metrics rows (``read_metrics``)."""
+    fig = Figure(figsize=(4.2 * len(keys), 3.4), dpi=100)
+    for i, key in enumerate(keys):
+        ax = fig.add_subplot(1, len(keys), i + 1)
+        for name, rows in runs.items():
+            steps, values = probe_series(rows, key)
+            ax.plot(steps, values, marker="o", markersize=3, label=name)
+        ax.set_xlabel("iteration")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        if i == 0:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    write_bytes_atomic(out_path, buffer.getvalue())
+    return Path(out_path)
