@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Counts = str | bytes | bytearray | memoryview
+Counts = str | bytes | bytearray | memoryview   # or msgspec.Raw (adopt_raw_frames)
 # One frame as the kernel takes it: None (absent), counts, or a compressed-RLE segmentation dict
 # {"size": [height, width], "counts": Counts} whose size is the video's.
 KernelFrame = Counts | dict | None
@@ -79,9 +79,10 @@ def rle_video_overlaps(gt_counts: Sequence[Sequence[KernelFrame]],
 
     Args:
         gt_counts: G tracks, each a sequence of per-frame counts (str or bytes-like, the
-            pycocotools string encoding), None where the track is absent, or a segmentation
-            dict ``{"size": [height, width], "counts": ...}`` (its size must be exactly the
-            video's: a list of two ints).
+            pycocotools string encoding, or a ``msgspec.Raw`` span of a JSON string as
+            ``adopt_raw_frames`` admits them: read between the quotes, "\\\\" as a backslash),
+            None where the track is absent, or a segmentation dict ``{"size": [height,
+            width], "counts": ...}`` (its size must be exactly the video's: a list of two ints).
         pred_counts: D tracks, same form. Tracks may differ in length (zip semantics).
         height: mask height of every frame.
         width: mask width of every frame.
@@ -134,3 +135,19 @@ def _share_sizes_python(frames: list, cache: dict[tuple, list]) -> None:
             size = frame["size"]
             frame["size"] = cache.setdefault(tuple(size), size)
 
+
+
+def adopt_raw_frames(frames: list, cache: dict[tuple, list]) -> bool:
+    """Make the frames of ``frames`` that are dicts of ``msgspec.Raw`` spans ordinary
+    compressed-RLE dicts, in place: ``size`` the list [h, w] shared through ``cache`` (as
+    ``share_sizes``), ``counts`` kept as the span of its JSON string (the kernel reads the
+    characters between the quotes, a backslash written as two).
+
+    True when every such dict is exactly ``{"size": [h, w], "counts": "..."}`` with a plain
+    counts string (only the characters '0'..'o', no escape but the backslash's: nothing a str
+    decode would refuse or change). False at the first other one (the list is then partly
+    converted: read the file the strict way), and always without the extension.
+    """
+    if _kernel is None:
+        return False
+    return _kernel.adopt_raw_frames(frames, cache)

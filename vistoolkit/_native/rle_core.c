@@ -19,9 +19,12 @@
 
 #define MAX_GROUPS 12 /* 60 bits: far above any h*w; longer numbers are malformed */
 
-/* The number starting at s[*p] (general form: several characters); 0 or -1 with ``why``. */
+/* The number starting at s[*p] (general form: several characters); 0 or -1 with ``why``.
+ * ``escaped``: s is the body of a JSON string in which "\\" stands for one backslash (the one
+ * escape a counts character can need); the one- and two-character forms of NEXT_RUN never take
+ * a backslash (its group, 44, has the continuation bit), so only this form reads escapes. */
 static int read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t *p, int64_t *value,
-                       char *why)
+                       char *why, int escaped)
 {
     Py_ssize_t begin = *p;
     int64_t x = 0;
@@ -34,6 +37,13 @@ static int read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t *p, int6
             return -1;
         }
         c = (unsigned int)s[*p] - 48u; /* wraps to a large value below '0' */
+        if (escaped && s[*p] == '\\') {
+            if (*p + 1 >= n || s[*p + 1] != '\\') {
+                snprintf(why, ERR_LEN, "escape other than \\\\ in raw RLE counts");
+                return -1;
+            }
+            (*p)++; /* the first backslash of the pair */
+        }
         if (c > 63u) {
             snprintf(why, ERR_LEN, "invalid character 0x%02x at offset %zd of RLE counts "
                      "(allowed '0'..'o')", s[*p], *p);
@@ -67,7 +77,7 @@ static int read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t *p, int6
             x = (int64_t)(c_ & 0x1f) | ((int64_t)d_ << 5); /* two characters */           \
             x -= (d_ & 0x10) ? 1024 : 0;                                                  \
             p += 2;                                                                       \
-        } else if (read_number(s, n, &p, &x, why) < 0)                                    \
+        } else if (read_number(s, n, &p, &x, why, escaped) < 0)                           \
             return -1;                                                                    \
         if (m > 2)                                                                        \
             x += back2;                                                                   \
@@ -89,11 +99,12 @@ static int run_error(int64_t x, int64_t m, int64_t n_pix, char *why)
     return -1;
 }
 
-/* Decode one counts string into intervals; 0 on success, else -1 with ``why`` filled in. */
-static int decode_counts(Frame *fr, int64_t n_pix, char *why)
+/* Decode the counts string s[0:n] into the intervals of ``fr``; 0 on success, else -1 with
+ * ``why`` filled in (``escaped``: see read_number). */
+static int decode_text(Frame *fr, const unsigned char *s, Py_ssize_t n, int escaped,
+                       int64_t n_pix, char *why)
 {
-    const unsigned char *s = fr->text;
-    Py_ssize_t p = 0, n = fr->len;
+    Py_ssize_t p = 0;
     int64_t back2 = 0, back1 = 0, pos = 0, area = 0, m = 0, x;
     Interval *out = fr->iv;
     int64_t n_out = 0;
@@ -128,6 +139,32 @@ static int decode_counts(Frame *fr, int64_t n_pix, char *why)
     fr->n_iv = n_out;
     fr->area = area;
     return 0;
+}
+
+/* Decode one frame's counts. An escaped string (a JSON span) that fails is decoded again from
+ * its unescaped copy, so that the message (offsets, length) is the one its str would get. */
+static int decode_counts(Frame *fr, int64_t n_pix, char *why)
+{
+    unsigned char *copy;
+    Py_ssize_t i, j;
+    int rc;
+    if (decode_text(fr, fr->text, fr->len, fr->escaped, n_pix, why) == 0)
+        return 0;
+    if (!fr->escaped || memchr(fr->text, '\\', fr->len) == NULL)
+        return -1;
+    copy = PyMem_RawMalloc(fr->len ? fr->len : 1);
+    if (copy == NULL)
+        return -1; /* keep the first message */
+    for (i = 0, j = 0; i < fr->len; i++, j++) {
+        copy[j] = fr->text[i];
+        if (fr->text[i] == '\\' && i + 1 < fr->len && fr->text[i + 1] == '\\')
+            i++;
+    }
+    rc = decode_text(fr, copy, j, 0, n_pix, why);
+    PyMem_RawFree(copy);
+    if (rc == 0) /* cannot happen: escapes are only read as in the copy */
+        snprintf(why, ERR_LEN, "malformed escapes in raw RLE counts");
+    return -1;
 }
 
 /* First index in a[0:n] whose end is > pos (n if none); ends are increasing. */

@@ -18,6 +18,7 @@ typedef struct {
 typedef struct {
     const unsigned char *text; /* counts characters; NULL: frame absent */
     Py_ssize_t len;
+    int escaped;               /* text is a JSON string body: "\\" stands for a backslash */
     Interval *iv;              /* decoded foreground intervals */
     int64_t n_iv, area;
 } Frame;

@@ -10,6 +10,9 @@
 static PyObject *CountsError;    /* vistoolkit._native._rle_kernel.CountsError(ValueError) */
 static PyObject *FrameFormError; /* a frame the kernel does not take (TypeError) */
 static PyObject *key_size, *key_counts; /* interned "size", "counts" */
+/* msgspec.Raw, or NULL: a JSON string span (quotes included) kept by the evaluator's loader
+ * instead of a str; ``adopt_raw_frames`` admits only spans whose characters need no unescaping */
+static PyTypeObject *RawType;
 
 /* ---- Python boundary (GIL held) ---------------------------------------------------------- */
 
@@ -86,6 +89,22 @@ static int frame_from_object(Video *v, Frame *fr, PyObject *obj, Py_ssize_t slot
             return -1;
         }
         obj = counts;
+    }
+    if (RawType != NULL && Py_TYPE(obj) == RawType) { /* "...": the characters between */
+        Py_buffer *view = &v->views[v->n_views];
+        const unsigned char *s;
+        if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
+            return -1;
+        v->n_views++;
+        s = view->buf;
+        if (view->len < 2 || s[0] != '"' || s[view->len - 1] != '"') {
+            raise_frame_error(FrameFormError, v, slot, frame, "raw RLE counts are not a string");
+            return -1;
+        }
+        fr->text = s + 1;
+        fr->len = view->len - 2;
+        fr->escaped = 1;
+        return 0;
     }
     if (PyUnicode_Check(obj)) {
         const char *text = PyUnicode_AsUTF8AndSize(obj, &fr->len);
@@ -346,7 +365,143 @@ static PyObject *share_sizes(PyObject *Py_UNUSED(self), PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* A JSON string span (quotes included, escapes valid: msgspec checked them) whose text is
+ * RLE counts characters only, '0'..'o', with "\\" the only escape (a backslash is one of
+ * them): the kernel reads such a span as it is (``Frame.escaped``). */
+static int plain_counts(const unsigned char *s, Py_ssize_t n)
+{
+    const unsigned char *p, *end, *b;
+    unsigned char seen = 0;
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+        return 0;
+    end = s + n - 1;
+    for (p = s + 1; p < end; p++) /* bytewise, branch-free: the compiler vectorises it */
+        seen |= (unsigned char)(*p - 48u); /* 0..63 for '0'..'o', else a high bit is set */
+    if (seen & 0xc0)
+        return 0;
+    for (b = memchr(s + 1, '\\', end - s - 1); b != NULL; b = memchr(b, '\\', end - b)) {
+        if (b + 1 >= end || b[1] != '\\')
+            return 0; /* \b, \f, \n (in range): left to the strict reader */
+        b += 2;
+    }
+    return 1;
+}
+
+/* The span of a JSON array of two integers, "[h,w]" (JSON white space allowed), into ``hw``;
+ * 0 for anything else (more or fewer numbers, fractions, exponents, over 18 digits). */
+static int parse_size(const unsigned char *s, Py_ssize_t n, long long hw[2])
+{
+    Py_ssize_t p = 0;
+    int k;
+#define SKIP_WS() while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) p++
+    SKIP_WS();
+    if (p >= n || s[p++] != '[')
+        return 0;
+    for (k = 0; k < 2; k++) {
+        int neg = 0, digits = 0;
+        long long x = 0;
+        SKIP_WS();
+        if (p < n && s[p] == '-') {
+            neg = 1;
+            p++;
+        }
+        if (p < n && s[p] == '0' && p + 1 < n && s[p + 1] >= '0' && s[p + 1] <= '9')
+            return 0; /* a leading zero: not JSON */
+        while (p < n && s[p] >= '0' && s[p] <= '9' && digits < 19) {
+            x = x * 10 + (s[p++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 18)
+            return 0;
+        hw[k] = neg ? -x : x;
+        SKIP_WS();
+        if (p >= n || s[p++] != (k == 0 ? ',' : ']'))
+            return 0;
+    }
+    SKIP_WS();
+#undef SKIP_WS
+    return p == n;
+}
+
+PyDoc_STRVAR(adopt_raw_frames_doc,
+"adopt_raw_frames(frames, cache) -> bool\n\n"
+"frames: a list of None, polygons (lists) and dicts of msgspec.Raw spans. Each dict must be\n"
+"exactly {'size': [h, w], 'counts': a plain JSON string (RLE characters '0'..'o' only, the\n"
+"backslash written \\\\)}; its 'size' is replaced, in place, by the list [h, w] kept in\n"
+"``cache`` (keyed by (h, w): one list per mask size, as share_sizes). False (the list then\n"
+"partly converted) at the first frame of another form, or without msgspec.Raw.");
+
+static PyObject *adopt_raw_frames(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *frames, *cache, *last = NULL, *last_raw = NULL; /* the previous frame's size */
+    Py_buffer last_view;
+    Py_ssize_t i;
+    int ok = 0;
+    if (!PyArg_ParseTuple(args, "O!O!:adopt_raw_frames", &PyList_Type, &frames, &PyDict_Type,
+                          &cache))
+        return NULL;
+    if (RawType == NULL)
+        Py_RETURN_FALSE;
+    for (i = 0; i < PyList_GET_SIZE(frames); i++) {
+        PyObject *frame = PyList_GET_ITEM(frames, i), *size, *counts;
+        Py_buffer view;
+        int plain;
+        if (frame == Py_None || PyList_CheckExact(frame))
+            continue;
+        if (!PyDict_CheckExact(frame) || PyDict_GET_SIZE(frame) != 2)
+            goto done;
+        counts = PyDict_GetItemWithError(frame, key_counts); /* borrowed */
+        size = PyDict_GetItemWithError(frame, key_size);
+        if (PyErr_Occurred())
+            goto error;
+        if (counts == NULL || size == NULL || Py_TYPE(counts) != RawType
+            || Py_TYPE(size) != RawType)
+            goto done;
+        if (PyObject_GetBuffer(counts, &view, PyBUF_SIMPLE) < 0)
+            goto error;
+        plain = plain_counts(view.buf, view.len);
+        PyBuffer_Release(&view);
+        if (!plain)
+            goto done;
+        if (PyObject_GetBuffer(size, &view, PyBUF_SIMPLE) < 0)
+            goto error;
+        if (last_raw == NULL || view.len != last_view.len
+            || memcmp(view.buf, last_view.buf, view.len) != 0) {
+            long long hw[2];
+            PyObject *key, *list;
+            if (!parse_size(view.buf, view.len, hw)) {
+                PyBuffer_Release(&view);
+                goto done;
+            }
+            if (last_raw != NULL)
+                PyBuffer_Release(&last_view);
+            last_view = view; /* keeps the span alive while it is compared */
+            last_raw = size;
+            key = Py_BuildValue("(LL)", hw[0], hw[1]);
+            list = Py_BuildValue("[LL]", hw[0], hw[1]);
+            last = key != NULL && list != NULL ? PyDict_SetDefault(cache, key, list) : NULL;
+            Py_XDECREF(key);
+            Py_XDECREF(list);
+            if (last == NULL) /* borrowed; the cache keeps it */
+                goto error;
+        } else
+            PyBuffer_Release(&view);
+        if (PyDict_SetItem(frame, key_size, last) < 0)
+            goto error;
+    }
+    ok = 1;
+done:
+    if (last_raw != NULL)
+        PyBuffer_Release(&last_view);
+    return PyBool_FromLong(ok);
+error:
+    if (last_raw != NULL)
+        PyBuffer_Release(&last_view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"adopt_raw_frames", adopt_raw_frames, METH_VARARGS, adopt_raw_frames_doc},
     {"share_sizes", share_sizes, METH_VARARGS, share_sizes_doc},
     {"video_overlaps", video_overlaps, METH_VARARGS, video_overlaps_doc},
     {NULL, NULL, 0, NULL},
@@ -360,7 +515,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__rle_kernel(void)
 {
-    PyObject *m = PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module), *msgspec;
     if (m == NULL)
         return NULL;
     CountsError = PyErr_NewExceptionWithDoc(
@@ -372,6 +527,16 @@ PyMODINIT_FUNC PyInit__rle_kernel(void)
         "A frame that is not None, RLE counts or a compressed-RLE dict of the video size "
         "(polygon, uncompressed RLE, another size); attributes side, track and frame.",
         PyExc_TypeError, NULL);
+    msgspec = PyImport_ImportModule("msgspec");
+    if (msgspec != NULL) {
+        PyObject *raw = PyObject_GetAttrString(msgspec, "Raw");
+        Py_DECREF(msgspec);
+        if (raw != NULL && PyType_Check(raw))
+            RawType = (PyTypeObject *)raw; /* kept for the module's lifetime */
+        else
+            Py_XDECREF(raw);
+    }
+    PyErr_Clear(); /* without msgspec.Raw the kernel takes str and bytes-like counts only */
     key_size = PyUnicode_InternFromString("size");
     key_counts = PyUnicode_InternFromString("counts");
     if (CountsError == NULL || PyModule_AddObjectRef(m, "CountsError", CountsError) < 0

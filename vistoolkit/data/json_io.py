@@ -116,9 +116,27 @@ def _mapped(path: Path | str) -> Iterator[mmap.mmap | bytes]:
                 view.close()
 
 
+def try_decode_mapped(path: Path | str, decoder: msgspec.json.Decoder
+                      ) -> tuple[Any, Callable[[], None]] | None:
+    """The whole file decoded by ``decoder`` from a memory map (GC paused), and a function that
+    hands the map's resident pages back (``release``); None when the file cannot be read or
+    decoded (the caller then reads it the strict way, which reports why).
+
+    The map stays open as long as anything decoded borrows it (``msgspec.Raw`` spans), and
+    closes when the last of them is freed. Its pages are the page cache's, not copies: after
+    ``release()`` they are read again, from the page cache, by whatever reads a span next.
+    """
+    try:
+        with _mapped(path) as view, gc_paused():
+            value = decoder.decode(view)
+    except (InputError, msgspec.DecodeError, RecursionError):
+        return None
+    return value, lambda: _release(view)
+
+
 def _release(view: mmap.mmap | bytes) -> None:
     """Drop the map's resident pages (they stay in the page cache and are re-read on access)."""
-    if isinstance(view, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+    if isinstance(view, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED") and not view.closed:
         view.madvise(mmap.MADV_DONTNEED)
 
 

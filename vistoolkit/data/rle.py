@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -11,7 +12,7 @@ from vistoolkit.data.records import Segmentation
 def to_rle(seg: Segmentation, height: int, width: int) -> dict | None:
     """Compressed RLE (``counts`` bytes) of one frame's segmentation; None stays None.
 
-    Accepts compressed RLE (``counts`` str or bytes), uncompressed RLE (``counts`` list of int)
+    Accepts compressed RLE (``counts`` str, bytes or a ``msgspec.Raw`` JSON string), uncompressed RLE (``counts`` list of int)
     and polygons (list of flat coordinate lists).
     """
     if seg is None:
@@ -21,6 +22,8 @@ def to_rle(seg: Segmentation, height: int, width: int) -> dict | None:
         if isinstance(counts, list):
             h, w = seg["size"]
             return mask_utils.frPyObjects(seg, h, w)
+        if type(counts) is msgspec.Raw:     # a JSON string span (the evaluator's loader)
+            counts = msgspec.json.decode(counts)
         if isinstance(counts, str):
             return {"size": list(seg["size"]), "counts": counts.encode("ascii")}
         return {"size": list(seg["size"]), "counts": counts}

@@ -41,6 +41,21 @@ class PredictionEntry(msgspec.Struct, forbid_unknown_fields=True):
     segmentations: list[Frame]
 
 
+# A frame as the evaluator's fast loader reads it (``eval.raw_counts``): a compressed-RLE
+# object's values are left as raw JSON spans, for the native extension to check and adopt.
+RawFrame = dict[str, msgspec.Raw] | list[list[int | float]] | None
+
+
+class RawPredictionEntry(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """``PredictionEntry`` with ``RawFrame`` frames (the evaluator's fast loader only: an entry
+    it cannot take as is, the strict ``PredictionEntry`` decode reads and reports)."""
+
+    video_id: Id
+    category_id: Id
+    score: float
+    segmentations: list[RawFrame]
+
+
 class PredictionObject(msgspec.Struct):
     """One result entry already in memory: frames as given (``validate`` checks them)."""
 

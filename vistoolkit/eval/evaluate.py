@@ -25,6 +25,7 @@ from vistoolkit.eval.occlusion import check_occlusion
 from vistoolkit.eval.overlap_phase import compute_overlaps, resolve_native, resolve_workers
 from vistoolkit.eval.params import EvalParams
 from vistoolkit.eval.pipeline import prepare
+from vistoolkit.eval.raw_counts import load_raw_predictions
 from vistoolkit.eval.report import resolve_categories
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.eval.tables import EvalTables, build_tables
@@ -127,7 +128,12 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
               long_videos: Sequence[int] | Path | str | None, native: bool) -> EvalResult:
     clock = {"start": time.perf_counter()}
     gt_ds, gt_path = load_gt(gt)
-    preds, pred_path = load_preds(predictions)
+    raw = (load_raw_predictions(predictions)
+           if native and isinstance(predictions, (str, Path)) else None)
+    if raw is not None:   # counts as spans of the mapped file (eval.raw_counts)
+        (preds, release), pred_path = raw, predictions
+    else:
+        (preds, pred_path), release = load_preds(predictions), None
     long_ids = None if long_videos is None else resolve_video_ids(long_videos, gt_ds, gt_path)
     clock["load"] = time.perf_counter()
     if params.category_ids is not None:
@@ -153,7 +159,7 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
         phase = compute_overlaps(tables, *checked, report, known=known, workers=workers,
                                  progress=progress, gt_path=gt_path, pred_path=pred_path,
                                  lenient=lenient, allow_empty=allow_empty,
-                                 by_category=params.use_cats)
+                                 by_category=params.use_cats, release=release)
         overlaps, report = phase.overlaps, phase.report
     prep = prepare(tables, overlaps)
     clock["rle+iou" if native else "iou"] = time.perf_counter()

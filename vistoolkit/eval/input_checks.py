@@ -13,6 +13,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle_totals import rle_counts_totals_areas
 from vistoolkit.data.validate import check_predictions, validate_dataset
 from vistoolkit.eval.known_areas import KnownAreas, known_areas
+from vistoolkit.eval.raw_counts import text_counts
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def check_inputs(gt: Dataset, preds: list[PredTrack], *, gt_path: Path | str | N
                                 allow_empty=allow_empty)
         if report is not None:
             return report
+    text_counts(preds)   # raw counts spans (the native path's loader) -> str, in place
     refused, tolerated = _split(validate_dataset(gt, check_rle=check_rle), lenient)
     raise_first(refused, path=gt_path)
     if gt_path is not None:         # a file: nothing to score against is a user error

@@ -23,6 +23,7 @@ from vistoolkit import _native
 from vistoolkit.data.records import Dataset, PredTrack, Track, Video
 from vistoolkit.data.rle import to_rle
 from vistoolkit.errors import InputError
+from vistoolkit.eval.raw_counts import counts_text, is_raw
 from vistoolkit.eval.tables import VideoItems
 from vistoolkit.eval.video_iou import VideoOverlaps
 
@@ -114,6 +115,11 @@ def item_overlaps(item: VideoItems, res: JobResult) -> VideoOverlaps:
                          int((ov.union[rows] == 0).sum()))
 
 
+def _counts_key(counts: object) -> object:
+    """A frame's counts, comparable and hashable (a raw span: its str)."""
+    return counts_text(counts) if is_raw(counts) else counts
+
+
 def duplicate_count(res: JobResult) -> int:
     """Predictions of the job that repeat an earlier one exactly (same category and frames),
     as ``validate`` counts them; candidates are found by their per-frame areas."""
@@ -126,7 +132,7 @@ def duplicate_count(res: JobResult) -> int:
     n = 0
     for rows in groups.values():
         if len(rows) > 1:
-            frames = [tuple(None if s is None else s["counts"]
+            frames = [tuple(None if s is None else _counts_key(s["counts"])
                             for s in res.job.preds[i].segmentations) for i in rows]
             n += len(frames) - len(set(frames))
     return n

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from vistoolkit.eval.tables import EvalTables
 from vistoolkit.eval.video_iou import VideoOverlaps, video_overlaps
 
 logger = logging.getLogger(__name__)
+
+_RELEASES = 16   # raw counts: the mapped result file's pages are handed back 16 times a pass
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,15 +74,27 @@ def resolve_native(native: bool | None) -> bool:
     return native
 
 
-def _run(jobs: list[VideoJob], workers: int, progress: bool) -> list[JobResult]:
-    """Kernel calls, largest videos first so that the threads finish together."""
+def _releasing(results: Iterator[JobResult], n: int, release: Callable[[], None] | None
+               ) -> Iterator[JobResult]:
+    """``results``, calling ``release`` after every sixteenth of the ``n`` videos."""
+    step = max(1, n // _RELEASES)
+    for i, res in enumerate(results, 1):
+        if release is not None and i % step == 0:
+            release()
+        yield res
+
+
+def _run(jobs: list[VideoJob], workers: int, progress: bool,
+         release: Callable[[], None] | None = None) -> list[JobResult]:
+    """Kernel calls, largest videos first so that the threads finish together; ``release``
+    (raw counts: hands the result file's mapped pages back) now and then as they finish."""
     order = sorted(jobs, key=lambda j: -(len(j.preds) + len(j.gt_tracks)) * j.video.length)
     bar = {"total": len(order), "desc": "video IoU", "unit": "video", "disable": not progress}
     if workers <= 1 or len(order) <= 1:
-        return [run_job(j) for j in tqdm(order, **bar)]
+        return list(tqdm(_releasing(map(run_job, order), len(order), release), **bar))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vistool-iou")
     try:
-        return list(tqdm(pool.map(run_job, order), **bar))
+        return list(tqdm(_releasing(pool.map(run_job, order), len(order), release), **bar))
     finally:   # on Ctrl-C, drop the videos not started yet instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -103,7 +118,8 @@ def _raise_counts_errors(results: list[JobResult], gt: Dataset, *, gt_path: Path
 def native_phase(tables: EvalTables, gt: Dataset, preds: list[PredTrack], report: CheckReport,
                  *, workers: int, progress: bool, gt_path: Path | str | None,
                  pred_path: Path | str | None, lenient: bool, allow_empty: bool,
-                 by_category: bool = True) -> OverlapPhase:
+                 by_category: bool = True, release: Callable[[], None] | None = None
+                 ) -> OverlapPhase:
     """The kernel over every video of ``gt`` / ``preds`` (all records, as loaded: every string
     is validated), then the evaluated rows of each ``tables.videos`` item.
 
@@ -111,7 +127,7 @@ def native_phase(tables: EvalTables, gt: Dataset, preds: list[PredTrack], report
     ``check_inputs`` (raising what it refuses, exactly as the pycocotools path would) and sends
     its video to pycocotools. Otherwise a malformed counts string raises ``InputError``.
     """
-    results = _run(video_jobs(gt, preds, by_category=by_category), workers, progress)
+    results = _run(video_jobs(gt, preds, by_category=by_category), workers, progress, release)
     if any(r.other_form for r in results):
         logger.info("frames of other forms (polygons, uncompressed RLE, other sizes): full "
                     "input checks, pycocotools for their videos")
@@ -131,7 +147,8 @@ def compute_overlaps(tables: EvalTables, gt: Dataset, preds: list[PredTrack],
                      report: CheckReport, *, known: KnownAreas | None = None, workers: int = 2,
                      progress: bool = False, gt_path: Path | str | None = None,
                      pred_path: Path | str | None = None, lenient: bool = False,
-                     allow_empty: bool = False, by_category: bool = True) -> OverlapPhase:
+                     allow_empty: bool = False, by_category: bool = True,
+                     release: Callable[[], None] | None = None) -> OverlapPhase:
     """Video IoU of every ``tables.videos`` item: the native pass when ``report`` left the
     frames to it (``check_inputs(frames=False)``), else pycocotools with the ``known`` areas.
 
@@ -141,11 +158,14 @@ def compute_overlaps(tables: EvalTables, gt: Dataset, preds: list[PredTrack],
         known: prediction areas decoded by the checks, keyed by ``tables``' records.
         by_category: ``tables`` pairs only predictions and GT tracks of one category (False:
             class-agnostic pooling, every pair of a video is needed).
+        release: predictions with raw counts spans (``eval.raw_counts``): hands the mapped
+            result file's pages back; the native pass calls it as videos finish.
     """
     if not report.frames_checked:
         return native_phase(tables, gt, preds, report, workers=workers, progress=progress,
                             gt_path=gt_path, pred_path=pred_path, lenient=lenient,
-                            allow_empty=allow_empty, by_category=by_category)
+                            allow_empty=allow_empty, by_category=by_category,
+                            release=release)
     overlaps = [video_overlaps(it.video, it.gt_tracks, it.preds, trusted_sizes=report.sizes_ok,
                                known=known)
                 for it in tqdm(tables.videos, desc="video IoU", unit="video",
