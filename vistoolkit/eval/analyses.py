@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from vistoolkit.eval.metrics.errors import errors_json, format_errors
 from vistoolkit.eval.metrics.hota import format_hota, hota_json
 from vistoolkit.eval.metrics.video_ap import format_worst_videos, video_ap_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # metric name -> (JSON key, to JSON, to text); None: not shown there
 FORMS: Mapping[str, tuple[str, Callable[[pd.DataFrame], object] | None,

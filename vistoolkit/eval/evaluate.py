@@ -19,7 +19,7 @@ from vistoolkit.data.ytvis_io import load_gt, load_preds
 from vistoolkit.eval.agnostic import pool_categories
 from vistoolkit.eval.input_checks import check_inputs
 from vistoolkit.eval.metrics import METRICS, make_metric
-from vistoolkit.eval.metrics.data import eval_data
+from vistoolkit.eval.metrics.data import EvalData, eval_data
 from vistoolkit.eval.metrics.short_long import DEFAULT_LONG_THRESHOLD
 from vistoolkit.eval.occlusion import check_occlusion
 from vistoolkit.eval.overlap_phase import compute_overlaps, resolve_native, resolve_workers
@@ -28,6 +28,7 @@ from vistoolkit.eval.pipeline import prepare
 from vistoolkit.eval.raw_counts import load_raw_predictions
 from vistoolkit.eval.report import resolve_categories
 from vistoolkit.eval.result import EvalResult
+from vistoolkit.eval.row_table import RowTable
 from vistoolkit.eval.tables import EvalTables, build_tables
 from vistoolkit.eval.tube_box import tube_box_overlaps
 from vistoolkit.eval.video_iou import VideoOverlaps
@@ -72,6 +73,13 @@ def _warnings(tables: EvalTables, overlaps: tuple[VideoOverlaps, ...], duplicate
         out.append(f"{zero} (prediction, GT) pair(s) have an empty union (IoU 0); the official "
                    "evaluator prints 'Mask sizes ... may not match!' for each")
     return out
+
+
+def _core_table(name: str, data: EvalData) -> RowTable:
+    """The rows of a core table metric (``PerCategory`` / ``PerVideo.table``): the result's
+    DataFrame is built from them only when used, so ``vistool eval`` needs no pandas."""
+    metric = make_metric(name)
+    return metric.table([metric.evaluate_video(v) for v in data.videos], data)
 
 
 def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str, *,
@@ -172,13 +180,14 @@ def _evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | st
     extra = ("ytvis2022",) if long_ids is not None else ()
     out = {n: make_metric(n, long_threshold=long_threshold,
                           long_video_ids=long_ids or frozenset()).compute(data)
-           for n in (stats_metric, *CORE_METRICS[1:], *breakdowns, *extra)}
+           for n in (stats_metric, *breakdowns, *extra)}
+    tables_out = {n: _core_table(n, data) for n in CORE_METRICS[1:]}   # rows, not DataFrames
     clock["metrics"] = time.perf_counter()
     acc = data.official
     result = EvalResult(
         stats=out[stats_metric], precision=acc.precision, recall=acc.recall, scores=acc.scores,
-        params=params, category_names=data.category_names, per_category=out["per-category"],
-        per_video=out["per-video"],
+        params=params, category_names=data.category_names,
+        category_table=tables_out["per-category"], video_table=tables_out["per-video"],
         warnings=tuple(_warnings(tables, prep.overlaps, report.duplicates, params)),
         tolerated=report.tolerated, breakdowns={n: out[n] for n in breakdowns}, timings={},
         protocol=protocol, long_videos=out.get("ytvis2022", {}),

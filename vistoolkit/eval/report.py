@@ -6,15 +6,16 @@ import csv
 import io
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from vistoolkit.atomic import write_json_atomic, write_text_atomic
 from vistoolkit.data.records import Dataset
 from vistoolkit.errors import InputError
 from vistoolkit.eval.analyses import analysis_text
 from vistoolkit.eval.result import EvalResult, records_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _pct(x: float) -> str:
@@ -76,7 +77,7 @@ def write_json(result: EvalResult, path: Path | str, *,
     """Stats (short keys), per-category AP, per-video rows and breakdowns, atomically;
     ``provenance`` (``vistoolkit.provenance.provenance()``) under that key when given."""
     out = result.to_dict()
-    out["per_video"] = records_json(result.per_video)
+    out["per_video"] = records_json(result.video_table)
     if provenance is not None:
         out["provenance"] = provenance
     write_json_atomic(path, out, indent=1)

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.analyses import FORMS, analyses_json
 from vistoolkit.eval.metrics.ovis import ovis_summary_lines
 from vistoolkit.eval.params import EvalParams
+from vistoolkit.eval.row_table import RowTable, json_value
 from vistoolkit.eval.summary import STAT_KEYS, compact_table, summary_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OVIS_TABLE_KEYS: tuple[str, ...] = (
     "AP", "AP50", "AP75", "AP_light", "AP_medium", "AP_heavy", "AR1", "AR10",
 )
 
 
-def _json_value(v: object) -> object:
-    return None if isinstance(v, float) and np.isnan(v) else v
+_json_value = json_value
 
 
-def records_json(df: pd.DataFrame) -> list[dict]:
+def records_json(df: pd.DataFrame | RowTable) -> list[dict]:
     """A table as JSON-ready records, NaN as None (``null``)."""
+    if isinstance(df, RowTable):
+        return df.records()
     return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
@@ -42,11 +47,14 @@ class EvalResult:
         scores: (T, R, K, A, M) official ``eval['scores']``, NaN where no GT.
         params: the parameters used; ``category_ids``/``video_ids`` are the evaluated ones.
         category_names: (K,) names of ``params.category_ids``.
-        per_category: one row per category: ``category_id, name, AP, AP50, n_gt, n_pred``
-            (AP: mean of the defined ``precision[:, :, k, 0, -1]``, NaN if none).
-        per_video: one row per video, worst first: ``video_id, n_gt, n_pred, mean_best_iou,
-            min_best_iou, n_missed`` (best IoU of each non-crowd GT track with a prediction of
-            its category; missed: best IoU < 0.5).
+        per_category: (a property) one row per category: ``category_id, name, AP, AP50,
+            n_gt, n_pred`` (AP: mean of the defined ``precision[:, :, k, 0, -1]``, NaN if
+            none); a DataFrame built on first use from ``category_table``.
+        per_video: (a property) one row per video, worst first: ``video_id, n_gt, n_pred,
+            mean_best_iou, min_best_iou, n_missed`` (best IoU of each non-crowd GT track with a
+            prediction of its category; missed: best IoU < 0.5); from ``video_table``.
+        category_table, video_table: the rows of those two tables (``RowTable``: JSON
+            output without pandas).
         warnings: one line per condition worth a look (GT id 0, tied scores, zero unions).
         tolerated: records affected per problem kind accepted by ``lenient``.
         breakdowns: the further metrics asked for, by name (``"length"`` / ``"short-long"``:
@@ -65,14 +73,22 @@ class EvalResult:
     scores: np.ndarray
     params: EvalParams
     category_names: tuple[str, ...]
-    per_category: pd.DataFrame
-    per_video: pd.DataFrame
+    category_table: RowTable
+    video_table: RowTable
     warnings: tuple[str, ...] = ()
     tolerated: dict[str, int] = field(default_factory=dict)
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     protocol: str = "ytvis"
     long_videos: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_category(self) -> pd.DataFrame:
+        return self.category_table.frame()
+
+    @property
+    def per_video(self) -> pd.DataFrame:
+        return self.video_table.frame()
 
     @property
     def stats_array(self) -> np.ndarray:
@@ -98,7 +114,7 @@ class EvalResult:
         ``protocol``, ``iou_type`` / ``class_agnostic`` and ``long_videos`` when not the
         defaults."""
         out = {"stats": {k: _json_value(v) for k, v in self.stats.items()},
-               "per_category": records_json(self.per_category),
+               "per_category": self.category_table.records(),
                "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()
                               if k not in FORMS},
                "warnings": list(self.warnings), "tolerated": dict(self.tolerated)}

@@ -9,13 +9,16 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 from vistoolkit.eval.summary import summary_value
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ("bucket", "n_gt", "AP", "AP50", "AP75", "AR100")
 
@@ -48,6 +51,8 @@ class BucketAP(Metric[BucketFlags]):
         return BucketFlags(gt_out, det_out, n_gt)
 
     def combine(self, per_video: Sequence[BucketFlags], data: EvalData) -> pd.DataFrame:
+        import pandas as pd
+
         labels = self.labels()
         bparams, acc = data.rematch([f.gt_out for f in per_video], [f.det_out for f in per_video],
                                     labels=labels)

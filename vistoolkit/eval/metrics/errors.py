@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.error_fix import ApRows, concat_rows, error_table
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 from vistoolkit.eval.metrics.hota import require_masks
 from vistoolkit.eval.tive import TiveThresholds, VideoErrors, classify_video
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: tuple[str, ...] = ("error", "kind", "count", "AP", "dAP")
 
@@ -80,6 +83,8 @@ class ErrorAnalysis(Metric[None]):
                               self.spatial_threshold, self.temporal_threshold)
 
     def combine(self, per_video: Sequence[None], data: EvalData) -> pd.DataFrame:
+        import pandas as pd
+
         require_masks(data, "errors")
         if not data.videos:
             return pd.DataFrame(columns=list(COLUMNS))

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.errors import InputError
 from vistoolkit.eval.frame_iou import FrameOverlap, frame_overlaps
@@ -37,6 +37,9 @@ from vistoolkit.eval.hota import (
 )
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: tuple[str, ...] = ("scope", "category_id", "name", *FIELDS)
 CLASS_AVERAGED, DETECTION_AVERAGED, CLASS = "class_averaged", "detection_averaged", "class"
@@ -91,6 +94,8 @@ class Hota(Metric[HotaVideo]):
         return HotaVideo(out)
 
     def combine(self, per_video: Sequence[HotaVideo], data: EvalData) -> pd.DataFrame:
+        import pandas as pd
+
         require_masks(data, "hota")
         per_class = [combine_counts([v.by_category[c] for v in per_video if c in v.by_category])
                      for c in data.category_ids]

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+from vistoolkit.eval.row_table import RowTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS = ("category_id", "name", "AP", "AP50", "n_gt", "n_pred")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +50,16 @@ class PerCategory(Metric[CategoryCounts]):
         return CategoryCounts(n_gt, video.n_pred_by_cat)
 
     def combine(self, per_video: Sequence[CategoryCounts], data: EvalData) -> pd.DataFrame:
+        return self.table(per_video, data).frame()
+
+    def table(self, per_video: Sequence[CategoryCounts], data: EvalData) -> RowTable:
+        """``combine``'s rows, a DataFrame only when asked for (``EvalResult``)."""
         n_cat = len(data.category_ids)
         n_gt = sum((c.n_gt for c in per_video), np.zeros(n_cat, dtype=np.int64))    # (K,)
         n_pred = sum((c.n_pred for c in per_video), np.zeros(n_cat, dtype=np.int64))
         precision = data.official.precision
-        rows = [{"category_id": c, "name": name, "AP": category_ap(precision, k),
-                 "AP50": category_ap(precision, k, 0), "n_gt": int(n_gt[k]),
-                 "n_pred": int(n_pred[k])}
-                for k, (c, name) in enumerate(zip(data.category_ids, data.category_names))]
-        return pd.DataFrame(rows, columns=["category_id", "name", "AP", "AP50", "n_gt", "n_pred"])
+        rows: list[dict[str, Any]] = [
+            {"category_id": int(c), "name": name, "AP": category_ap(precision, k),
+             "AP50": category_ap(precision, k, 0), "n_gt": int(n_gt[k]), "n_pred": int(n_pred[k])}
+            for k, (c, name) in enumerate(zip(data.category_ids, data.category_names))]
+        return RowTable(COLUMNS, rows)

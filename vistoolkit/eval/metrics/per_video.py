@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+from vistoolkit.eval.row_table import RowTable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,16 @@ class PerVideo(Metric[VideoCoverage]):
                              n_missed=int((best < 0.5).sum()))
 
     def combine(self, per_video: Sequence[VideoCoverage], data: EvalData) -> pd.DataFrame:
+        return self.table(per_video, data).frame()
+
+    def table(self, per_video: Sequence[VideoCoverage], data: EvalData) -> RowTable:
+        """``combine``'s rows, a DataFrame only when asked for (``EvalResult``); sorted as
+        ``sort_values(["mean_best_iou", "video_id"], na_position="last", kind="stable")``."""
         columns = [f.name for f in dataclasses.fields(VideoCoverage)]
-        df = pd.DataFrame([dataclasses.astuple(r) for r in per_video], columns=columns)
-        return df.sort_values(["mean_best_iou", "video_id"], na_position="last", kind="stable",
-                              ignore_index=True)
+
+        def worst_first(r: VideoCoverage) -> tuple:
+            nan = math.isnan(r.mean_best_iou)
+            return (nan, 0.0 if nan else r.mean_best_iou, r.video_id)
+
+        return RowTable(columns, [dataclasses.asdict(r) for r in sorted(per_video,
+                                                                         key=worst_first)])

@@ -5,13 +5,16 @@ files compared video by video."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.accumulate import pr_at_thresholds
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: tuple[str, ...] = ("video_id", "n_gt", "n_pred", "AP", "AP50", "AP75")
 
@@ -49,6 +52,8 @@ class VideoAP(Metric[None]):
         return None
 
     def combine(self, per_video: Sequence[None], data: EvalData) -> pd.DataFrame:
+        import pandas as pd
+
         labels, thrs = data.params.area_labels, data.params.iou_thrs
         a = labels.index("all") if "all" in labels else 0
         t50, t75 = (np.flatnonzero(np.isclose(thrs, x, rtol=0, atol=1e-12)) for x in (.5, .75))

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,5 +52,7 @@ class VideoCurvesMetric(Metric[VideoCurves]):
                            video.tp, video.fp, num_gt)
 
     def combine(self, per_video: Sequence[VideoCurves], data: EvalData) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame({"video_id": [c.video_id for c in per_video],
                              "curves": list(per_video)}, columns=["video_id", "curves"])
