@@ -1,5 +1,6 @@
 """``vistool eval``'s default path imports neither pandas, scipy nor matplotlib (issue 13:
-0.2 to 0.35 s each run); the tables it writes are the ones pandas would give."""
+0.2 to 0.35 s each run), nor tqdm without a progress bar; the tables it writes are the ones
+pandas would give."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ REF = Path(os.environ.get("VISTOOLKIT_YTVIS_REF",
                           Path(__file__).resolve().parent / "data" / "ytvis_ref"))
 needs_ref = pytest.mark.skipif(not (REF / "case05_pred.json").exists(),
                                reason="ytvis_ref fixtures not found")
-HEAVY = ("pandas", "scipy", "matplotlib")
+HEAVY = ("pandas", "scipy", "matplotlib", "tqdm")
 
 
 def _loaded_after(args: list[str]) -> list[str]:
@@ -88,3 +89,17 @@ def test_row_table_empty_and_equal():
     b = RowTable(("x", "y"), [{"x": 1, "y": float("nan")}])
     assert b.records() == [{"x": 1, "y": None}]
     assert b == RowTable(("x", "y"), [{"x": 1, "y": float("nan")}])
+
+
+@needs_ref
+@pytest.mark.parametrize("native", (True, False))
+def test_progress_bar_gives_the_same_numbers(native, capsys):
+    from vistoolkit import _native
+
+    if native and not _native.AVAILABLE:
+        pytest.skip("native kernel not built")
+    args = (REF / "case02_gt.json", REF / "case02_pred.json")
+    quiet = evaluate(*args, native=native)
+    shown = evaluate(*args, native=native, progress=True)
+    assert "video IoU" in capsys.readouterr().err
+    np.testing.assert_array_equal(quiet.stats_array, shown.stats_array)

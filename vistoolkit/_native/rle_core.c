@@ -19,34 +19,44 @@
 
 #define MAX_GROUPS 12 /* 60 bits: far above any h*w; longer numbers are malformed */
 
-/* The number starting at s[*p] (general form: several characters); 0 or -1 with ``why``.
- * ``escaped``: s is the body of a JSON string in which "\\" stands for one backslash (the one
- * escape a counts character can need); the one- and two-character forms of NEXT_RUN never take
- * a backslash (its group, 44, has the continuation bit), so only this form reads escapes. */
-static int read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t *p, int64_t *value,
-                       char *why, int escaped)
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define NOINLINE
+#define UNLIKELY(x) (x)
+#endif
+
+/* The number starting at s[p] (general form: several characters), or -1 with ``why``; the
+ * number goes to ``*value`` and the offset after it is returned. ``escaped``: s is the body of a
+ * JSON string in which "\\" stands for one backslash (the one escape a counts character can
+ * need); the one- and two-character forms of the decode loop never take a backslash (its group,
+ * 44, has the continuation bit), so only this form reads escapes. Kept out of line: the loop's
+ * offset and value then stay in registers. */
+static NOINLINE Py_ssize_t read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t p,
+                                       int64_t *value, char *why, int escaped)
 {
-    Py_ssize_t begin = *p;
+    Py_ssize_t begin = p;
     int64_t x = 0;
     int k = 0;
     for (;;) {
         unsigned int c;
-        if (*p >= n) {
+        if (p >= n) {
             snprintf(why, ERR_LEN, "unterminated number at offset %zd of RLE counts (length %zd)",
                      begin, n);
             return -1;
         }
-        c = (unsigned int)s[*p] - 48u; /* wraps to a large value below '0' */
-        if (escaped && s[*p] == '\\') {
-            if (*p + 1 >= n || s[*p + 1] != '\\') {
+        c = (unsigned int)s[p] - 48u; /* wraps to a large value below '0' */
+        if (escaped && s[p] == '\\') {
+            if (p + 1 >= n || s[p + 1] != '\\') {
                 snprintf(why, ERR_LEN, "escape other than \\\\ in raw RLE counts");
                 return -1;
             }
-            (*p)++; /* the first backslash of the pair */
+            p++; /* the first backslash of the pair */
         }
         if (c > 63u) {
             snprintf(why, ERR_LEN, "invalid character 0x%02x at offset %zd of RLE counts "
-                     "(allowed '0'..'o')", s[*p], *p);
+                     "(allowed '0'..'o')", s[p], p);
             return -1;
         }
         if (k == MAX_GROUPS) {
@@ -55,38 +65,16 @@ static int read_number(const unsigned char *s, Py_ssize_t n, Py_ssize_t *p, int6
             return -1;
         }
         x |= (int64_t)(c & 0x1f) << (5 * k);
-        (*p)++;
+        p++;
         k++;
         if (!(c & 0x20)) {
             if (c & 0x10)
                 x |= (int64_t)(~(uint64_t)0 << (5 * k)); /* sign extension */
             *value = x;
-            return 0;
+            return p;
         }
     }
 }
-
-/* The next run of a counts string into ``x`` (delta applied); 0 or -1 with ``why``. */
-#define NEXT_RUN(x)                                                                       \
-    do {                                                                                  \
-        unsigned int c_ = (unsigned int)s[p] - 48u, d_;                                   \
-        if (c_ < 32u) { /* the common case: a one-character number */                     \
-            x = (c_ & 0x10) ? (int64_t)c_ - 32 : (int64_t)c_;                             \
-            p++;                                                                          \
-        } else if (c_ < 64u && p + 1 < n && (d_ = (unsigned int)s[p + 1] - 48u) < 32u) {  \
-            x = (int64_t)(c_ & 0x1f) | ((int64_t)d_ << 5); /* two characters */           \
-            x -= (d_ & 0x10) ? 1024 : 0;                                                  \
-            p += 2;                                                                       \
-        } else if (read_number(s, n, &p, &x, why, escaped) < 0)                           \
-            return -1;                                                                    \
-        if (m > 2)                                                                        \
-            x += back2;                                                                   \
-        if ((uint64_t)x > (uint64_t)(n_pix - pos))                                        \
-            return run_error(x, m, n_pix, why);                                           \
-        back2 = back1;                                                                    \
-        back1 = x;                                                                        \
-        m++;                                                                              \
-    } while (0)
 
 static int run_error(int64_t x, int64_t m, int64_t n_pix, char *why)
 {
@@ -99,13 +87,70 @@ static int run_error(int64_t x, int64_t m, int64_t n_pix, char *why)
     return -1;
 }
 
+/* The next number of the counts into ``x``: the one- and two-character forms inline (nearly
+ * all numbers of a real mask: a character below 32 after -48 has no continuation bit, 0x20;
+ * bit 0x10 of the last group is the sign), any other form or an error by read_number. The
+ * forms are told apart by branches, not arithmetic: predicted, they let the processor run
+ * ahead to the next number instead of waiting for this one's length. */
+#define NEXT_NUMBER(x)                                                                    \
+    do {                                                                                  \
+        unsigned int c_ = (unsigned int)s[p] - 48u, d_;                                   \
+        if (c_ < 32u) { /* the common case: a one-character number */                     \
+            x = (int64_t)c_ - (int64_t)((c_ & 0x10) << 1);                                \
+            p++;                                                                          \
+        } else if (c_ < 64u && p + 1 < n && (d_ = (unsigned int)s[p + 1] - 48u) < 32u) {  \
+            x = (int64_t)(c_ & 0x1f) | ((int64_t)d_ << 5); /* two characters */           \
+            x -= (int64_t)((d_ & 0x10) << 6);                                             \
+            p += 2;                                                                       \
+        } else {                                                                          \
+            if ((p = read_number(s, n, p, &slow_, why, escaped)) < 0)                     \
+                return -1;                                                                \
+            x = slow_;                                                                    \
+        }                                                                                 \
+    } while (0)
+
+/* The next run of a counts string into ``x`` (``DELTA``: the number plus the run two places
+ * back, from the fourth run on), checked against what is left of the mask; -1 with ``why``. */
+#define NEXT_RUN(x, DELTA)                                                                \
+    do {                                                                                  \
+        NEXT_NUMBER(x);                                                                   \
+        if (DELTA)                                                                        \
+            x += back2;                                                                   \
+        if (UNLIKELY((uint64_t)x > (uint64_t)(n_pix - pos)))                              \
+            return run_error(x, m, n_pix, why);                                           \
+        back2 = back1;                                                                    \
+        back1 = x;                                                                        \
+        m++;                                                                              \
+    } while (0)
+
+/* One background run and the foreground run after it (absent at the end of the string). */
+#define NEXT_PAIR(DELTA_BG, DELTA_FG)                                                     \
+    do {                                                                                  \
+        NEXT_RUN(x, DELTA_BG); /* background */                                           \
+        pos += x;                                                                         \
+        if (p == n)                                                                       \
+            goto end;                                                                     \
+        if (x == 0 && n_out > 0 && out[n_out - 1].end == (uint32_t)pos) {                 \
+            /* zero-length background run: extend the last interval */                    \
+            NEXT_RUN(x, DELTA_FG);                                                        \
+            out[n_out - 1].end = (uint32_t)(pos + x);                                     \
+        } else {                                                                          \
+            NEXT_RUN(x, DELTA_FG); /* foreground */                                       \
+            out[n_out].start = (uint32_t)pos;                                             \
+            out[n_out].end = (uint32_t)(pos + x);                                         \
+            n_out += x > 0;                                                               \
+        }                                                                                 \
+        area += x;                                                                        \
+        pos += x;                                                                         \
+    } while (0)
+
 /* Decode the counts string s[0:n] into the intervals of ``fr``; 0 on success, else -1 with
  * ``why`` filled in (``escaped``: see read_number). */
 static int decode_text(Frame *fr, const unsigned char *s, Py_ssize_t n, int escaped,
                        int64_t n_pix, char *why)
 {
     Py_ssize_t p = 0;
-    int64_t back2 = 0, back1 = 0, pos = 0, area = 0, m = 0, x;
+    int64_t back2 = 0, back1 = 0, pos = 0, area = 0, m = 0, x, slow_;
     Interval *out = fr->iv;
     int64_t n_out = 0;
 
@@ -113,24 +158,12 @@ static int decode_text(Frame *fr, const unsigned char *s, Py_ssize_t n, int esca
         snprintf(why, ERR_LEN, "empty RLE counts string");
         return -1;
     }
-    while (p < n) {
-        NEXT_RUN(x); /* background */
-        pos += x;
-        if (p == n)
-            break;
-        if (x == 0 && n_out > 0 && out[n_out - 1].end == (uint32_t)pos) {
-            /* zero-length background run: extend the last interval */
-            NEXT_RUN(x);
-            out[n_out - 1].end = (uint32_t)(pos + x);
-        } else {
-            NEXT_RUN(x); /* foreground */
-            out[n_out].start = (uint32_t)pos;
-            out[n_out].end = (uint32_t)(pos + x);
-            n_out += x > 0;
-        }
-        area += x;
-        pos += x;
-    }
+    NEXT_PAIR(0, 0);     /* runs 0 and 1: as written */
+    if (p < n)
+        NEXT_PAIR(0, 1); /* run 2 as written, run 3 on: plus the run two places back */
+    while (p < n)
+        NEXT_PAIR(1, 1);
+end:
     if (pos != n_pix) {
         snprintf(why, ERR_LEN, "runs of RLE counts sum to %lld, expected h*w = %lld",
                  (long long)pos, (long long)n_pix);

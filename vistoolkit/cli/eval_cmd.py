@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -53,6 +54,9 @@ def eval_command(gt: Path, pred: Path, per_category: bool, per_video: bool,
                  iou_type: str, long_videos: Path | None, metrics: tuple[str, ...],
                  errors: bool) -> None:
     """Score PRED (a result file) against GT with the official YouTube-VIS protocol."""
+    # No large float products here: one BLAS thread, unless asked otherwise (NumPy's OpenBLAS
+    # starts a spinning thread per core at import, 60 ms of a 2-core machine's time).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from vistoolkit.eval import evaluate, report
     from vistoolkit.provenance import provenance
 

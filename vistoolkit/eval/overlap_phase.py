@@ -17,11 +17,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TypeVar
 
 from vistoolkit import _native
 from vistoolkit.data.records import Dataset, PredTrack
@@ -41,6 +40,7 @@ from vistoolkit.eval.tables import EvalTables
 from vistoolkit.eval.video_iou import VideoOverlaps, video_overlaps
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _RELEASES = 16   # raw counts: the mapped result file's pages are handed back 16 times a pass
 
@@ -74,6 +74,16 @@ def resolve_native(native: bool | None) -> bool:
     return native
 
 
+def _bar(items: Iterable[T], progress: bool, total: int) -> Iterable[T]:
+    """``items`` behind a "video IoU" progress bar when ``progress`` (tqdm is imported only
+    then: 15 ms of every ``vistool eval`` otherwise)."""
+    if not progress:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc="video IoU", unit="video")
+
+
 def _releasing(results: Iterator[JobResult], n: int, release: Callable[[], None] | None
                ) -> Iterator[JobResult]:
     """``results``, calling ``release`` after every sixteenth of the ``n`` videos."""
@@ -89,12 +99,13 @@ def _run(jobs: list[VideoJob], workers: int, progress: bool,
     """Kernel calls, largest videos first so that the threads finish together; ``release``
     (raw counts: hands the result file's mapped pages back) now and then as they finish."""
     order = sorted(jobs, key=lambda j: -(len(j.preds) + len(j.gt_tracks)) * j.video.length)
-    bar = {"total": len(order), "desc": "video IoU", "unit": "video", "disable": not progress}
     if workers <= 1 or len(order) <= 1:
-        return list(tqdm(_releasing(map(run_job, order), len(order), release), **bar))
+        return list(_bar(_releasing(map(run_job, order), len(order), release), progress,
+                         len(order)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vistool-iou")
     try:
-        return list(tqdm(_releasing(pool.map(run_job, order), len(order), release), **bar))
+        return list(_bar(_releasing(pool.map(run_job, order), len(order), release), progress,
+                         len(order)))
     finally:   # on Ctrl-C, drop the videos not started yet instead of finishing them
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -168,6 +179,5 @@ def compute_overlaps(tables: EvalTables, gt: Dataset, preds: list[PredTrack],
                             release=release)
     overlaps = [video_overlaps(it.video, it.gt_tracks, it.preds, trusted_sizes=report.sizes_ok,
                                known=known)
-                for it in tqdm(tables.videos, desc="video IoU", unit="video",
-                               disable=not progress)]
+                for it in _bar(tables.videos, progress, len(tables.videos))]
     return OverlapPhase(overlaps, report)
