@@ -21,6 +21,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "architecture": ("efficientvis", "dense"),
     "mask_norm": ("bn", "gn"),
     "label_mode": ("topk", "argmax"),
+    "box_delta_init": ("xavier", "zero"),
 })
 
 
@@ -52,6 +53,9 @@ class EfficientVISConfig:
     sampling_ratio: int = 2
     dropout: float = 0.0
     tdc_embed: bool = False
+    # last box-regression layer: "xavier" like every stage weight (spec §2), or "zero" (each
+    # stage first returns its input boxes); a CPU-recipe deviation, docs/model.md
+    box_delta_init: str = "xavier"
     input_short: int = 360
     input_max_long: int = 640
     # Table 1 ablation switches (spec §10)

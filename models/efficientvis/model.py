@@ -31,7 +31,7 @@ class EfficientVIS(nn.Module):
     """
 
     def __init__(self, *, backbone: BackboneFPN, stages: Sequence[EfficientVISStage],
-                 num_queries: int) -> None:
+                 num_queries: int, zero_box_deltas: bool = False) -> None:
         super().__init__()
         self.num_queries, self.channels = num_queries, backbone.channels
         self.num_classes = stages[0].num_classes
@@ -41,13 +41,19 @@ class EfficientVIS(nn.Module):
         self.tracklet_query = TrackletQuery(num_queries, self.channels)
         self.tracklet_proposal = TrackletProposal(num_queries)
         self.stages = nn.ModuleList(stages)   # M stages, separate weights (spec §2)
-        self.reset_parameters()
+        self.reset_parameters(zero_box_deltas=zero_box_deltas)
 
-    def reset_parameters(self) -> None:
-        """Xavier-uniform for every stage parameter with dim > 1 (spec §2); whole-frame proposals."""
+    def reset_parameters(self, *, zero_box_deltas: bool = False) -> None:
+        """Xavier-uniform for every stage parameter with dim > 1 (spec §2); whole-frame proposals.
+        ``zero_box_deltas``: each stage's last box layer starts at zero, so that it first returns
+        its input boxes (config ``box_delta_init="zero"``)."""
         for p in self.stages.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
+        if zero_box_deltas:
+            for stage in self.stages:
+                nn.init.zeros_(stage.box_head.deltas.weight)
+                nn.init.zeros_(stage.box_head.deltas.bias)
         self.tracklet_proposal.reset_parameters()
 
     def initial_queries(self) -> Tensor:
@@ -92,4 +98,5 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
         temporal_tdc=cfg.tdc == "temporal", shared_query=cfg.query == "shared",
         dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
     backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained)
-    return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries)
+    return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries,
+                        zero_box_deltas=cfg.box_delta_init == "zero")
