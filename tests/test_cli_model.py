@@ -138,13 +138,22 @@ def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
     args = shlex.split(command)[2:]                           # drop "vistool train"
     if "--data" in args:
         args[args.index("--data") + 1] = str(tmp_path)        # --data must exist
+    if "--init-backbone" in args:                              # the file must exist
+        where = tmp_path / bundled.PRETRAINED_BACKBONE
+        where.parent.mkdir(parents=True)
+        where.write_bytes(b"")
+        args[args.index("--init-backbone") + 1] = str(where)
     p = train_command.make_context("train", args).params
     got = build_configs(p["preset"], p["overrides"], epochs=p["epochs"], iters=p["iters"],
                         batch_size=p["batch_size"], lr=p["lr"], ckpt_every=p["ckpt_every"],
                         device=p["device"], seed=p["seed"], workers=p["workers"],
-                        augment=p["augment"], probe_every=p["probe_every"])
+                        augment=p["augment"], probe_every=p["probe_every"],
+                        init_backbone=p["init_backbone"], freeze_backbone=p["freeze_backbone"])
     recipe = bundled.bundled_recipe if which == "bundled" else bundled.cpu_recipe
-    assert got == recipe(p["iters"])
+    if which == "bundled":
+        assert got == recipe(p["iters"])
+    else:
+        assert got == recipe(p["iters"], init_backbone=tmp_path / bundled.PRETRAINED_BACKBONE)
 
 
 def test_default_threads_is_half_the_cores_at_least_one() -> None:

@@ -41,12 +41,15 @@ TRAIN_COMMAND = (
     "vistool train --data vistool_data/synth --preset tiny --out runs/bundled_tiny "
     "--iters 6000 --lr 2e-4 --batch-size 4 --augment flip --augment color "
     "--set input_short=128 --set input_max_long=224")
-# The CPU recipe (fresh synthetic stream, docs/model.md): what `vistool demo --train` runs and
-# the candidate for the next bundled checkpoint.
+# The CPU recipe (docs/model.md): pre-train the backbone + FPN on object crops of fresh synthetic
+# videos, then train the tracklet stages on the fresh stream with that backbone fixed. The
+# second command is the candidate for the next bundled checkpoint.
+PRETRAIN_COMMAND = "vistool pretrain --preset tiny --out runs/pretrain --iters 2000 --threads 1"
+PRETRAINED_BACKBONE = "runs/pretrain/backbone.pt"
 CPU_RECIPE_COMMAND = (
     "vistool train --preset tiny --out runs/cpu_recipe --iters 6000 --lr 2e-4 --batch-size 4 "
     "--augment flip --augment color --set input_short=128 --set input_max_long=224 "
-    "--probe-every 250 --threads 1")
+    f"--probe-every 250 --threads 1 --init-backbone {PRETRAINED_BACKBONE} --freeze-backbone")
 EXPORT_COMMAND = (
     "python -c \"from efficientvis.engine.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")
@@ -63,12 +66,16 @@ def bundled_recipe(max_iters: int = 6000, device: str = "cpu"
     return cfg, train_cfg
 
 
-def cpu_recipe(max_iters: int = 6000, device: str = "cpu", probe_every: int = 250
+def cpu_recipe(max_iters: int = 6000, device: str = "cpu", probe_every: int = 250,
+               init_backbone: Path | str | None = PRETRAINED_BACKBONE
                ) -> tuple[EfficientVISConfig, TrainConfig]:
     """The training setup of ``CPU_RECIPE_COMMAND``: ``bundled_recipe`` on the fresh synthetic
-    stream (train with ``data_root=None``), probed every ``probe_every`` iterations."""
+    stream (train with ``data_root=None``), probed every ``probe_every`` iterations, from the
+    backbone + FPN of checkpoint ``init_backbone`` kept fixed (None: from scratch, trained)."""
     cfg, train_cfg = bundled_recipe(max_iters, device)
-    return cfg, dataclasses.replace(train_cfg, probe_every=probe_every)
+    start = None if init_backbone is None else str(init_backbone)
+    return cfg, dataclasses.replace(train_cfg, probe_every=probe_every, init_backbone=start,
+                                    freeze_backbone=start is not None)
 
 
 def bundled_checkpoint_path() -> Path:
