@@ -59,18 +59,23 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def model_config(preset: str, overrides: Sequence[str]) -> EfficientVISConfig:
+    """``EfficientVISConfig.preset`` with ``--set KEY=VALUE`` overrides (``InputError`` when bad)."""
+    try:
+        return EfficientVISConfig.preset(preset, **parse_overrides(overrides))
+    except ValueError as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"bad model config: {err}") from None
+
+
 def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
-    try:
-        model_cfg = EfficientVISConfig.preset(preset, **parse_overrides(overrides))
-    except ValueError as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(f"bad model config: {err}") from None
+    model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda but CUDA is not available")
     for name, value in (("--epochs", epochs), ("--iters", iters), ("--batch-size", batch_size),

@@ -36,19 +36,12 @@ def pretrain_command(preset: str, out: Path, iters: int, lr: float, videos: int,
                      crops_per_video: int, probe_every: int, ckpt_every: int, seed: int,
                      resume: bool, overrides: tuple[str, ...], threads: int | None) -> None:
     """Pre-train the backbone + FPN on object crops of fresh synthetic videos."""
-    from efficientvis.config import EfficientVISConfig
     from efficientvis.engine.pretrain import PretrainConfig, pretrain
-    from vistoolkit.cli.model_support import parse_overrides, seed_everything
+    from vistoolkit.cli.model_support import model_config, seed_everything
     from vistoolkit.cli.signals import held_interrupts
     from vistoolkit.cli.threads import set_threads
-    from vistoolkit.errors import InputError
 
-    try:
-        model_cfg = EfficientVISConfig.preset(preset, **parse_overrides(overrides))
-    except ValueError as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError(f"bad model config: {err}") from None
+    model_cfg = model_config(preset, overrides)
     cfg = PretrainConfig(iters=iters, lr=lr, videos_per_batch=videos,
                          crops_per_video=crops_per_video, probe_every=probe_every,
                          ckpt_every=ckpt_every, seed=seed)
