@@ -144,6 +144,12 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["pretrain", "--preset", "micro", "--out",
                                     str(tmp_path / "p"), "--iters", "1"])
     assert res.exit_code == 2 and "categories" in res.output
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "checkpoint.pt").write_bytes(b"")
+    res = CliRunner().invoke(main, ["pretrain", "--preset", "micro", "--set", "num_classes=8",
+                                    "--out", str(done), "--iters", "1"])
+    assert res.exit_code == 2 and "--resume" in res.output and len(res.output.splitlines()) == 1
 
 
 def test_pretrainer_shares_the_model_backbone_layout() -> None:

@@ -9,6 +9,12 @@ from pycocotools import mask as mask_utils
 from vistoolkit.data.records import Segmentation
 
 
+def counts_text(counts: object) -> object:
+    """``counts`` as given, except a ``msgspec.Raw`` span of a JSON string (the evaluator's
+    fast loader, ``eval.raw_counts``): its str."""
+    return msgspec.json.decode(counts) if type(counts) is msgspec.Raw else counts
+
+
 def to_rle(seg: Segmentation, height: int, width: int) -> dict | None:
     """Compressed RLE (``counts`` bytes) of one frame's segmentation; None stays None.
 
@@ -22,8 +28,7 @@ def to_rle(seg: Segmentation, height: int, width: int) -> dict | None:
         if isinstance(counts, list):
             h, w = seg["size"]
             return mask_utils.frPyObjects(seg, h, w)
-        if type(counts) is msgspec.Raw:     # a JSON string span (the evaluator's loader)
-            counts = msgspec.json.decode(counts)
+        counts = counts_text(counts)
         if isinstance(counts, str):
             return {"size": list(seg["size"]), "counts": counts.encode("ascii")}
         return {"size": list(seg["size"]), "counts": counts}

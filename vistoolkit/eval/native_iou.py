@@ -22,8 +22,8 @@ import numpy as np
 from vistoolkit import _native
 from vistoolkit.data.records import Dataset, PredTrack, Track, Video
 from vistoolkit.data.rle import to_rle
+from vistoolkit.data.rle import counts_text
 from vistoolkit.errors import InputError
-from vistoolkit.eval.raw_counts import counts_text, is_raw
 from vistoolkit.eval.tables import VideoItems
 from vistoolkit.eval.video_iou import VideoOverlaps
 
@@ -117,7 +117,7 @@ def item_overlaps(item: VideoItems, res: JobResult) -> VideoOverlaps:
 
 def _counts_key(counts: object) -> object:
     """A frame's counts, comparable and hashable (a raw span: its str)."""
-    return counts_text(counts) if is_raw(counts) else counts
+    return counts_text(counts)
 
 
 def duplicate_count(res: JobResult) -> int:

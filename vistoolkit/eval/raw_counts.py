@@ -17,6 +17,7 @@ turns them into str first (``check_inputs``' full checks, frames the kernel does
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -25,9 +26,13 @@ import msgspec
 from vistoolkit import _native
 from vistoolkit.data.json_io import try_decode_mapped
 from vistoolkit.data.records import PredTrack
+from vistoolkit.data.rle import counts_text
 from vistoolkit.data.schema import RawPredictionEntry
 
-_decoder: msgspec.json.Decoder | None = None
+
+@functools.cache
+def _raw_decoder() -> msgspec.json.Decoder:
+    return msgspec.json.Decoder(list[RawPredictionEntry])
 
 
 def load_raw_predictions(path: Path | str
@@ -36,12 +41,9 @@ def load_raw_predictions(path: Path | str
     resident pages back (``json_io.try_decode_mapped``: called as the native pass goes, the
     file is never all resident at once); None when it is not such a plain file (or the
     extension is not loaded): then read it with ``load_predictions``."""
-    global _decoder
     if not _native.AVAILABLE:
         return None
-    if _decoder is None:
-        _decoder = msgspec.json.Decoder(list[RawPredictionEntry])
-    decoded = try_decode_mapped(path, _decoder)
+    decoded = try_decode_mapped(path, _raw_decoder())
     if decoded is None:
         return None
     entries, release = decoded
@@ -56,16 +58,6 @@ def load_raw_predictions(path: Path | str
     return out, release
 
 
-def is_raw(counts: object) -> bool:
-    """Whether ``counts`` is a raw span (from ``load_raw_predictions``)."""
-    return type(counts) is msgspec.Raw
-
-
-def counts_text(counts: msgspec.Raw) -> str:
-    """The str a raw counts span stands for."""
-    return msgspec.json.decode(counts)
-
-
 def text_counts(records: Iterable[PredTrack]) -> None:
     """Replace raw counts spans by their str, in place (the frames stay the same dicts), for
     code that reads counts as str (the full input checks, pycocotools). Records as loaded by
@@ -78,7 +70,7 @@ def text_counts(records: Iterable[PredTrack]) -> None:
                 continue
             counts = seg.get("counts")
             if type(counts) is msgspec.Raw:
-                seg["counts"] = msgspec.json.decode(counts)
+                seg["counts"] = counts_text(counts)
             elif first:
                 return
             first = False

@@ -21,14 +21,13 @@ OVIS_TABLE_KEYS: tuple[str, ...] = (
 )
 
 
-_json_value = json_value
 
 
 def records_json(df: pd.DataFrame | RowTable) -> list[dict]:
     """A table as JSON-ready records, NaN as None (``null``)."""
     if isinstance(df, RowTable):
         return df.records()
-    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    return [{k: json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +112,7 @@ class EvalResult:
         """JSON-ready: stats, per-category AP/AP50, breakdowns (None for NaN) and warnings;
         ``protocol``, ``iou_type`` / ``class_agnostic`` and ``long_videos`` when not the
         defaults."""
-        out = {"stats": {k: _json_value(v) for k, v in self.stats.items()},
+        out = {"stats": {k: json_value(v) for k, v in self.stats.items()},
                "per_category": self.category_table.records(),
                "breakdowns": {k: records_json(v) for k, v in self.breakdowns.items()
                               if k not in FORMS},
@@ -124,5 +123,5 @@ class EvalResult:
             out["iou_type"], out["class_agnostic"] = self.params.iou_type, not self.params.use_cats
         out.update(analyses_json(self.breakdowns))  # hota, errors, video_ap
         if self.long_videos:
-            out["long_videos"] = {k: _json_value(v) for k, v in self.long_videos.items()}
+            out["long_videos"] = {k: json_value(v) for k, v in self.long_videos.items()}
         return out

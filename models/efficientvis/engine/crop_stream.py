@@ -47,16 +47,19 @@ def video_crops(sv: SynthVideo, rng: np.random.Generator, *, count: int, size: i
     visible = [(track, t) for track in sv.tracks for t in range(video.length)
                if track.segmentations[t] is not None]
     out = []
+    frames: dict[int, np.ndarray] = {}      # padded frame t, read like the files on disk once
     for k in rng.permutation(len(visible))[:count]:
         track, t = visible[int(k)]
         mask = decode(track.segmentations[t], video.height, video.width)
         ys, xs = np.nonzero(mask)
         cy = (ys.min() + ys.max()) // 2 + int(rng.integers(-jitter, jitter + 1))
         cx = (xs.min() + xs.max()) // 2 + int(rng.integers(-jitter, jitter + 1))
-        frame = frames_as_on_disk(sv.frames, range(t, t + 1), (video.height, video.width),
-                                  quality)[0].permute(1, 2, 0).numpy()   # (H, W, 3)
+        if t not in frames:
+            frame = frames_as_on_disk(sv.frames, range(t, t + 1), (video.height, video.width),
+                                      quality)[0].permute(1, 2, 0).numpy()   # (H, W, 3)
+            frames[t] = _pad(frame, size, "edge")
         y0, x0 = cy - size // 2 + size, cx - size // 2 + size          # in padded coordinates
-        image = _pad(frame, size, "edge")[y0:y0 + size, x0:x0 + size]
+        image = frames[t][y0:y0 + size, x0:x0 + size]
         crop_mask = _pad(mask.astype(np.uint8), size, "constant")[y0:y0 + size, x0:x0 + size]
         out.append((torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1),
                     classes[track.category_id], torch.from_numpy(np.ascontiguousarray(crop_mask))))

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from efficientvis.backbone import PIXEL_MEAN, PIXEL_STD
+from efficientvis.backbone import PIXEL_MEAN, PIXEL_STD, normalize_images
 from efficientvis.config import EfficientVISConfig
 from efficientvis.crop_pretrain import CropPretrainer, crop_pretrain_loss
 from efficientvis.engine.checkpoint import (
@@ -76,8 +76,8 @@ def pretrain_lr_factor(step: int, *, total: int, warmup: int) -> float:
 
 
 def _normalise(images: Tensor) -> Tensor:
-    mean, std = torch.tensor(PIXEL_MEAN), torch.tensor(PIXEL_STD)
-    return (images.float() - mean[:, None, None]) / std[:, None, None]
+    """(P, 3, S, S) uint8 crops, normalised like the model's frames."""
+    return normalize_images(images[None], torch.tensor(PIXEL_MEAN), torch.tensor(PIXEL_STD))
 
 
 @torch.no_grad()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from vistoolkit.eval.metrics import base
 from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 from vistoolkit.eval.metrics.errors import ErrorAnalysis
@@ -48,14 +47,4 @@ def make_metric(name: str, **options: Any) -> Metric:
     return cls(**{k: v for k, v in options.items() if k in fields})
 
 
-if TYPE_CHECKING:
-    from vistoolkit.eval.metrics.base import MetricOutput
-
-
-def __getattr__(name: str) -> Any:
-    if name == "MetricOutput":   # imports pandas: only when asked for (``base.__getattr__``)
-        return base.MetricOutput
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["METRICS", "EvalData", "Metric", "MetricOutput", "VideoData", "make_metric"]
+__all__ = ["METRICS", "EvalData", "Metric", "VideoData", "make_metric"]

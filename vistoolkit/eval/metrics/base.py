@@ -24,26 +24,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    # annotations only: importing the metrics does not import pandas
     MetricOutput = dict[str, float] | pd.DataFrame
 
 VideoStats = TypeVar("VideoStats")
-
-
-def __getattr__(name: str) -> Any:
-    # ``MetricOutput`` names pandas' DataFrame: built on first use, so that importing the
-    # metrics does not import pandas (``vistool eval`` may never need it)
-    if name == "MetricOutput":
-        import pandas as pd
-
-        return dict[str, float] | pd.DataFrame
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Metric(ABC, Generic[VideoStats]):
