@@ -11,12 +11,14 @@ from vistoolkit.cli.paths import ToolCommand
 
 @click.command("link", cls=ToolCommand)
 @click.argument("clip_results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", type=click.Choice(["handcraft", "overlap", "motion"]),
-              default="handcraft", show_default=True, help="Linking baseline.")
+@click.option("--method", type=click.Choice(["handcraft", "overlap", "motion", "gt"]),
+              default="handcraft", show_default=True,
+              help="Linking baseline; gt links by the ground truth of --gt (upper bound).")
 @click.option("--threshold", type=float, default=None,
-              help="Theta (handcraft, default 0.5), IoU (overlap, 0.5) or affinity (motion, 0.3).")
+              help="Theta (handcraft, default 0.5), IoU (overlap, 0.5), affinity (motion, 0.3) "
+                   "or IoU to exceed (gt, 0.0).")
 @click.option("--gt", "gt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Annotation file: video sizes, and the ground truth for --sweep.")
+              help="Annotation file: video sizes, and the ground truth of --sweep and --method gt.")
 @click.option("--sweep", is_flag=True, help="Hand-craft only: evaluate theta 0.1..0.9, keep the best.")
 @click.option("--label-mode", type=click.Choice(["topk", "argmax"]), default="topk",
               show_default=True, help="Top-10 (track, class) pairs per video, or argmax per track.")

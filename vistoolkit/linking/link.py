@@ -13,6 +13,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_dataset, save_predictions
 from vistoolkit.errors import InputError
 from vistoolkit.eval import evaluate
+from vistoolkit.linking.gt_link import link_gt
 from vistoolkit.linking.handcraft import SWEEP_THRESHOLDS, link_handcraft
 from vistoolkit.linking.motion import link_motion, split_frames
 from vistoolkit.linking.overlap import link_overlap
@@ -20,8 +21,8 @@ from vistoolkit.linking.tracks import LinkedTrack, assemble_predictions, video_i
 
 log = logging.getLogger(__name__)
 
-METHODS = ("handcraft", "overlap", "motion")
-DEFAULT_THRESHOLDS = {"handcraft": 0.5, "overlap": 0.5, "motion": 0.3}
+METHODS = ("handcraft", "overlap", "motion", "gt")
+DEFAULT_THRESHOLDS = {"handcraft": 0.5, "overlap": 0.5, "motion": 0.3, "gt": 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,21 +36,29 @@ class SweepResult:
 
 
 def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, VideoInfo],
-                threshold: float | None = None, **options: Any) -> dict[int, list[LinkedTrack]]:
-    """Linked tracks per video. ``threshold`` is theta (handcraft), the IoU (overlap) or the
-    minimum affinity (motion); ``options`` go to the method's function."""
+                threshold: float | None = None, gt: Dataset | None = None,
+                **options: Any) -> dict[int, list[LinkedTrack]]:
+    """Linked tracks per video. ``threshold`` is theta (handcraft), the IoU (overlap), the
+    minimum affinity (motion) or the IoU to exceed (gt); ``gt`` is the ground truth, needed by
+    method gt only; ``options`` go to the method's function."""
     if method not in METHODS:
         raise InputError(f"unknown linking method {method!r} (choose from {', '.join(METHODS)})")
+    if method == "gt" and gt is None:
+        raise InputError("--method gt needs --gt")
     thr = DEFAULT_THRESHOLDS[method] if threshold is None else float(threshold)
     if method == "overlap" and results.stride >= results.clip_length:
         raise InputError(f"overlap linking needs overlapping clips, but stride {results.stride} "
                          f">= clip length {results.clip_length}", where="header")
+    gt_by_video = gt.tracks_by_video() if gt is not None else {}
     out: dict[int, list[LinkedTrack]] = {}
     for vid, lst in results.by_video().items():
         if method == "handcraft":
             out[vid] = link_handcraft(lst, video=videos[vid], threshold=thr, **options)
         elif method == "overlap":
             out[vid] = link_overlap(lst, iou_threshold=thr, **options)
+        elif method == "gt":
+            out[vid] = link_gt(lst, gt_by_video.get(vid, []), video=videos[vid], threshold=thr,
+                               **options)
         else:
             det_opts = {k: options.pop(k) for k in ("det_threshold", "present_threshold")
                         if k in options}
@@ -59,10 +68,11 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
 
 
 def link_results(results: ClipResults, *, method: str, videos: Mapping[int, VideoInfo],
-                 threshold: float | None = None, top_k: int = 10, label_mode: str = "topk",
-                 **options: Any) -> list[PredTrack]:
+                 threshold: float | None = None, gt: Dataset | None = None, top_k: int = 10,
+                 label_mode: str = "topk", **options: Any) -> list[PredTrack]:
     """YouTube-VIS result records from clip results linked by ``method``."""
-    tracks = link_tracks(results, method=method, videos=videos, threshold=threshold, **options)
+    tracks = link_tracks(results, method=method, videos=videos, threshold=threshold, gt=gt,
+                         **options)
     return assemble_predictions(tracks, videos=videos, category_ids=results.category_ids,
                                 top_k=top_k, label_mode=label_mode)
 
@@ -103,7 +113,7 @@ def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float 
     """Link a clip-result file and write a YouTube-VIS result file.
 
     With ``sweep`` (handcraft only, needs ``gt_path``) every theta is evaluated and the best
-    predictions are written; the sweep is returned.
+    predictions are written; the sweep is returned. Method ``gt`` needs ``gt_path`` too.
     """
     results = load_clip_results(clip_path)
     gt = load_dataset(gt_path) if gt_path is not None else None
@@ -126,7 +136,7 @@ def _link_loaded(results: ClipResults, gt: Dataset | None, out_path: Path, *, me
         save_predictions(list(res.best_predictions), out_path)
         return res
     videos = video_infos(results, gt)
-    preds = link_results(results, method=method, videos=videos, threshold=threshold,
+    preds = link_results(results, method=method, videos=videos, threshold=threshold, gt=gt,
                          top_k=top_k, label_mode=label_mode)
     save_predictions(preds, out_path)
     return None
