@@ -116,6 +116,18 @@ def test_sample_clip_pair_both_orders_occur_and_seed_deterministic():
     assert pairs == again
 
 
+def test_sample_clip_pair_adjacent_is_the_next_window_in_time_order():
+    starts = set()
+    for seed in range(60):
+        a, b = sample_clip_pair(23, 5, np.random.default_rng(seed), adjacent=True)
+        assert len(a) == len(b) == 5 and b.start == a.stop and b.stop <= 23
+        starts.add(a.start)
+    assert len(starts) > 3                                  # every window can come first
+    for seed in range(10):                                  # medium video: ends in time order
+        assert sample_clip_pair(7, 5, np.random.default_rng(seed), adjacent=True) == (
+            range(5), range(2, 7))
+
+
 def test_sample_clip_pair_exactly_2t_uses_both_halves():
     for seed in range(10):
         pair = sample_clip_pair(8, 4, np.random.default_rng(seed))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from efficientvis.batch import ClipTargetTensors
+from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.checkpoint import read_checkpoint
-from efficientvis.engine.probe import matched_counts
+from efficientvis.engine.probe import handover_counts, matched_counts
 from efficientvis.engine.synth_stream import SynthStreamClipDataset
 from efficientvis.engine.train import TrainConfig, train
-from efficientvis.outputs import StageOutput
+from efficientvis.outputs import EfficientVISOutput, StageOutput
 
 from click.testing import CliRunner
 
@@ -44,6 +44,13 @@ def test_stream_items_are_a_function_of_index_and_epoch() -> None:
     assert torch.equal(x.frames1, y.frames1) and torch.equal(x.targets1.masks, y.targets1.masks)
     assert a.stream_index(1, 5) == 21
     assert not torch.equal(a[(1, 6)].frames1, x.frames1)      # next epoch: another video
+
+
+def test_stream_adjacent_pairs_cut_successive_windows() -> None:
+    ds = _stream(adjacent_pairs=True)
+    for index in range(4):
+        first, second = ds.windows(index, 0)
+        assert second is not None and second.start == first.stop
 
 
 def test_stream_never_draws_a_benchmark_video() -> None:
@@ -99,6 +106,48 @@ def test_probe_matched_counts_hand_made_case() -> None:
     assert (counts.correct, counts.frames, counts.box_iou_sum) == (1, 1, 0.5)
 
 
+class _Recorder(torch.nn.Module):
+    """Stands in for the model: slot n's box moves with its query's first channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[torch.Tensor | None] = []
+
+    def forward(self, images, frame_valid, image_sizes, init_queries=None):
+        self.calls.append(init_queries)
+        B, T = frame_valid.shape
+        q = torch.zeros(B, 2, T, 3) if init_queries is None else init_queries[:, :, None].expand(
+            B, 2, T, 3)
+        shift = q[..., :1] * 10                                              # (B, N, T, 1)
+        boxes = torch.tensor([0.0, 0, 10, 10]).expand(B, 2, T, 4) + shift
+        logits = torch.zeros(B, 2, T, 3)
+        out_q = torch.arange(2.0)[None, :, None, None].expand(B, 2, T, 3)   # slot n -> query n
+        stage = StageOutput(logits, boxes, torch.zeros(B, 2, T, 4, 4), boxes)
+        return EfficientVISOutput((stage,), out_q)
+
+
+def test_probe_handover_counts_score_clip2_on_clip1_slots() -> None:
+    def clip(box: list[float]) -> ClipBatch:
+        target = ClipTargetTensors(labels=torch.tensor([[0, 0]]),
+                                   boxes=torch.tensor([[box, box]]),
+                                   masks=torch.zeros(1, 2, 32, 32, dtype=torch.uint8),
+                                   present=torch.tensor([[True, True]]))
+        return ClipBatch(torch.zeros(1, 2, 3, 32, 32), torch.ones(1, 2, dtype=torch.bool),
+                         torch.tensor([[32, 32]]), [target], torch.tensor([1]))
+
+    class _Slot0:                                     # clip 1's assignment: GT 0 -> slot 0
+        def __call__(self, stage, targets):
+            return [(torch.tensor([0]), torch.tensor([0]))]
+
+    model = _Recorder()
+    pair = PairBatch(clip([0.0, 0, 10, 10]), clip([0.0, 0, 10, 10]), torch.tensor([0]))
+    counts = handover_counts(model, pair, _Slot0())
+    assert model.calls[0] is None and torch.equal(model.calls[1][0, :, 0], torch.tensor([0., 1.]))
+    assert (counts.frames, counts.box_iou_sum) == (2, pytest.approx(2.0))   # slot 0 kept its box
+    pair = PairBatch(clip([0.0, 0, 10, 10]), clip([10.0, 10, 20, 20]), torch.tensor([0]))
+    assert handover_counts(_Recorder(), pair, _Slot0()).box_iou_sum == pytest.approx(0.0)
+
+
 def test_cli_train_without_data_uses_the_stream_and_logs_the_probe(tmp_path: Path) -> None:
     generate(tmp_path / "bench", SynthConfig.preset("small", num_train_videos=1,
                                                     num_valid_videos=2), progress=False)
@@ -110,4 +159,5 @@ def test_cli_train_without_data_uses_the_stream_and_logs_the_probe(tmp_path: Pat
     rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[0]["probe_AP"] is None and 0.0 <= rows[1]["probe_class_acc"] <= 1.0
     assert 0.0 <= rows[1]["probe_AP"] <= 1.0
+    assert 0.0 <= rows[1]["probe_handover_iou"] <= 1.0
     assert (out / "probe" / "valid_subset.json").is_file()

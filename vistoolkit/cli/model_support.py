@@ -73,7 +73,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
                   probe_every: int = 0, init_backbone: Path | None = None,
-                  freeze_backbone: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
+                  freeze_backbone: bool = False,
+                  adjacent_pairs: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -89,7 +90,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             instance_color="instance-color" in augment,
                             probe_every=probe_every,
                             init_backbone=str(init_backbone) if init_backbone else None,
-                            freeze_backbone=freeze_backbone)
+                            freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs)
     if freeze_backbone and init_backbone is None:
         raise InputError("--freeze-backbone needs --init-backbone (a random backbone would stay "
                          "random)")

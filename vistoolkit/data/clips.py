@@ -117,13 +117,16 @@ def clip_targets(video: Video, tracks: Sequence[Track], frames: range,
                        boxes=np.stack(boxes), masks=np.stack(masks), present=np.stack(present))
 
 
-def sample_clip_pair(length: int, clip_length: int,
-                     rng: np.random.Generator) -> tuple[range, range | None]:
+def sample_clip_pair(length: int, clip_length: int, rng: np.random.Generator, *,
+                     adjacent: bool = False) -> tuple[range, range | None]:
     """Two clips of one video for correspondence learning (spec §7), in random order.
 
     * ``length >= 2T``: successive T-frame windows from a random offset; two distinct ones.
     * ``T < length < 2T``: the overlapping windows [0, T) and [length - T, length).
     * ``length <= T``: one clip of all frames and ``None``.
+
+    ``adjacent``: the second clip is the window right after the first (the order of inference's
+    query hand-over) instead of any other window in either order.
     """
     t = clip_length
     if t < 1 or length < 1:
@@ -132,12 +135,16 @@ def sample_clip_pair(length: int, clip_length: int,
         return range(length), None
     if length < 2 * t:
         pair = [range(t), range(length - t, length)]
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 and not adjacent:
             pair.reverse()
         return pair[0], pair[1]
     offset = int(rng.integers(0, min(t, length - 2 * t + 1)))
     num_windows = (length - offset) // t
-    a, b = (int(i) for i in rng.choice(num_windows, size=2, replace=False))   # random order
+    if adjacent:
+        a = int(rng.integers(0, num_windows - 1))
+        b = a + 1
+    else:
+        a, b = (int(i) for i in rng.choice(num_windows, size=2, replace=False))   # random order
     return (range(offset + a * t, offset + (a + 1) * t),
             range(offset + b * t, offset + (b + 1) * t))
 

@@ -89,6 +89,8 @@ class YTVISClipDataset(torch.utils.data.Dataset):
             order, inversion with probability 1/2 and gains in [0.6, 1.4] (both clips alike,
             so an instance keeps one appearance across the pair).
         pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
+        adjacent_pairs: the second clip of a pair is the window right after the first, as in
+            inference's hand-over (``sample_clip_pair(adjacent=True)``); off = spec §7.
         seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
         split: ``train`` by default; ann_file overrides ``root/<split>.json``.
     """
@@ -97,9 +99,11 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                  input_max_long: int | None = 640, pairs: bool | None = None, seed: int = 0,
                  split: str = "train", ann_file: Path | str | None = None,
                  multi_scale: bool = False, flip: bool = False,
-                 color_jitter: bool = False, instance_color: bool = False) -> None:
+                 color_jitter: bool = False, instance_color: bool = False,
+                 adjacent_pairs: bool = False) -> None:
         if multi_scale and input_short is None:
             raise ValueError("multi_scale needs input_short")
+        self.adjacent_pairs = adjacent_pairs
         self.root = Path(root)
         self.image_dir = self.root / split / "JPEGImages"
         self.ann_file = Path(ann_file) if ann_file is not None else self.root / f"{split}.json"
@@ -124,13 +128,14 @@ class YTVISClipDataset(torch.utils.data.Dataset):
     def from_config(cls, root: Path | str, cfg: EfficientVISConfig, *, seed: int = 0,
                     split: str = "train", ann_file: Path | str | None = None,
                     pairs: bool | None = None, flip: bool = False,
-                    color_jitter: bool = False, instance_color: bool = False
-                    ) -> YTVISClipDataset:
+                    color_jitter: bool = False, instance_color: bool = False,
+                    adjacent_pairs: bool = False) -> YTVISClipDataset:
         """Dataset with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
                    ann_file=ann_file, multi_scale=cfg.multi_scale, flip=flip,
-                   color_jitter=color_jitter, instance_color=instance_color)
+                   color_jitter=color_jitter, instance_color=instance_color,
+                   adjacent_pairs=adjacent_pairs)
 
     @property
     def num_classes(self) -> int:
@@ -158,7 +163,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, epoch, index])
         length = self.video(index, epoch).length
         if self.pairs:
-            return sample_clip_pair(length, self.clip_length, rng)
+            return sample_clip_pair(length, self.clip_length, rng, adjacent=self.adjacent_pairs)
         return sample_clip(length, self.clip_length, rng), None
 
     def size(self, index: int, epoch: int) -> tuple[int, int]:
@@ -174,8 +179,11 @@ class YTVISClipDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, key: int | tuple[int, int]) -> ClipSample:
         index, epoch = key if isinstance(key, tuple) else (key, self.epoch)
+        return self.item(index, epoch, *self.windows(index, epoch))
+
+    def item(self, index: int, epoch: int, first: range, second: range | None) -> ClipSample:
+        """Video ``index`` of ``epoch`` cut at the given window(s), augmented as in training."""
         video, tracks, read = self._source(index, epoch)
-        first, second = self.windows(index, epoch)
         size = self.size(index, epoch)
         if second is None:
             tg1 = clip_targets(video, tracks, first, self.category_index)

@@ -1,5 +1,6 @@
 """Held-out probe run every ``probe_every`` iterations: class accuracy of matched slots, mean
-matched box IoU, and AP with full-video query hand-over on a fixed small valid subset."""
+matched box IoU, the same box IoU one window later through the query hand-over, and AP with
+full-video query hand-over on a fixed small valid subset."""
 
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ import torch
 from torch import Tensor, nn
 from torchvision.ops import box_iou
 
-from efficientvis.batch import ClipTargetTensors
+from efficientvis.batch import ClipTargetTensors, PairBatch
 from efficientvis.engine.dataset import YTVISClipDataset, collate_pairs
 from efficientvis.engine.evaluation import evaluate_model
 from efficientvis.engine.inference import InferenceSettings
 from efficientvis.matcher import TrackletMatcher
 from efficientvis.outputs import StageOutput
+from efficientvis.tracklet_query import handover_queries
+from vistoolkit.data.clips import split_clips
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.json_io import read_json
 from vistoolkit.data.ytvis_io import load_dataset
 
 logger = logging.getLogger(__name__)
 
-PROBE_KEYS = ("probe_class_acc", "probe_box_iou", "probe_AP", "probe_AP50", "probe_AR10")
+PROBE_KEYS = ("probe_class_acc", "probe_box_iou", "probe_handover_iou", "probe_AP", "probe_AP50",
+              "probe_AR10")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,10 @@ class ProbeCounts:
     correct: int        # argmax over the K+1 logits equals the GT label
     frames: int
     box_iou_sum: float  # IoU of the slot's box with the GT box
+
+    def __add__(self, other: ProbeCounts) -> ProbeCounts:
+        return ProbeCounts(self.correct + other.correct, self.frames + other.frames,
+                           self.box_iou_sum + other.box_iou_sum)
 
     def scores(self) -> dict[str, float]:
         n = self.frames
@@ -60,6 +68,17 @@ def matched_counts(stage: StageOutput, targets: Sequence[ClipTargetTensors],
         frames += int(on.sum())
         iou_sum += float(ious[on].sum())
     return ProbeCounts(correct, frames, iou_sum)
+
+
+def handover_counts(model: nn.Module, pair: PairBatch, matcher: TrackletMatcher) -> ProbeCounts:
+    """``matched_counts`` of the second clip of ``pair`` run from the first clip's handed-over
+    queries, each instance scored on the slot the first clip's last stage assigned to it."""
+    first, second = pair.clip1, pair.clip2
+    out1 = model(first.images, first.frame_valid, first.image_sizes)
+    matches = matcher(out1.stages[-1], first.targets)
+    queries = handover_queries(out1.queries, first.frame_valid)             # (B, N, C)
+    out2 = model(second.images, second.frame_valid, second.image_sizes, init_queries=queries)
+    return matched_counts(out2.stages[-1], second.targets, matches)
 
 
 class Probe:
@@ -90,6 +109,11 @@ class Probe:
                                  input_max_long=settings.input_max_long, pairs=False, seed=0,
                                  split="valid", ann_file=self.ann)
         self.batches = [collate_pairs([clips[(i, 0)]]).clip1 for i in range(len(clips))]
+        self.pairs = []                      # the first two windows of every longer video
+        for i in range(len(clips)):
+            windows = split_clips(clips.video(i, 0).length, settings.clip_length)
+            if len(windows) > 1:
+                self.pairs.append(collate_pairs([clips.item(i, 0, windows[0], windows[1])]))
         self.num_videos = len(load_dataset(self.ann).videos)
 
     @torch.no_grad()
@@ -104,14 +128,15 @@ class Probe:
                 batch = batch.to(device)
                 out = model(batch.images, batch.frame_valid, batch.image_sizes)
                 final = out.stages[-1]
-                c = matched_counts(final, batch.targets, matcher(final, batch.targets))
-                total = ProbeCounts(total.correct + c.correct, total.frames + c.frames,
-                                    total.box_iou_sum + c.box_iou_sum)
+                total += matched_counts(final, batch.targets, matcher(final, batch.targets))
+            handover = ProbeCounts(0, 0, 0.0)
+            for pair in self.pairs:
+                handover += handover_counts(model, pair.to(device), matcher)
             ev = evaluate_model(model, self.settings, data_root=self.data_root, out_path=self.dir / "results.json",
                                 ann_file=self.ann, category_ids=self.category_ids,
                                 device=device, progress=False)
         finally:
             model.train(was_training)
         stats = ev.result.stats
-        return {**total.scores(), "probe_AP": stats["AP"], "probe_AP50": stats["AP50"],
-                "probe_AR10": stats["AR10"]}
+        return {**total.scores(), "probe_handover_iou": handover.scores()["probe_box_iou"],
+                "probe_AP": stats["AP"], "probe_AP50": stats["AP50"], "probe_AR10": stats["AR10"]}

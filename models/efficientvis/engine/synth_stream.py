@@ -50,7 +50,8 @@ class SynthStreamClipDataset(YTVISClipDataset):
     def __init__(self, synth: SynthConfig, *, videos_per_epoch: int = 1000, clip_length: int,
                  input_short: int | None = 360, input_max_long: int | None = 640,
                  seed: int = 0, multi_scale: bool = False, flip: bool = False,
-                 color_jitter: bool = False, instance_color: bool = False) -> None:
+                 color_jitter: bool = False, instance_color: bool = False,
+                 adjacent_pairs: bool = False) -> None:
         if videos_per_epoch < 1:
             raise ValueError(f"videos_per_epoch must be >= 1, got {videos_per_epoch}")
         if multi_scale and input_short is None:
@@ -62,7 +63,7 @@ class SynthStreamClipDataset(YTVISClipDataset):
         self.clip_length, self.seed = clip_length, seed
         self.input_short, self.input_max_long = input_short, input_max_long
         self.multi_scale, self.flip, self.color_jitter = multi_scale, flip, color_jitter
-        self.instance_color = instance_color
+        self.instance_color, self.adjacent_pairs = instance_color, adjacent_pairs
         self.pairs = synth.max_length > clip_length
         self.epoch = 0
         self._cache: tuple[tuple[int, int], object] | None = None
@@ -70,12 +71,13 @@ class SynthStreamClipDataset(YTVISClipDataset):
     @classmethod
     def from_config(cls, synth: SynthConfig, cfg, *, seed: int = 0, videos_per_epoch: int = 1000,
                     flip: bool = False, color_jitter: bool = False,
-                    instance_color: bool = False) -> SynthStreamClipDataset:
+                    instance_color: bool = False,
+                    adjacent_pairs: bool = False) -> SynthStreamClipDataset:
         """Stream with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(synth, videos_per_epoch=videos_per_epoch, clip_length=cfg.clip_length,
                    input_short=cfg.input_short, input_max_long=cfg.input_max_long, seed=seed,
                    multi_scale=cfg.multi_scale, flip=flip, color_jitter=color_jitter,
-                   instance_color=instance_color)
+                   instance_color=instance_color, adjacent_pairs=adjacent_pairs)
 
     def __len__(self) -> int:
         return self.videos_per_epoch

@@ -74,6 +74,7 @@ class TrainConfig:
     ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
     ``init_backbone``: checkpoint whose backbone + FPN weights start the model;
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
+    ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     """
 
     epochs: int = 33
@@ -101,6 +102,7 @@ class TrainConfig:
     probe_videos: int = 8
     init_backbone: str | None = None
     freeze_backbone: bool = False
+    adjacent_pairs: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -202,7 +204,7 @@ class _Trainer:
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
         augment = {"flip": cfg.flip, "color_jitter": cfg.color_jitter,
-                   "instance_color": cfg.instance_color}
+                   "instance_color": cfg.instance_color, "adjacent_pairs": cfg.adjacent_pairs}
         if self.data_root is None:
             self.dataset: YTVISClipDataset = SynthStreamClipDataset.from_config(
                 SynthConfig.preset("default", seed=cfg.synth_seed), model_cfg, seed=cfg.seed,
