@@ -55,6 +55,8 @@ def test_tracklet_overlapping_no_track_stays_a_track_of_its_own():
     clips = [tracklet(0, 5, on), tracklet(0, 1, far), tracklet(2, 0, on)]
     tracks = link_gt(clips, gt.tracks, video=VIDEO)
     assert [[(t.start, t.slot) for t in tr] for tr in tracks] == [[(0, 5), (2, 0)], [(0, 1)]]
+    matched = link_gt(clips, gt.tracks, video=VIDEO, keep_unmatched=False)   # gt-matched
+    assert [[(t.start, t.slot) for t in tr] for tr in matched] == [[(0, 5), (2, 0)]]
 
 
 def test_one_tracklet_per_track_and_clip_the_best_one():

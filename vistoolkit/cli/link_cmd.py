@@ -11,12 +11,14 @@ from vistoolkit.cli.paths import ToolCommand
 
 @click.command("link", cls=ToolCommand)
 @click.argument("clip_results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", type=click.Choice(["handcraft", "overlap", "motion", "gt"]),
+@click.option("--method", type=click.Choice(["handcraft", "overlap", "motion", "gt",
+                                            "gt-matched"]),
               default="handcraft", show_default=True,
-              help="Linking baseline; gt links by the ground truth of --gt (upper bound).")
+              help="Linking baseline; gt links by the ground truth of --gt (upper bound), "
+                   "gt-matched also drops the tracklets no ground truth claims.")
 @click.option("--threshold", type=float, default=None,
               help="Theta (handcraft, default 0.5), IoU (overlap, 0.5), affinity (motion, 0.3) "
-                   "or IoU to exceed (gt, 0.0).")
+                   "or IoU to exceed (gt, gt-matched: 0.0).")
 @click.option("--gt", "gt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Annotation file: video sizes, and the ground truth of --sweep and --method gt.")
 @click.option("--sweep", is_flag=True, help="Hand-craft only: evaluate theta 0.1..0.9, keep the best.")

@@ -15,7 +15,8 @@ Rule, per video and per clip index:
 * each ground-truth track collects its assigned tracklets, one per clip at most, into one
   linked track; tracks that collect none are not emitted;
 * an unassigned tracklet stays a single-clip track of its own, so its false positives count as
-  they do for the other methods;
+  they do for the other methods (``keep_unmatched=False``, method ``gt-matched``: dropped, so
+  the AP is that of the model's true tracklets alone);
 * as for the other methods, tracklets whose best class score is below ``det_threshold`` (0.05)
   are dropped first.
 
@@ -70,7 +71,8 @@ def assign_clip(tracklets: Sequence[ClipTracklet], gt_masks: Sequence[Sequence[d
 
 
 def link_gt(tracklets: Sequence[ClipTracklet], gt_tracks: Sequence[Track], *, video: VideoInfo,
-            threshold: float = 0.0, det_threshold: float = 0.05) -> list[LinkedTrack]:
+            threshold: float = 0.0, det_threshold: float = 0.05,
+            keep_unmatched: bool = True) -> list[LinkedTrack]:
     """Link one video's tracklets by assigning them, clip by clip, to its ground-truth tracks.
 
     Args:
@@ -79,6 +81,7 @@ def link_gt(tracklets: Sequence[ClipTracklet], gt_tracks: Sequence[Track], *, vi
         video: length and size of the video (for polygon ground truth).
         threshold: a pair needs a summed mask IoU above it.
         det_threshold: tracklets whose best class score is below it are dropped.
+        keep_unmatched: emit unassigned tracklets as tracks of their own (else drop them).
 
     Returns:
         One track per ground-truth track that collected a tracklet (ground-truth order, parts
@@ -96,4 +99,4 @@ def link_gt(tracklets: Sequence[ClipTracklet], gt_tracks: Sequence[Track], *, vi
                 by_gt[assigned[a]].append(t)
             else:
                 alone.append([t])
-    return [track for track in by_gt if track] + alone
+    return [track for track in by_gt if track] + (alone if keep_unmatched else [])

@@ -21,8 +21,9 @@ from vistoolkit.linking.tracks import LinkedTrack, assemble_predictions, video_i
 
 log = logging.getLogger(__name__)
 
-METHODS = ("handcraft", "overlap", "motion", "gt")
-DEFAULT_THRESHOLDS = {"handcraft": 0.5, "overlap": 0.5, "motion": 0.3, "gt": 0.0}
+METHODS = ("handcraft", "overlap", "motion", "gt", "gt-matched")
+DEFAULT_THRESHOLDS = {"handcraft": 0.5, "overlap": 0.5, "motion": 0.3, "gt": 0.0,
+                      "gt-matched": 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,8 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
     method gt only; ``options`` go to the method's function."""
     if method not in METHODS:
         raise InputError(f"unknown linking method {method!r} (choose from {', '.join(METHODS)})")
-    if method == "gt" and gt is None:
-        raise InputError("--method gt needs --gt")
+    if method.startswith("gt") and gt is None:
+        raise InputError(f"--method {method} needs --gt")
     thr = DEFAULT_THRESHOLDS[method] if threshold is None else float(threshold)
     if method == "overlap" and results.stride >= results.clip_length:
         raise InputError(f"overlap linking needs overlapping clips, but stride {results.stride} "
@@ -56,9 +57,9 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
             out[vid] = link_handcraft(lst, video=videos[vid], threshold=thr, **options)
         elif method == "overlap":
             out[vid] = link_overlap(lst, iou_threshold=thr, **options)
-        elif method == "gt":
+        elif method.startswith("gt"):
             out[vid] = link_gt(lst, gt_by_video.get(vid, []), video=videos[vid], threshold=thr,
-                               **options)
+                               keep_unmatched=method == "gt", **options)
         else:
             det_opts = {k: options.pop(k) for k in ("det_threshold", "present_threshold")
                         if k in options}
