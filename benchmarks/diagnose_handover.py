@@ -1,0 +1,145 @@
+"""Where a checkpoint's boxes go: per stage, per object size, and window by window through the
+query hand-over.
+
+Usage: python benchmarks/diagnose_handover.py CKPT [--data DIR] [--videos N] [--threads 1]
+
+On the first ``--videos`` valid videos, with every slot matched to the GT by the training matcher
+on the last stage (box IoU on the frames where the GT instance is present):
+
+* window 0 (queries q*): box IoU per stage and per GT-area quartile, class accuracy, and the mask
+  IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask);
+* the mean TDC weight a_(t,t') per offset (Eq. 3) on interior frames, box and mask branch;
+* window k = 1, 2, ... of the video: ``tracked`` = each GT instance scored on the slot that first
+  matched it (what full-video hand-over keeps), ``rematched`` = the same handed-over outputs
+  matched afresh (detection quality with handed-over queries), ``fresh`` = the window run from q*
+  and matched afresh (detection quality without hand-over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from collections import defaultdict
+
+import numpy as np
+import torch
+from efficientvis import tdc
+from efficientvis.engine.checkpoint import load_checkpoint
+from efficientvis.engine.dataset import YTVISClipDataset, _targets_to_tensors, collate_clips
+from efficientvis.mask_paste import paste_masks
+from efficientvis.matcher import TrackletMatcher
+from efficientvis.tracklet_query import handover_queries
+from torchvision.ops import box_iou
+
+from vistoolkit.data.clips import clip_targets, split_clips
+
+
+def pair_ious(stage, target, slots, rows) -> list[float]:
+    """Box IoU of slot ``slots[i]`` with GT row ``rows[i]`` on every frame where it is present."""
+    out = []
+    for p, g in zip(slots, rows):
+        for t in range(target.labels.shape[1]):
+            if target.present[g, t]:
+                out.append(float(box_iou(stage.boxes[0, p, t][None], target.boxes[g, t][None])))
+    return out
+
+
+def window_zero(out, target, matches, height: int, width: int) -> list[tuple]:
+    """Rows (stage, GT area fraction, box IoU, class hit, mask IoU) of window 0."""
+    rows = []
+    slots, gts = (m.tolist() for m in matches)
+    for s, stage in enumerate(out.stages):
+        for p, g in zip(slots, gts):
+            for t in range(target.labels.shape[1]):
+                if not target.present[g, t]:
+                    continue
+                gb = target.boxes[g, t]
+                iou = float(box_iou(stage.boxes[0, p, t][None], gb[None]))
+                area = float((gb[2] - gb[0]) * (gb[3] - gb[1])) / (height * width)
+                hit = int(stage.logits[0, p, t].argmax()) == int(target.labels[g, t])
+                pm = paste_masks(stage.masks[0, p, t][None].sigmoid(),
+                                 stage.mask_boxes[0, p, t][None], height, width)[0] > 0.5
+                gm = target.masks[g, t].bool()
+                miou = float((pm & gm).sum() / (pm | gm).sum().clamp(min=1))
+                rows.append((s, area, iou, hit, miou))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ckpt")
+    ap.add_argument("--data", default="vistool_data/synth")
+    ap.add_argument("--videos", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    loaded = load_checkpoint(args.ckpt)
+    model, s = loaded.model.eval(), loaded.settings
+    ds = YTVISClipDataset(args.data, clip_length=s.clip_length, input_short=s.input_short,
+                          input_max_long=s.input_max_long, pairs=False, split="valid")
+    weights: list[torch.Tensor] = []
+    adaptive = tdc.adaptive_weights
+
+    def recording(outputs, valid, center):                     # TDC weights, for the report
+        a = adaptive(outputs, valid, center)
+        weights.append(a)
+        return a
+
+    matcher, zero, by_window = TrackletMatcher(), [], defaultdict(lambda: defaultdict(list))
+    tdc_means: list[list[torch.Tensor]] = []              # per video: (K,) per TDC call
+    tdc.adaptive_weights = recording
+    try:
+        with torch.no_grad():
+            for i in range(min(args.videos, len(ds))):
+                video, tracks, read = ds._source(i, 0)
+                size = ds.size(i, 0)
+                queries, slot_of = None, {}
+                for w, frames in enumerate(split_clips(video.length, s.clip_length)):
+                    target = _targets_to_tensors(clip_targets(video, tracks, frames,
+                                                              ds.category_index,
+                                                              keep_absent=True), size)
+                    b = collate_clips([read(frames, size)], [target], [video.id])
+                    weights.clear()
+                    out = model(b.images, b.frame_valid, b.image_sizes, init_queries=queries)
+                    m = matcher(out.stages[-1], [target])[0]
+                    if w == 0:
+                        zero += window_zero(out, target, m, *size)
+                        tdc_means.append([a[:, :, :, 1:-1].flatten(1).mean(1) for a in weights])
+                    for p, g in zip(*(x.tolist() for x in m)):
+                        if bool(target.present[g].any()):
+                            slot_of.setdefault(g, p)
+                    rows = [g for g in slot_of if bool(target.present[g].any())]
+                    by_window[w]["tracked"] += pair_ious(out.stages[-1], target,
+                                                         [slot_of[g] for g in rows], rows)
+                    by_window[w]["rematched"] += pair_ious(out.stages[-1], target,
+                                                           *(x.tolist() for x in m))
+                    fresh = model(b.images, b.frame_valid, b.image_sizes).stages[-1]
+                    by_window[w]["fresh"] += pair_ious(fresh, target, *(
+                        x.tolist() for x in matcher(fresh, [target])[0]))
+                    queries = handover_queries(out.queries, b.frame_valid)
+    finally:
+        tdc.adaptive_weights = adaptive
+    z = np.array(zero, dtype=float)
+    print(f"window 0, {args.videos} videos, {int((z[:, 0] == 0).sum())} (slot, frame) pairs")
+    for st in range(int(z[:, 0].max()) + 1):
+        x = z[z[:, 0] == st]
+        quart = np.quantile(x[:, 1], [0, .25, .5, .75, 1])
+        by_size = [x[(x[:, 1] >= lo) & (x[:, 1] <= hi), 2].mean()
+                   for lo, hi in itertools.pairwise(quart)]
+        print(f"  stage {st}: box IoU {x[:, 2].mean():.3f} (area quartiles "
+              + " / ".join(f"{v:.2f}" for v in by_size) + f"), class accuracy {x[:, 3].mean():.3f}"
+              f", mask IoU {x[:, 4].mean():.3f}, mask IoU >= 0.75: {np.mean(x[:, 4] >= .75):.2f}")
+    if tdc_means and tdc_means[0]:
+        stats = [torch.stack(calls).mean(0) for calls in zip(*tdc_means)]
+        names = [f"stage {k // 2} {'box' if k % 2 == 0 else 'mask'}" for k in range(len(stats))]
+        for name, a in zip(names, stats):
+            print(f"  TDC weights (t-1, t, t+1), {name}: " + " / ".join(f"{v:.2f}" for v in a))
+    print("window: tracked / rematched / fresh box IoU (pairs)")
+    for w in sorted(by_window):
+        v = by_window[w]
+        print(f"  {w}: {np.mean(v['tracked']):.3f} / {np.mean(v['rematched']):.3f} / "
+              f"{np.mean(v['fresh']):.3f} ({len(v['tracked'])})")
+
+
+if __name__ == "__main__":
+    main()
