@@ -100,10 +100,15 @@ def test_probe_matched_counts_hand_made_case() -> None:
     counts = matched_counts(stage, [target], [(torch.tensor([0]), torch.tensor([0]))])
     assert (counts.correct, counts.frames) == (1, 2)
     assert counts.box_iou_sum == pytest.approx(0.5 + 1.0)
-    assert counts.scores() == {"probe_class_acc": 0.5, "probe_box_iou": pytest.approx(0.75)}
+    fg = torch.tensor([5.0, 0, 0]).softmax(0)[0].item()                  # slot 0's top score
+    bg = torch.tensor([0.0, 0, 5.0]).softmax(0)[0].item()                  # slot 1 (unmatched)
+    assert counts.scores() == {"probe_class_acc": 0.5, "probe_box_iou": pytest.approx(0.75),
+                               "probe_fg_score": pytest.approx(fg),
+                               "probe_fp_score": pytest.approx(bg)}
     absent = target._replace(present=torch.tensor([[True, False]]))
     counts = matched_counts(stage, [absent], [(torch.tensor([0]), torch.tensor([0]))])
     assert (counts.correct, counts.frames, counts.box_iou_sum) == (1, 1, 0.5)
+    assert counts.fp_frames == 2                          # unmatched slot 1 on both frames
 
 
 class _Recorder(torch.nn.Module):

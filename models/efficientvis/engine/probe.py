@@ -27,35 +27,48 @@ from vistoolkit.data.ytvis_io import load_dataset
 
 logger = logging.getLogger(__name__)
 
-PROBE_KEYS = ("probe_class_acc", "probe_box_iou", "probe_handover_iou", "probe_AP", "probe_AP50",
-              "probe_AR10")
+PROBE_KEYS = ("probe_class_acc", "probe_box_iou", "probe_handover_iou", "probe_fg_score",
+              "probe_fp_score", "probe_AP", "probe_AP50", "probe_AR10")
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeCounts:
-    """Sums over (matched slot, frame where its GT instance is present) pairs."""
+    """Sums over (matched slot, frame where its GT instance is present) pairs, and over
+    (unmatched slot, frame) pairs: a slot's score is its highest foreground probability."""
 
-    correct: int        # argmax over the K+1 logits equals the GT label
+    correct: int             # argmax over the K+1 logits equals the GT label
     frames: int
-    box_iou_sum: float  # IoU of the slot's box with the GT box
+    box_iou_sum: float       # IoU of the slot's box with the GT box
+    fg_score_sum: float = 0.0
+    fp_score_sum: float = 0.0   # unmatched slots: what a false positive scores
+    fp_frames: int = 0
 
     def __add__(self, other: ProbeCounts) -> ProbeCounts:
-        return ProbeCounts(self.correct + other.correct, self.frames + other.frames,
-                           self.box_iou_sum + other.box_iou_sum)
+        return ProbeCounts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(),
+                                                   strict=True)))
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return (self.correct, self.frames, self.box_iou_sum, self.fg_score_sum,
+                self.fp_score_sum, self.fp_frames)
 
     def scores(self) -> dict[str, float]:
-        n = self.frames
-        return {"probe_class_acc": self.correct / n if n else float("nan"),
-                "probe_box_iou": self.box_iou_sum / n if n else float("nan")}
+        def ratio(total: float, n: int) -> float:
+            return total / n if n else float("nan")
+
+        return {"probe_class_acc": ratio(self.correct, self.frames),
+                "probe_box_iou": ratio(self.box_iou_sum, self.frames),
+                "probe_fg_score": ratio(self.fg_score_sum, self.frames),
+                "probe_fp_score": ratio(self.fp_score_sum, self.fp_frames)}
 
 
 def matched_counts(stage: StageOutput, targets: Sequence[ClipTargetTensors],
                    matches: Sequence[tuple[Tensor, Tensor]]) -> ProbeCounts:
-    """Count class hits and box IoU of matched (prediction, GT) pairs on present frames.
+    """Count class hits, box IoU and score of matched (prediction, GT) pairs on present frames,
+    and the score of unmatched slots on every real frame.
 
     stage: logits (B, N, T, K+1), boxes (B, N, T, 4) ``xyxy``; matches[b]: (pred_idx, gt_idx).
     """
-    correct, frames, iou_sum = 0, 0, 0.0
+    total = ProbeCounts(0, 0, 0.0)
     for b, (target, (pi, gi)) in enumerate(zip(targets, matches, strict=True)):
         t_len = target.labels.shape[1]
         present = target.present[gi]                                        # (P, T')
@@ -63,11 +76,14 @@ def matched_counts(stage: StageOutput, targets: Sequence[ClipTargetTensors],
         pb = stage.boxes[b, pi, :t_len].reshape(-1, 4).float()              # (P*T', 4)
         gb = target.boxes[gi].reshape(-1, 4).float()                        # (P*T', 4)
         ious = box_iou(pb, gb).diagonal() if len(pb) else pb.new_zeros(0)  # (P*T',)
+        fg = stage.logits[b, :, :t_len].float().softmax(-1)[..., :-1].amax(-1)  # (N, T')
+        unmatched = torch.ones(fg.shape[0], dtype=torch.bool, device=fg.device)
+        unmatched[pi] = False
         on = present.reshape(-1)
-        correct += int(hits.reshape(-1)[on].sum())
-        frames += int(on.sum())
-        iou_sum += float(ious[on].sum())
-    return ProbeCounts(correct, frames, iou_sum)
+        total += ProbeCounts(int(hits.reshape(-1)[on].sum()), int(on.sum()),
+                             float(ious[on].sum()), float(fg[pi].reshape(-1)[on].sum()),
+                             float(fg[unmatched].sum()), int(fg[unmatched].numel()))
+    return total
 
 
 def handover_counts(model: nn.Module, pair: PairBatch, matcher: TrackletMatcher) -> ProbeCounts:
