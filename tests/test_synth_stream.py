@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 from efficientvis.batch import ClipBatch, ClipTargetTensors, PairBatch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.checkpoint import read_checkpoint
@@ -14,8 +15,6 @@ from efficientvis.engine.probe import handover_counts, matched_counts
 from efficientvis.engine.synth_stream import SynthStreamClipDataset
 from efficientvis.engine.train import TrainConfig, train
 from efficientvis.outputs import EfficientVISOutput, StageOutput
-
-from click.testing import CliRunner
 
 from vistoolkit.cli.main import main
 from vistoolkit.data.synth import SynthConfig, generate, iter_videos, synth_video

@@ -20,8 +20,8 @@ from efficientvis.engine.inference import InferenceSettings
 from efficientvis.matcher import TrackletMatcher
 from efficientvis.outputs import StageOutput
 from efficientvis.tracklet_query import handover_queries
-from vistoolkit.data.clips import split_clips
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.clips import split_clips
 from vistoolkit.data.json_io import read_json
 from vistoolkit.data.ytvis_io import load_dataset
 
