@@ -1,25 +1,14 @@
 """The bundled ``tiny`` checkpoint (model weights only, float16, 24.6 MiB) used by ``vistool demo``.
 
-How it was made (2-core CPU shared with other jobs, ``--threads 1``; the default synthetic
-benchmark ``vistool_data/synth`` = ``ensure_dataset(dir, "default", seed=0)``, train split
-only). One run from random initialisation, stopped with SIGTERM and resumed in place or from
-a copy of the previous run's ``checkpoint.pt`` (``--resume`` in a new ``--out``)::
-
-    vistool train --data vistool_data/synth --preset tiny --batch-size 4 --threads 1 \
-        --out runs/NAME [--resume] --iters N [--lr LR] [--augment flip --augment color] \
-        [--set input_short=128 --set input_max_long=224]
-
-    it. 0-1400     runs/bundled_tiny   73x128   lr 1e-4, 4e-4 from 315, x0.1 from 1145
-                   (six segments, commits 750f2c6 .. b6f919f)
-    it. 1400-2641  runs/bundled_tiny2  73x128   N=3000 --lr 4e-4 (x0.1 from 2460)
-    it. 2641-3951  runs/ft_lowres      73x128   N=12000 --lr 2e-4, commit ebc04b2
-    it. 3951-6059  runs/aug_native     128x224  N=7000 --lr 2e-4 (x0.1 from 5727),
-                   --augment flip --augment color, commit 8f02ffc
-
-About 3.6 hours of wall time in all (63 + 32 + 39 + 83 min, shared cores); then
-``EXPORT_COMMAND``. Valid split, full-video query hand-over (``vistool demo``): AP 3.1, AP50
-6.9, AP75 3.0, AR1 5.1, AR10 5.6 (percent), far below the 40 AP bar: the model memorises the
-80 training videos; see ``docs/model.md``.
+How it was made (2-core CPU shared with other jobs, ``--threads 1``): the CPU recipe,
+``PRETRAIN_COMMAND`` (crop pre-training of backbone + FPN, 2,000 steps, 37 min) then
+``CPU_RECIPE_COMMAND`` (the tracklet stages on fresh synthetic videos, that backbone fixed,
+2.0 s per iteration), stopped with SIGTERM and resumed with ``--resume``; exported with
+``export_bundled`` at iteration 3,750 of the 6,000-iteration schedule (about 2 h 10 min of stage
+training plus the pre-training). Valid split, full-video query hand-over (``vistool demo``):
+AP 3.7, AP50 13.4, AP75 1.5, AR1 6.1, AR10 6.5 (percent), far below the 40 AP bar; see
+``docs/model.md`` ("Where the AP goes"). The checkpoint bundled before it (AP 3.1, trained on
+the 80 training videos from random initialisation, ``TRAIN_COMMAND``) memorised its videos.
 """
 
 from __future__ import annotations
