@@ -26,6 +26,7 @@ import torch
 from efficientvis import tdc
 from efficientvis.engine.checkpoint import load_checkpoint
 from efficientvis.engine.dataset import YTVISClipDataset, _targets_to_tensors, collate_clips
+from efficientvis.engine.probe import ProbeCounts, matched_counts
 from efficientvis.mask_paste import paste_masks
 from efficientvis.matcher import TrackletMatcher
 from efficientvis.tracklet_query import handover_queries
@@ -34,14 +35,10 @@ from torchvision.ops import box_iou
 from vistoolkit.data.clips import clip_targets, split_clips
 
 
-def pair_ious(stage, target, slots, rows) -> list[float]:
-    """Box IoU of slot ``slots[i]`` with GT row ``rows[i]`` on every frame where it is present."""
-    out = []
-    for p, g in zip(slots, rows):
-        for t in range(target.labels.shape[1]):
-            if target.present[g, t]:
-                out.append(float(box_iou(stage.boxes[0, p, t][None], target.boxes[g, t][None])))
-    return out
+def pair_counts(stage, target, slots, rows) -> ProbeCounts:
+    """``matched_counts`` of slot ``slots[i]`` against GT row ``rows[i]`` (one clip)."""
+    return matched_counts(stage, [target], [(torch.tensor(slots, dtype=torch.long),
+                                             torch.tensor(rows, dtype=torch.long))])
 
 
 def window_zero(out, target, matches, height: int, width: int) -> list[tuple]:
@@ -85,7 +82,8 @@ def main() -> None:
         weights.append(a)
         return a
 
-    matcher, zero, by_window = TrackletMatcher(), [], defaultdict(lambda: defaultdict(list))
+    matcher, zero = TrackletMatcher(), []
+    by_window = defaultdict(lambda: defaultdict(lambda: ProbeCounts(0, 0, 0.0)))
     tdc_means: list[list[torch.Tensor]] = []              # per video: (K,) per TDC call
     tdc.adaptive_weights = recording
     try:
@@ -109,13 +107,12 @@ def main() -> None:
                         if bool(target.present[g].any()):
                             slot_of.setdefault(g, p)
                     rows = [g for g in slot_of if bool(target.present[g].any())]
-                    by_window[w]["tracked"] += pair_ious(out.stages[-1], target,
-                                                         [slot_of[g] for g in rows], rows)
-                    by_window[w]["rematched"] += pair_ious(out.stages[-1], target,
-                                                           *(x.tolist() for x in m))
+                    by_window[w]["tracked"] += pair_counts(out.stages[-1], target,
+                                                           [slot_of[g] for g in rows], rows)
+                    by_window[w]["rematched"] += matched_counts(out.stages[-1], [target], [m])
                     fresh = model(b.images, b.frame_valid, b.image_sizes).stages[-1]
-                    by_window[w]["fresh"] += pair_ious(fresh, target, *(
-                        x.tolist() for x in matcher(fresh, [target])[0]))
+                    by_window[w]["fresh"] += matched_counts(fresh, [target],
+                                                            matcher(fresh, [target]))
                     queries = handover_queries(out.queries, b.frame_valid)
     finally:
         tdc.adaptive_weights = adaptive
@@ -136,9 +133,9 @@ def main() -> None:
             print(f"  TDC weights (t-1, t, t+1), {name}: " + " / ".join(f"{v:.2f}" for v in a))
     print("window: tracked / rematched / fresh box IoU (pairs)")
     for w in sorted(by_window):
-        v = by_window[w]
-        print(f"  {w}: {np.mean(v['tracked']):.3f} / {np.mean(v['rematched']):.3f} / "
-              f"{np.mean(v['fresh']):.3f} ({len(v['tracked'])})")
+        iou = {k: c.scores()["probe_box_iou"] for k, c in by_window[w].items()}
+        print(f"  {w}: {iou['tracked']:.3f} / {iou['rematched']:.3f} / {iou['fresh']:.3f} "
+              f"({by_window[w]['tracked'].frames})")
 
 
 if __name__ == "__main__":

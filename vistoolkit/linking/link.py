@@ -22,6 +22,7 @@ from vistoolkit.linking.tracks import LinkedTrack, assemble_predictions, video_i
 log = logging.getLogger(__name__)
 
 METHODS = ("handcraft", "overlap", "motion", "gt", "gt-matched")
+GT_METHODS = ("gt", "gt-matched")       # linked by the ground truth (upper bounds)
 DEFAULT_THRESHOLDS = {"handcraft": 0.5, "overlap": 0.5, "motion": 0.3, "gt": 0.0,
                       "gt-matched": 0.0}
 
@@ -44,7 +45,7 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
     method gt only; ``options`` go to the method's function."""
     if method not in METHODS:
         raise InputError(f"unknown linking method {method!r} (choose from {', '.join(METHODS)})")
-    if method.startswith("gt") and gt is None:
+    if method in GT_METHODS and gt is None:
         raise InputError(f"--method {method} needs --gt")
     thr = DEFAULT_THRESHOLDS[method] if threshold is None else float(threshold)
     if method == "overlap" and results.stride >= results.clip_length:
@@ -57,7 +58,7 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
             out[vid] = link_handcraft(lst, video=videos[vid], threshold=thr, **options)
         elif method == "overlap":
             out[vid] = link_overlap(lst, iou_threshold=thr, **options)
-        elif method.startswith("gt"):
+        elif method in GT_METHODS:
             out[vid] = link_gt(lst, gt_by_video.get(vid, []), video=videos[vid], threshold=thr,
                                keep_unmatched=method == "gt", **options)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import torch
@@ -44,12 +44,7 @@ class ProbeCounts:
     fp_frames: int = 0
 
     def __add__(self, other: ProbeCounts) -> ProbeCounts:
-        return ProbeCounts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(),
-                                                   strict=True)))
-
-    def as_tuple(self) -> tuple[float, ...]:
-        return (self.correct, self.frames, self.box_iou_sum, self.fg_score_sum,
-                self.fp_score_sum, self.fp_frames)
+        return ProbeCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def scores(self) -> dict[str, float]:
         def ratio(total: float, n: int) -> float:
