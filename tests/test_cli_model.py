@@ -112,6 +112,9 @@ def test_train_bad_override_and_missing_data_exit_2(small: Path, tmp_path: Path)
     res = _invoke("train", "--data", str(tmp_path), "--out", str(tmp_path / "o"))
     assert (res.exit_code, res.stderr) == (
         2, f"error: {tmp_path}: no train.json in the dataset directory\n")
+    res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--chain", "1")
+    assert (res.exit_code, res.stderr) == (
+        2, "error: --chain must be >= 2 (clip 1 and at least one hand-over), got 1\n")
 
 
 def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.MonkeyPatch,

@@ -139,3 +139,27 @@ def test_sample_clip_within_video_and_length():
         r = sample_clip(9, 4, np.random.default_rng(seed))
         assert len(r) == 4 and 0 <= r.start and r.stop <= 9
     assert sample_clip(3, 4, np.random.default_rng(0)) == range(3)
+
+
+def test_sample_clip_chain_distinct_aligned_windows_and_pair_compatibility():
+    from vistoolkit.data.clips import sample_clip_chain
+    orders = set()
+    for seed in range(30):
+        chain = sample_clip_chain(23, 5, np.random.default_rng(seed), clips=3)
+        assert len(chain) == 3 and len({w.start for w in chain}) == 3
+        assert all(len(w) == 5 and w.start % 5 == chain[0].start % 5 for w in chain)
+        orders.add(tuple(np.argsort([w.start for w in chain])))
+        # clips=2 draws exactly what sample_clip_pair draws
+        assert sample_clip_chain(23, 5, np.random.default_rng(seed), clips=2) == \
+            sample_clip_pair(23, 5, np.random.default_rng(seed))
+    assert len(orders) > 2                                     # random order
+    assert len(sample_clip_chain(12, 5, np.random.default_rng(0), clips=4)) == 2  # 2 windows fit
+    assert sample_clip_chain(4, 5, np.random.default_rng(0), clips=3) == (range(4),)
+
+
+def test_sample_clip_chain_adjacent_is_successive_in_time_order():
+    from vistoolkit.data.clips import sample_clip_chain
+    for seed in range(20):
+        chain = sample_clip_chain(40, 5, np.random.default_rng(seed), clips=4, adjacent=True)
+        assert len(chain) == 4
+        assert all(b.start == a.stop for a, b in zip(chain, chain[1:]))

@@ -244,3 +244,46 @@ def test_clip_pair_loss_distributed_ranks_without_clip2_do_not_hang(tmp_path: Pa
     stats = [json.loads((tmp_path / f"{r}.json").read_text()) for r in range(2)]
     assert sorted(stats[0]) == sorted(stats[1])                       # same log keys
     assert stats[1]["clip2/loss"] == 0.0 and stats[0]["clip2/loss"] > 0
+
+
+def test_clip_pair_loss_chain_clip3_starts_from_clip2_queries_with_clip1_assignment():
+    """Video 0 has 3 clips, video 1 a pair; clip 3 row 0 continues clip 2 row 1 (video 0)."""
+    t1 = [_targets([[True, True, False], [False, False, False]], [0, 1]),
+          _targets([[True, True, True], [True, False, False]], [1, 0])]
+    t2 = [_targets([[False, True, True], [True, True, True]], [1, 0]),
+          _targets([[False, True, True], [True, True, True]], [0, 1])]
+    t3 = [_targets([[True, True, True], [False, True, False]], [0, 1])]
+    batch = PairBatch(_clip(t1, 50.0), _clip(t2, 90.0), torch.tensor([1, 0]),
+                      ((_clip(t3, 120.0), torch.tensor([1])),))
+    model, crit = FakeModel(), _criterion()
+    loss, stats = clip_pair_loss(model, crit, batch, correspondence=True)
+    assert crit.matcher.calls == [[2, 2]] * M                            # clip 1 only
+    out1, out2, out3 = model.outputs
+    q3 = handover_queries(out2.queries, batch.clip2.frame_valid)[torch.tensor([1])]
+    torch.testing.assert_close(model.inits[2], q3)
+    last = crit.matcher(out1.stages[-1], batch.clip1.targets)
+    expected = crit(out3, t3, indices=[last[0]])                        # video 0 = clip-1 row 0
+    for key, value in expected.items():
+        assert abs(stats[f"clip3/{key}"] - float(value.detach())) < 1e-5
+    total = stats["clip1/loss"] + stats["clip2/loss"] + stats["clip3/loss"]
+    torch.testing.assert_close(float(loss.detach()), total, rtol=1e-5, atol=1e-5)
+    loss.backward()                                                     # one graph, 3 clips
+    assert model.q_star.grad is not None
+
+
+def test_collate_pairs_chain_indexes_each_level_into_the_previous(tmp_path: Path):
+    generate(tmp_path, SynthConfig.preset("small", num_train_videos=8, num_valid_videos=1,
+                                          height=32, width=32, min_length=2, max_length=10,
+                                          num_categories=2), progress=False)
+    ds = YTVISClipDataset(tmp_path, clip_length=2, input_short=None, input_max_long=None,
+                          chain_clips=3)
+    samples = [ds[(i, 0)] for i in range(len(ds))]
+    batch = collate_pairs(samples)
+    (clip3, index3), = batch.more
+    have2 = [b for b, s in enumerate(samples) if s.frames2 is not None]
+    have3 = [b for b, s in enumerate(samples) if s.more[0] is not None]
+    assert set(have3) <= set(have2) and 0 < len(have3) < len(samples)   # lengths 2..10, T = 2
+    assert batch.pair_index.tolist() == have2
+    assert index3.tolist() == [have2.index(b) for b in have3]
+    assert clip3.images.shape[0] == len(have3)
+    assert clip3.video_ids.tolist() == [samples[b].video_id for b in have3]

@@ -165,3 +165,21 @@ def test_cli_train_without_data_uses_the_stream_and_logs_the_probe(tmp_path: Pat
     assert 0.0 <= rows[1]["probe_AP"] <= 1.0
     assert 0.0 <= rows[1]["probe_handover_iou"] <= 1.0
     assert (out / "probe" / "valid_subset.json").is_file()
+
+
+def test_stream_chain_items_share_instance_rows_across_clips() -> None:
+    ds = _stream(chain_clips=3)
+    for index in range(3):
+        windows = ds.windows(index, 0)
+        assert len(windows) == 3
+        s = ds[(index, 0)]
+        assert len(s.more) == 1
+        if windows[2] is None:
+            assert s.more[0] is None
+            continue
+        frames3, targets3 = s.more[0]
+        assert frames3.shape == s.frames1.shape
+        rows = s.targets1.labels.shape[0]
+        assert targets3.labels.shape[0] == s.targets2.labels.shape[0] == rows
+        seen = s.targets1.present.any(1) | s.targets2.present.any(1) | targets3.present.any(1)
+        assert bool(seen.all())                               # rows = instances seen anywhere

@@ -51,12 +51,16 @@ class ClipBatch(NamedTuple):
 
 class PairBatch(NamedTuple):
     """One training step: ``clip1`` for every video; ``clip2`` (or None) for the B2 videos that
-    have a second clip, row r belonging to video ``pair_index[r]`` of ``clip1`` ((B2,) long)."""
+    have a second clip, row r belonging to video ``pair_index[r]`` of ``clip1`` ((B2,) long).
+    ``more``: clips 3, 4, ... of a hand-over chain, each ``(clip or None, index)`` with row r
+    continuing row ``index[r]`` of the clip before it."""
 
     clip1: ClipBatch
     clip2: ClipBatch | None
     pair_index: Tensor
+    more: tuple[tuple[ClipBatch | None, Tensor], ...] = ()
 
     def to(self, device: torch.device | str) -> PairBatch:
         clip2 = None if self.clip2 is None else self.clip2.to(device)
-        return PairBatch(self.clip1.to(device), clip2, self.pair_index.to(device))
+        more = tuple((None if c is None else c.to(device), i.to(device)) for c, i in self.more)
+        return PairBatch(self.clip1.to(device), clip2, self.pair_index.to(device), more)

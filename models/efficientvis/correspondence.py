@@ -48,7 +48,9 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
     With correspondence learning, clip 1 starts from q*, is matched at every stage, and its final
     queries averaged over its real frames (``handover_queries``) start clip 2, whose proposals are
     re-initialised; clip 2 reuses clip 1's last-stage assignment at all stages (no matching). The
-    targets of a pair share their rows (instances of either clip, absent = background).
+    targets of a pair share their rows (instances of either clip, absent = background). Chain
+    clips 3, 4, ... (``batch.more``) continue the same way, each from the clip before it, with
+    clip 1's assignment.
     Without it (``correspondence=False``) each clip starts from q* and is matched on its own
     instances. Videos with one clip contribute clip 1 only.
 
@@ -57,40 +59,45 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
         criterion: the clip loss.
         batch: ``PairBatch`` (``efficientvis.engine.dataset.collate_pairs``), on the device.
         correspondence: correspondence learning (``cfg.correspondence_learning``, Table 1d).
-        detach: stop the gradient of clip 2 at the handed-over queries (``cfg.cl_detach``).
+        detach: stop the gradient at every hand-over (``cfg.cl_detach``).
 
     Returns:
-        (scalar loss = clip-1 loss + clip-2 loss, float stats ``clip1/<key>``, ``clip2/<key>``).
+        (scalar loss = sum of the clip losses, float stats ``clip<k>/<key>``).
     """
-    clip1, clip2 = batch.clip1, batch.clip2
+    clip1 = batch.clip1
     targets1 = list(clip1.targets) if correspondence else present_only(clip1.targets)
     out1 = _run(model, clip1)
     stage_indices = criterion.match(out1, targets1)
     losses1 = criterion(out1, targets1, stage_indices=stage_indices)
     loss, stats = losses1["loss"], _stats("clip1", losses1)
-    stats["loss"] = float(loss.detach())
-    if clip2 is None:
-        # Processes whose batch has no second clip still join clip 2's count all-reduce, and
-        # log zeros under clip 2's keys so that every process logs the same keys.
-        if _any_process(False, loss.device):
+    last = stage_indices[-1]
+    previous, rows = (clip1, out1), list(range(len(targets1)))   # rows: clip-1 row of each row
+    for k, (clip, index) in enumerate(((batch.clip2, batch.pair_index), *batch.more), start=2):
+        if not _any_process(clip is not None, loss.device):
+            break
+        if clip is None:
+            # Processes whose batch has no k-th clip still join its count all-reduce, and log
+            # zeros under its keys so that every process logs the same keys.
             criterion.sync_counts(len(out1.stages), loss.device)
-            stats.update({f"clip2/{k}": 0.0 for k in losses1})
-        return loss, stats
-    _any_process(True, loss.device)
-    if correspondence:
-        pair_index = batch.pair_index.tolist()
-        queries = handover_queries(out1.queries, clip1.frame_valid)        # (B, N, C)
-        queries = queries[batch.pair_index.to(queries.device)]            # (B2, N, C)
-        if detach:
-            queries = queries.detach()
-        out2 = _run(model, clip2, queries)
-        last = stage_indices[-1]
-        losses2 = criterion(out2, clip2.targets, indices=[last[b] for b in pair_index])
-    else:
-        out2 = _run(model, clip2)
-        losses2 = criterion(out2, present_only(clip2.targets))
-    stats.update(_stats("clip2", losses2))
-    loss = loss + losses2["loss"]
+            stats.update({f"clip{k}/{key}": 0.0 for key in losses1})
+            previous = None
+            continue
+        if previous is None:
+            raise ValueError(f"clip {k} of a chain without clip {k - 1}")
+        if correspondence:
+            queries = handover_queries(previous[1].queries, previous[0].frame_valid)  # (B, N, C)
+            queries = queries[index.to(queries.device)]                          # (Bk, N, C)
+            if detach:
+                queries = queries.detach()
+            rows = [rows[r] for r in index.tolist()]
+            out = _run(model, clip, queries)
+            losses = criterion(out, clip.targets, indices=[last[b] for b in rows])
+        else:
+            out = _run(model, clip)
+            losses = criterion(out, present_only(clip.targets))
+        stats.update(_stats(f"clip{k}", losses))
+        loss = loss + losses["loss"]
+        previous = (clip, out)
     stats["loss"] = float(loss.detach())
     return loss, stats
 

@@ -74,7 +74,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False,
-                  adjacent_pairs: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
+                  adjacent_pairs: bool = False,
+                  chain_clips: int = 2) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -83,6 +84,9 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                         ("--ckpt-every", ckpt_every), ("--probe-every", probe_every + 1)):
         if value is not None and value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
+    if chain_clips < 2:
+        raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
+                         f"{chain_clips}")
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
@@ -90,7 +94,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             instance_color="instance-color" in augment,
                             probe_every=probe_every,
                             init_backbone=str(init_backbone) if init_backbone else None,
-                            freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs)
+                            freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
+                            chain_clips=chain_clips)
     if freeze_backbone and init_backbone is None:
         raise InputError("--freeze-backbone needs --init-backbone (a random backbone would stay "
                          "random)")

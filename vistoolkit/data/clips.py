@@ -117,36 +117,45 @@ def clip_targets(video: Video, tracks: Sequence[Track], frames: range,
                        boxes=np.stack(boxes), masks=np.stack(masks), present=np.stack(present))
 
 
-def sample_clip_pair(length: int, clip_length: int, rng: np.random.Generator, *,
-                     adjacent: bool = False) -> tuple[range, range | None]:
-    """Two clips of one video for correspondence learning (spec §7), in random order.
+def sample_clip_chain(length: int, clip_length: int, rng: np.random.Generator, *, clips: int = 2,
+                      adjacent: bool = False) -> tuple[range, ...]:
+    """Up to ``clips`` clips of one video for correspondence learning (spec §7), in random order.
 
-    * ``length >= 2T``: successive T-frame windows from a random offset; two distinct ones.
+    * ``length >= 2T``: successive T-frame windows from a random offset; ``clips`` distinct ones
+      (all of them if the video has fewer).
     * ``T < length < 2T``: the overlapping windows [0, T) and [length - T, length).
-    * ``length <= T``: one clip of all frames and ``None``.
+    * ``length <= T``: one clip of all frames.
 
-    ``adjacent``: the second clip is the window right after the first (the order of inference's
-    query hand-over) instead of any other window in either order.
+    ``adjacent``: successive windows in time order (the order of inference's query hand-over)
+    instead of any windows in any order. ``clips=2`` is spec §7's pair.
     """
     t = clip_length
-    if t < 1 or length < 1:
-        raise ValueError(f"need length >= 1 and clip_length >= 1, got {length}, {t}")
-    if length <= t:
-        return range(length), None
+    if t < 1 or length < 1 or clips < 1:
+        raise ValueError(f"need length, clip_length and clips >= 1, got {length}, {t}, {clips}")
+    if length <= t or clips == 1:
+        return (range(min(length, t)),) if length <= t else (sample_clip(length, t, rng),)
     if length < 2 * t:
         pair = [range(t), range(length - t, length)]
         if rng.random() < 0.5 and not adjacent:
             pair.reverse()
-        return pair[0], pair[1]
+        return tuple(pair)
     offset = int(rng.integers(0, min(t, length - 2 * t + 1)))
     num_windows = (length - offset) // t
+    k = min(clips, num_windows)
     if adjacent:
-        a = int(rng.integers(0, num_windows - 1))
-        b = a + 1
+        first = int(rng.integers(0, num_windows - k + 1))
+        chosen = range(first, first + k)
     else:
-        a, b = (int(i) for i in rng.choice(num_windows, size=2, replace=False))   # random order
-    return (range(offset + a * t, offset + (a + 1) * t),
-            range(offset + b * t, offset + (b + 1) * t))
+        chosen = (int(i) for i in rng.choice(num_windows, size=k, replace=False))  # random order
+    return tuple(range(offset + a * t, offset + (a + 1) * t) for a in chosen)
+
+
+def sample_clip_pair(length: int, clip_length: int, rng: np.random.Generator, *,
+                     adjacent: bool = False) -> tuple[range, range | None]:
+    """Two clips of one video (``sample_clip_chain`` with ``clips=2``); the second is None
+    when ``length <= T``."""
+    chain = sample_clip_chain(length, clip_length, rng, clips=2, adjacent=adjacent)
+    return chain[0], (chain[1] if len(chain) > 1 else None)
 
 
 def sample_clip(length: int, clip_length: int, rng: np.random.Generator) -> range:

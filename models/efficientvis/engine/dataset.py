@@ -34,7 +34,7 @@ from vistoolkit.data.clips import (
     category_index,
     clip_targets,
     sample_clip,
-    sample_clip_pair,
+    sample_clip_chain,
 )
 from vistoolkit.data.frames import check_frame_dataset, open_frame
 from vistoolkit.data.records import Video
@@ -49,13 +49,16 @@ FrameReader = Callable[[range, tuple[int, int]], Tensor]
 
 
 class ClipSample(NamedTuple):
-    """One dataset item: frames (T', 3, H, W) uint8 and targets per clip; clip 2 may be None."""
+    """One dataset item: frames (T', 3, H, W) uint8 and targets per clip; clip 2 may be None.
+    ``more``: clips 3, 4, ... of a hand-over chain as (frames, targets), None where the video
+    has no such window (a None is followed only by Nones)."""
 
     video_id: int
     frames1: Tensor
     targets1: ClipTargetTensors
     frames2: Tensor | None
     targets2: ClipTargetTensors | None
+    more: tuple[tuple[Tensor, ClipTargetTensors] | None, ...] = ()
 
 
 def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTensors:
@@ -90,7 +93,9 @@ class YTVISClipDataset(torch.utils.data.Dataset):
             so an instance keeps one appearance across the pair).
         pairs: sample correspondence pairs (spec §7); None = only if some video is longer than T.
         adjacent_pairs: the second clip of a pair is the window right after the first, as in
-            inference's hand-over (``sample_clip_pair(adjacent=True)``); off = spec §7.
+            inference's hand-over (``sample_clip_chain(adjacent=True)``); off = spec §7.
+        chain_clips: clips per item when pairing (2 = spec §7's pair); more make a chain in
+            which each clip starts from the previous one's handed-over queries.
         seed: base seed; the clip choice of video i in epoch e depends only on (seed, e, i).
         split: ``train`` by default; ann_file overrides ``root/<split>.json``.
     """
@@ -100,10 +105,12 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                  split: str = "train", ann_file: Path | str | None = None,
                  multi_scale: bool = False, flip: bool = False,
                  color_jitter: bool = False, instance_color: bool = False,
-                 adjacent_pairs: bool = False) -> None:
+                 adjacent_pairs: bool = False, chain_clips: int = 2) -> None:
         if multi_scale and input_short is None:
             raise ValueError("multi_scale needs input_short")
-        self.adjacent_pairs = adjacent_pairs
+        if chain_clips < 2:
+            raise ValueError(f"chain_clips must be >= 2, got {chain_clips}")
+        self.adjacent_pairs, self.chain_clips = adjacent_pairs, chain_clips
         self.root = Path(root)
         self.image_dir = self.root / split / "JPEGImages"
         self.ann_file = Path(ann_file) if ann_file is not None else self.root / f"{split}.json"
@@ -129,13 +136,13 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                     split: str = "train", ann_file: Path | str | None = None,
                     pairs: bool | None = None, flip: bool = False,
                     color_jitter: bool = False, instance_color: bool = False,
-                    adjacent_pairs: bool = False) -> YTVISClipDataset:
+                    adjacent_pairs: bool = False, chain_clips: int = 2) -> YTVISClipDataset:
         """Dataset with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(root, clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, pairs=pairs, seed=seed, split=split,
                    ann_file=ann_file, multi_scale=cfg.multi_scale, flip=flip,
                    color_jitter=color_jitter, instance_color=instance_color,
-                   adjacent_pairs=adjacent_pairs)
+                   adjacent_pairs=adjacent_pairs, chain_clips=chain_clips)
 
     @property
     def num_classes(self) -> int:
@@ -158,12 +165,16 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         return (video, self.tracks.get(video.id, []),
                 lambda frames, size: load_frames(self.image_dir, video, frames, size))
 
-    def windows(self, index: int, epoch: int) -> tuple[range, range | None]:
-        """The clip windows of video ``index`` in ``epoch`` (deterministic per seed)."""
+    def windows(self, index: int, epoch: int) -> tuple[range | None, ...]:
+        """The clip windows of video ``index`` in ``epoch`` (deterministic per seed):
+        ``chain_clips`` entries when pairing (None where the video has too few windows), else
+        (window, None)."""
         rng = np.random.default_rng([self.seed, epoch, index])
         length = self.video(index, epoch).length
         if self.pairs:
-            return sample_clip_pair(length, self.clip_length, rng, adjacent=self.adjacent_pairs)
+            chain = sample_clip_chain(length, self.clip_length, rng, clips=self.chain_clips,
+                                      adjacent=self.adjacent_pairs)
+            return chain + (None,) * (self.chain_clips - len(chain))
         return sample_clip(length, self.clip_length, rng), None
 
     def size(self, index: int, epoch: int) -> tuple[int, int]:
@@ -181,25 +192,25 @@ class YTVISClipDataset(torch.utils.data.Dataset):
         index, epoch = key if isinstance(key, tuple) else (key, self.epoch)
         return self.item(index, epoch, *self.windows(index, epoch))
 
-    def item(self, index: int, epoch: int, first: range, second: range | None) -> ClipSample:
+    def item(self, index: int, epoch: int, first: range, second: range | None = None,
+             *more: range | None) -> ClipSample:
         """Video ``index`` of ``epoch`` cut at the given window(s), augmented as in training."""
         video, tracks, read = self._source(index, epoch)
         size = self.size(index, epoch)
         if second is None:
             tg1 = clip_targets(video, tracks, first, self.category_index)
             return self._augment(ClipSample(video.id, read(first, size),
-                                            _targets_to_tensors(tg1, size), None, None),
-                                 index, epoch)
-        # Rows = instances visible in either clip, same order in both (spec §12.7).
-        tg1 = clip_targets(video, tracks, first, self.category_index, keep_absent=True)
-        tg2 = clip_targets(video, tracks, second, self.category_index, keep_absent=True)
-        keep = tg1.present.any(1) | tg2.present.any(1)                     # (G_all,)
-        tg1, tg2 = (ClipTargets(t.track_ids[keep], t.labels[keep], t.boxes[keep], t.masks[keep],
-                                t.present[keep]) for t in (tg1, tg2))
-        return self._augment(ClipSample(video.id, read(first, size),
-                                        _targets_to_tensors(tg1, size),
-                                        read(second, size),
-                                        _targets_to_tensors(tg2, size)), index, epoch)
+                                            _targets_to_tensors(tg1, size), None, None,
+                                            (None,) * len(more)), index, epoch)
+        # Rows = instances visible in any clip, same order in all (spec §12.7).
+        cut = [w for w in (first, second, *more) if w is not None]
+        tgs = [clip_targets(video, tracks, w, self.category_index, keep_absent=True) for w in cut]
+        keep = np.logical_or.reduce([t.present.any(1) for t in tgs])       # (G_all,)
+        clips = [(read(w, size), _targets_to_tensors(
+                  ClipTargets(t.track_ids[keep], t.labels[keep], t.boxes[keep], t.masks[keep],
+                              t.present[keep]), size)) for w, t in zip(cut, tgs)]
+        rest = tuple(clips[2:]) + (None,) * (len(more) + 2 - len(clips))
+        return self._augment(ClipSample(video.id, *clips[0], *clips[1], more=rest), index, epoch)
 
     def _augment(self, sample: ClipSample, index: int, epoch: int) -> ClipSample:
         """``flip`` / ``color_jitter`` / ``instance_color``, drawn once per item (seeded like
@@ -226,7 +237,8 @@ class YTVISClipDataset(torch.utils.data.Dataset):
 
         (f1, t1), (f2, t2) = one(sample.frames1, sample.targets1), one(sample.frames2,
                                                                        sample.targets2)
-        return sample._replace(frames1=f1, targets1=t1, frames2=f2, targets2=t2)
+        more = tuple(None if c is None else one(*c) for c in sample.more)
+        return sample._replace(frames1=f1, targets1=t1, frames2=f2, targets2=t2, more=more)
 
 
 
@@ -282,12 +294,20 @@ def collate_clips(frames: Sequence[Tensor], targets: Sequence[ClipTargetTensors]
 
 
 def collate_pairs(samples: Sequence[ClipSample]) -> PairBatch:
-    """``PairBatch`` from dataset items; videos without a second clip are left out of clip2."""
+    """``PairBatch`` from dataset items; videos without a second clip are left out of clip2,
+    and those without a k-th chain clip out of ``more[k - 3]``."""
     ids = [s.video_id for s in samples]
     clip1 = collate_clips([s.frames1 for s in samples], [s.targets1 for s in samples], ids)
-    paired = [b for b, s in enumerate(samples) if s.frames2 is not None]
-    clip2 = None
-    if paired:
-        clip2 = collate_clips([samples[b].frames2 for b in paired],
-                              [samples[b].targets2 for b in paired], [ids[b] for b in paired])
-    return PairBatch(clip1, clip2, torch.tensor(paired, dtype=torch.long))
+    levels = [[(s.frames2, s.targets2) if s.frames2 is not None else None for s in samples]]
+    levels += [[s.more[k] for s in samples] for k in range(len(samples[0].more))]
+    chain, previous = [], list(range(len(samples)))          # previous: items of the last level
+    for level in levels:
+        rows = [b for b in previous if level[b] is not None]
+        clip = None
+        if rows:
+            clip = collate_clips([level[b][0] for b in rows], [level[b][1] for b in rows],
+                                 [ids[b] for b in rows])
+        chain.append((clip, torch.tensor([previous.index(b) for b in rows], dtype=torch.long)))
+        previous = rows
+    (clip2, pair_index), more = chain[0], tuple(chain[1:])
+    return PairBatch(clip1, clip2, pair_index, more)

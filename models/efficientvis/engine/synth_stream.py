@@ -51,11 +51,13 @@ class SynthStreamClipDataset(YTVISClipDataset):
                  input_short: int | None = 360, input_max_long: int | None = 640,
                  seed: int = 0, multi_scale: bool = False, flip: bool = False,
                  color_jitter: bool = False, instance_color: bool = False,
-                 adjacent_pairs: bool = False) -> None:
+                 adjacent_pairs: bool = False, chain_clips: int = 2) -> None:
         if videos_per_epoch < 1:
             raise ValueError(f"videos_per_epoch must be >= 1, got {videos_per_epoch}")
         if multi_scale and input_short is None:
             raise ValueError("multi_scale needs input_short")
+        if chain_clips < 2:
+            raise ValueError(f"chain_clips must be >= 2, got {chain_clips}")
         self.synth, self.videos_per_epoch = synth, videos_per_epoch
         self.root = None
         self.category_ids = tuple(c.id for c in categories(synth))
@@ -64,6 +66,7 @@ class SynthStreamClipDataset(YTVISClipDataset):
         self.input_short, self.input_max_long = input_short, input_max_long
         self.multi_scale, self.flip, self.color_jitter = multi_scale, flip, color_jitter
         self.instance_color, self.adjacent_pairs = instance_color, adjacent_pairs
+        self.chain_clips = chain_clips
         self.pairs = synth.max_length > clip_length
         self.epoch = 0
         self._cache: tuple[tuple[int, int], object] | None = None
@@ -72,12 +75,14 @@ class SynthStreamClipDataset(YTVISClipDataset):
     def from_config(cls, synth: SynthConfig, cfg, *, seed: int = 0, videos_per_epoch: int = 1000,
                     flip: bool = False, color_jitter: bool = False,
                     instance_color: bool = False,
-                    adjacent_pairs: bool = False) -> SynthStreamClipDataset:
+                    adjacent_pairs: bool = False,
+                    chain_clips: int = 2) -> SynthStreamClipDataset:
         """Stream with the clip length, input size and multi-scale switch of ``cfg``."""
         return cls(synth, videos_per_epoch=videos_per_epoch, clip_length=cfg.clip_length,
                    input_short=cfg.input_short, input_max_long=cfg.input_max_long, seed=seed,
                    multi_scale=cfg.multi_scale, flip=flip, color_jitter=color_jitter,
-                   instance_color=instance_color, adjacent_pairs=adjacent_pairs)
+                   instance_color=instance_color, adjacent_pairs=adjacent_pairs,
+                   chain_clips=chain_clips)
 
     def __len__(self) -> int:
         return self.videos_per_epoch

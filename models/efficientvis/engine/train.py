@@ -75,6 +75,7 @@ class TrainConfig:
     ``init_backbone``: checkpoint whose backbone + FPN weights start the model;
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
+    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
     """
 
     epochs: int = 33
@@ -103,6 +104,7 @@ class TrainConfig:
     init_backbone: str | None = None
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
+    chain_clips: int = 2
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -204,7 +206,8 @@ class _Trainer:
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
         augment = {"flip": cfg.flip, "color_jitter": cfg.color_jitter,
-                   "instance_color": cfg.instance_color, "adjacent_pairs": cfg.adjacent_pairs}
+                   "instance_color": cfg.instance_color, "adjacent_pairs": cfg.adjacent_pairs,
+                   "chain_clips": cfg.chain_clips}
         if self.data_root is None:
             self.dataset: YTVISClipDataset = SynthStreamClipDataset.from_config(
                 SynthConfig.preset("default", seed=cfg.synth_seed), model_cfg, seed=cfg.seed,
