@@ -120,18 +120,14 @@ def lr_factor(step: int, *, total_iters: int, warmup_iters: int, warmup_factor: 
               lr_drop: float) -> float:
     """Multiplier of the base lr at iteration ``step`` (0-based): linear warmup from
     ``warmup_factor`` over ``warmup_iters``, then x0.1 from ``lr_drop * total_iters`` on."""
-    factor = 1.0
-    if step < warmup_iters:
-        alpha = step / warmup_iters
-        factor = warmup_factor * (1 - alpha) + alpha
-    if step >= math.floor(lr_drop * total_iters):
-        factor *= 0.1
-    return factor
+    alpha = min(step / warmup_iters, 1.0) if warmup_iters > 0 else 1.0
+    factor = warmup_factor * (1 - alpha) + alpha
+    return factor * (0.1 if step >= math.floor(lr_drop * total_iters) else 1.0)
 
 
 class PairStep(nn.Module):
     """Model + criterion as one module, so DDP sees one forward per backward even though a
-    correspondence pair runs the model twice (gradients of both clips sum inside one graph)."""
+    correspondence pair (or chain) runs the model per clip (their gradients sum in one graph)."""
 
     def __init__(self, model: nn.Module, criterion: ClipCriterion, cfg: EfficientVISConfig):
         super().__init__()
@@ -205,9 +201,8 @@ class _Trainer:
         self.ckpt_path = self.out_dir / "checkpoint.pt"
         self.ctx = ctx = D.init_from_env(cfg.device)
         torch.manual_seed(cfg.seed)
-        augment = {"flip": cfg.flip, "color_jitter": cfg.color_jitter,
-                   "instance_color": cfg.instance_color, "adjacent_pairs": cfg.adjacent_pairs,
-                   "chain_clips": cfg.chain_clips}
+        augment = {k: getattr(cfg, k) for k in ("flip", "color_jitter", "instance_color",
+                                                 "adjacent_pairs", "chain_clips")}
         if self.data_root is None:
             self.dataset: YTVISClipDataset = SynthStreamClipDataset.from_config(
                 SynthConfig.preset("default", seed=cfg.synth_seed), model_cfg, seed=cfg.seed,
