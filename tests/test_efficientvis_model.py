@@ -199,3 +199,16 @@ def test_config_round_trip_and_validation():
         EfficientVISConfig.preset("micro", attention="diag")
     with pytest.raises(ValueError, match="unknown preset"):
         EfficientVISConfig.preset("huge")
+
+
+def test_backbone_channels_last_gives_the_same_nchw_maps():
+    torch.manual_seed(0)
+    net = BackboneFPN("resnet18", channels=16).eval()
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        fast = net(x)
+        net.set_channels_last(False)
+        plain = net(x)
+    for name in fast:
+        assert fast[name].is_contiguous() and plain[name].is_contiguous()
+        torch.testing.assert_close(fast[name], plain[name], rtol=1e-4, atol=1e-4)
