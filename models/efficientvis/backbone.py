@@ -86,7 +86,7 @@ class BackboneFPN(nn.Module):
     """Frame-wise backbone + FPN (3x3 output convs, nearest top-down, sum) -> P2..P5 with C channels.
 
     ``channels_last``: weights and activations in NHWC inside (the training step of the CPU
-    recipe runs 1.2x faster, ``benchmarks/bench_layout.py``); the returned maps are NCHW.
+    recipe runs 1.04-1.09x faster, ``benchmarks/bench_layout.py``); the returned maps are NCHW.
     """
 
     def __init__(self, name: str, *, channels: int, pretrained: bool = False,

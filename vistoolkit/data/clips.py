@@ -130,10 +130,11 @@ def sample_clip_chain(length: int, clip_length: int, rng: np.random.Generator, *
     instead of any windows in any order. ``clips=2`` is spec §7's pair.
     """
     t = clip_length
-    if t < 1 or length < 1 or clips < 1:
-        raise ValueError(f"need length, clip_length and clips >= 1, got {length}, {t}, {clips}")
-    if length <= t or clips == 1:
-        return (range(min(length, t)),) if length <= t else (sample_clip(length, t, rng),)
+    if t < 1 or length < 1 or clips < 2:
+        raise ValueError(f"need length, clip_length >= 1 and clips >= 2, got {length}, {t}, "
+                         f"{clips}")
+    if length <= t:
+        return (range(length),)
     if length < 2 * t:
         pair = [range(t), range(length - t, length)]
         if rng.random() < 0.5 and not adjacent:

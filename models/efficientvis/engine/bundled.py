@@ -3,8 +3,8 @@
 How it was made (2-core CPU shared with other jobs, ``--threads 1``): the CPU recipe,
 ``PRETRAIN_COMMAND`` (crop pre-training of backbone + FPN, 2,000 steps, 37 min) then
 ``CPU_RECIPE_COMMAND`` (the tracklet stages on fresh synthetic videos, that backbone fixed,
-2.0 s per iteration) to iteration 2,509, then the same command with ``--resume`` and
-``CHAIN_FLAGS`` (three clips, two query hand-overs per item, 2.9 s per iteration) to 3,750 of
+2.0 s per iteration) to iteration 2,509, then the same command with ``--resume --chain 3``
+(three clips, two query hand-overs per item, 2.9 s per iteration) to 3,750 of
 the 6,000-iteration schedule (about 2 h 25 min of stage training plus the pre-training);
 exported with ``export_bundled``. Valid split, full-video query hand-over (``vistool demo``):
 AP 5.7, AP50 17.2, AP75 1.4, AR1 8.9, AR10 9.2 (percent), far below the 40 AP bar; see
@@ -41,7 +41,6 @@ CPU_RECIPE_COMMAND = (
     "vistool train --preset tiny --out runs/cpu_recipe --iters 6000 --lr 2e-4 --batch-size 4 "
     "--augment flip --augment color --set input_short=128 --set input_max_long=224 "
     f"--probe-every 250 --threads 1 --init-backbone {PRETRAINED_BACKBONE} --freeze-backbone")
-CHAIN_FLAGS = "--chain 3"
 EXPORT_COMMAND = (
     "python -c \"from efficientvis.engine.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")

@@ -61,6 +61,14 @@ class ClipSample(NamedTuple):
     more: tuple[tuple[Tensor, ClipTargetTensors] | None, ...] = ()
 
 
+def check_sampling(*, multi_scale: bool, input_short: int | None, chain_clips: int) -> None:
+    """``ValueError`` for sampling arguments no dataset can honour."""
+    if multi_scale and input_short is None:
+        raise ValueError("multi_scale needs input_short")
+    if chain_clips < 2:
+        raise ValueError(f"chain_clips must be >= 2, got {chain_clips}")
+
+
 def _targets_to_tensors(tg: ClipTargets, size: tuple[int, int]) -> ClipTargetTensors:
     """Resize numpy targets to ``size`` (H', W'): nearest for masks, scaled ``xyxy`` boxes."""
     g, t, h, w = tg.masks.shape
@@ -106,10 +114,7 @@ class YTVISClipDataset(torch.utils.data.Dataset):
                  multi_scale: bool = False, flip: bool = False,
                  color_jitter: bool = False, instance_color: bool = False,
                  adjacent_pairs: bool = False, chain_clips: int = 2) -> None:
-        if multi_scale and input_short is None:
-            raise ValueError("multi_scale needs input_short")
-        if chain_clips < 2:
-            raise ValueError(f"chain_clips must be >= 2, got {chain_clips}")
+        check_sampling(multi_scale=multi_scale, input_short=input_short, chain_clips=chain_clips)
         self.adjacent_pairs, self.chain_clips = adjacent_pairs, chain_clips
         self.root = Path(root)
         self.image_dir = self.root / split / "JPEGImages"

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from efficientvis.engine.dataset import FrameReader, YTVISClipDataset
+from efficientvis.engine.dataset import FrameReader, YTVISClipDataset, check_sampling
 from vistoolkit.data.clips import category_index
 from vistoolkit.data.records import Video
 from vistoolkit.data.synth import SynthConfig, categories, synth_video
@@ -54,10 +54,7 @@ class SynthStreamClipDataset(YTVISClipDataset):
                  adjacent_pairs: bool = False, chain_clips: int = 2) -> None:
         if videos_per_epoch < 1:
             raise ValueError(f"videos_per_epoch must be >= 1, got {videos_per_epoch}")
-        if multi_scale and input_short is None:
-            raise ValueError("multi_scale needs input_short")
-        if chain_clips < 2:
-            raise ValueError(f"chain_clips must be >= 2, got {chain_clips}")
+        check_sampling(multi_scale=multi_scale, input_short=input_short, chain_clips=chain_clips)
         self.synth, self.videos_per_epoch = synth, videos_per_epoch
         self.root = None
         self.category_ids = tuple(c.id for c in categories(synth))
