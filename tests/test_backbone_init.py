@@ -51,3 +51,22 @@ def test_load_backbone_of_another_width_is_an_input_error(tmp_path: Path) -> Non
     other = build_model(MICRO.replace(fpn_channels=16, num_heads=2))
     with pytest.raises(InputError, match="backbone does not fit"):
         load_backbone(other, start)
+
+
+def test_init_weights_starts_from_the_whole_model(tmp_path: Path) -> None:
+    from efficientvis.engine.checkpoint import load_weights
+    from efficientvis.model import build_model
+
+    start = _train(tmp_path / "start")
+    stored = read_checkpoint(start)["model"]
+    model = build_model(MICRO)
+    load_weights(model, start)
+    for k, v in model.state_dict().items():
+        if not k.endswith("num_batches_tracked"):
+            assert torch.equal(v, stored[k]), k
+    fine = _train(tmp_path / "fine", init_weights=str(start), freeze_backbone=True)
+    got = read_checkpoint(fine)["model"]
+    assert all(torch.equal(got[k], stored[k]) for k in stored if k.startswith("backbone.")
+               and not k.endswith("num_batches_tracked"))
+    with pytest.raises(InputError, match="weights do not fit"):
+        load_weights(build_model(MICRO.replace(num_stages=3)), start)

@@ -73,7 +73,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   iters: int | None, batch_size: int, lr: float | None, ckpt_every: int,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
                   probe_every: int = 0, init_backbone: Path | None = None,
-                  freeze_backbone: bool = False,
+                  freeze_backbone: bool = False, init_weights: Path | None = None,
                   adjacent_pairs: bool = False,
                   chain_clips: int = 2) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
@@ -94,11 +94,12 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             instance_color="instance-color" in augment,
                             probe_every=probe_every,
                             init_backbone=str(init_backbone) if init_backbone else None,
+                            init_weights=str(init_weights) if init_weights else None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
                             chain_clips=chain_clips)
-    if freeze_backbone and init_backbone is None:
-        raise InputError("--freeze-backbone needs --init-backbone (a random backbone would stay "
-                         "random)")
+    if freeze_backbone and init_backbone is None and init_weights is None:
+        raise InputError("--freeze-backbone needs --init-backbone or --init-weights (a random "
+                         "backbone would stay random)")
     return model_cfg, train_cfg
 
 

@@ -49,6 +49,10 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--init-backbone", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Checkpoint whose backbone + FPN start the model (e.g. the "
               "backbone.pt of `vistool pretrain`).")
+@click.option("--init-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Checkpoint whose whole model (backbone, FPN, tracklet stages) "
+              "starts the run, with a fresh optimiser and schedule: fine-tuning, e.g. from the "
+              "bundled model.")
 @click.option("--pairs", "pairs", type=click.Choice(["random", "adjacent"]), default="random",
               show_default=True, help="Correspondence pairs: two random windows in random "
               "order (the paper), or a window and the next one (inference's hand-over order).")
@@ -56,13 +60,14 @@ from vistoolkit.cli.threads import threads_option
               help="Clips per training item: 2 is the paper's pair; K > 2 trains a chain of "
               "K - 1 query hand-overs, each clip starting from the previous one's queries.")
 @click.option("--freeze-backbone", is_flag=True,
-              help="Keep the --init-backbone weights fixed; train only the tracklet stages.")
+              help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
+              "the tracklet stages.")
 def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters: int | None,
                   batch_size: int, lr: float | None, ckpt_every: int, resume: bool,
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
                   workers: int, augment: tuple[str, ...], probe_every: int,
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
-                  pairs: str, chain_clips: int) -> None:
+                  init_weights: Path | None, pairs: str, chain_clips: int) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -70,7 +75,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,
         ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment,
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
-        adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips)
+        init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

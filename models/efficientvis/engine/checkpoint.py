@@ -123,18 +123,27 @@ def with_bn_counters(model: nn.Module, state: Mapping[str, torch.Tensor]
     return out
 
 
-def load_backbone(model: nn.Module, path: Path | str) -> None:
-    """Copy the ``backbone.*`` (backbone + FPN) weights of checkpoint ``path`` into ``model``;
-    ``InputError`` when they do not fit (another backbone or width)."""
-    source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith("backbone.")}
-    target = unwrap(model).state_dict()
-    wanted = {k for k in target if k.startswith("backbone.")}
-    bad = sorted(k for k in wanted if k not in source or source[k].shape != target[k].shape)
+def load_weights(model: nn.Module, path: Path | str, prefix: str = "") -> None:
+    """Copy the weights of checkpoint ``path`` whose names start with ``prefix`` ("" = the whole
+    model) into ``model``; ``InputError`` when they do not fit (another backbone, width or
+    stage count)."""
+    source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith(prefix)}
+    target = {k: v for k, v in unwrap(model).state_dict().items() if k.startswith(prefix)}
+    counter = "num_batches_tracked"            # BatchNorm counters: see with_bn_counters
+    bad = sorted(k for k in target if not k.endswith(counter)
+                 and (k not in source or source[k].shape != target[k].shape))
+    bad += sorted(k for k in source if k not in target and not k.endswith(counter))
     if bad:
-        raise InputError(f"its backbone does not fit this model ({len(bad)} tensors differ, "
+        what = "backbone does" if prefix == "backbone." else "weights do"
+        raise InputError(f"its {what} not fit this model ({len(bad)} tensors differ, "
                          f"e.g. {bad[0]})", path=path)
-    unwrap(model).load_state_dict({k: source[k].to(target[k].dtype) for k in wanted},
-                                  strict=False)
+    unwrap(model).load_state_dict({k: source[k].to(v.dtype) for k, v in target.items()
+                                   if k in source}, strict=False)
+
+
+def load_backbone(model: nn.Module, path: Path | str) -> None:
+    """``load_weights`` of the ``backbone.*`` (backbone + FPN) tensors."""
+    load_weights(model, path, "backbone.")
 
 
 def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -31,7 +31,7 @@ from efficientvis.criterion import ClipCriterion
 from efficientvis.engine import distributed as D
 from efficientvis.engine.checkpoint import (
     capture_rng_state,
-    load_backbone,
+    load_weights,
     read_checkpoint,
     restore_rng_state,
     save_checkpoint,
@@ -72,7 +72,7 @@ class TrainConfig:
     (off, as in the paper). ``videos_per_epoch`` and ``synth_seed``: the fresh synthetic stream
     used when no dataset directory is given. ``probe_every`` > 0: every that many iterations,
     ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
-    ``init_backbone``: checkpoint whose backbone + FPN weights start the model;
+    ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it;
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
@@ -101,6 +101,7 @@ class TrainConfig:
     synth_seed: int = DEFAULT_SYNTH_SEED
     probe_every: int = 0
     probe_videos: int = 8
+    init_weights: str | None = None
     init_backbone: str | None = None
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
@@ -222,8 +223,9 @@ class _Trainer:
         total = cfg.epochs * math.ceil(len(self.sampler) / cfg.batch_size)
         self.total = min(total, cfg.max_iters) if cfg.max_iters is not None else total
         model = build_model(model_cfg)
-        if cfg.init_backbone is not None:
-            load_backbone(model, cfg.init_backbone)
+        for path, prefix in ((cfg.init_weights, ""), (cfg.init_backbone, "backbone.")):
+            if path is not None:
+                load_weights(model, path, prefix)
         if cfg.freeze_backbone:
             freeze_(model.backbone)
         self.model = model.to(ctx.device).train()
@@ -243,7 +245,8 @@ class _Trainer:
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = _State()
-        self.provenance = provenance(data=self.data_root, checkpoint=cfg.init_backbone)
+        start = cfg.init_weights or cfg.init_backbone
+        self.provenance = provenance(data=self.data_root, checkpoint=start)
         self.in_step = False      # True while the model / optimiser hold a half-done iteration
         self.probe = None
         if cfg.probe_every > 0 and ctx.is_main and probe_root is not None:
@@ -327,8 +330,7 @@ class _Trainer:
 
 def train(model_cfg: EfficientVISConfig, train_cfg: TrainConfig, *, data_root: Path | None,
           out_dir: Path, resume: bool = False, progress: bool = True,
-          probe_root: Path | None = None,
-          on_epoch_end: Callable[[int, Path], None] | None = None,
+          probe_root: Path | None = None, on_epoch_end: Callable[[int, Path], None] | None = None,
           on_step: Callable[[int], None] | None = None,
           interrupts: InterruptHold | None = None) -> Path:
     """Train on ``data_root/train.json`` (None: the fresh synthetic stream) and write
