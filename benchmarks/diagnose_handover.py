@@ -6,8 +6,9 @@ Usage: python benchmarks/diagnose_handover.py CKPT [--data DIR] [--videos N] [--
 On the first ``--videos`` valid videos, with every slot matched to the GT by the training matcher
 on the last stage (box IoU on the frames where the GT instance is present):
 
-* window 0 (queries q*): box IoU per stage and per GT-area quartile, class accuracy, and the mask
-  IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask);
+* window 0 (queries q*): box IoU per stage and per GT-area quartile, class accuracy, the mask
+  IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask), and how
+  the last stage's box and mask IoUs spread (a slot lost on some frames shows as IoU < 0.1);
 * the mean TDC weight a_(t,t') per offset (Eq. 3) on interior frames, box and mask branch;
 * window k = 1, 2, ... of the video: ``tracked`` = each GT instance scored on the slot that first
   matched it (what full-video hand-over keeps), ``rematched`` = the same handed-over outputs
@@ -126,6 +127,13 @@ def main() -> None:
         print(f"  stage {st}: box IoU {x[:, 2].mean():.3f} (area quartiles "
               + " / ".join(f"{v:.2f}" for v in by_size) + f"), class accuracy {x[:, 3].mean():.3f}"
               f", mask IoU {x[:, 4].mean():.3f}, mask IoU >= 0.75: {np.mean(x[:, 4] >= .75):.2f}")
+    last = z[z[:, 0] == z[:, 0].max()]
+    edges = (0.0, 0.1, 0.3, 0.5, 0.75, 1.01)
+    for col, what in ((2, "box"), (4, "mask")):
+        share = [np.mean((last[:, col] >= lo) & (last[:, col] < hi)) for lo, hi in
+                 itertools.pairwise(edges)]
+        print(f"  last stage {what} IoU in [0, .1) / [.1, .3) / [.3, .5) / [.5, .75) / [.75, 1]: "
+              + " / ".join(f"{v:.2f}" for v in share))
     if tdc_means and tdc_means[0]:
         stats = [torch.stack(calls).mean(0) for calls in zip(*tdc_means)]
         names = [f"stage {k // 2} {'box' if k % 2 == 0 else 'mask'}" for k in range(len(stats))]
