@@ -8,7 +8,8 @@ on the last stage (box IoU on the frames where the GT instance is present):
 
 * window 0 (queries q*): box IoU per stage and per GT-area quartile, class accuracy, the mask
   IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask), and how
-  the last stage's box and mask IoUs spread (a slot lost on some frames shows as IoU < 0.1);
+  the last stage's box and mask IoUs spread (a slot lost on some frames shows as IoU < 0.1),
+  and where the lost (slot, frame) pairs are: after which stage, on another GT instance or not;
 * the mean TDC weight a_(t,t') per offset (Eq. 3) on interior frames, box and mask branch;
 * window k = 1, 2, ... of the video: ``tracked`` = each GT instance scored on the slot that first
   matched it (what full-video hand-over keeps), ``rematched`` = the same handed-over outputs
@@ -43,7 +44,8 @@ def pair_counts(stage, target, slots, rows) -> ProbeCounts:
 
 
 def window_zero(out, target, matches, height: int, width: int) -> list[tuple]:
-    """Rows (stage, GT area fraction, box IoU, class hit, mask IoU) of window 0."""
+    """Rows (stage, GT area fraction, box IoU, class hit, mask IoU, best box IoU with another
+    GT instance present on that frame, whether that instance has the same category) of window 0."""
     rows = []
     slots, gts = (m.tolist() for m in matches)
     for s, stage in enumerate(out.stages):
@@ -59,7 +61,10 @@ def window_zero(out, target, matches, height: int, width: int) -> list[tuple]:
                                  stage.mask_boxes[0, p, t][None], height, width)[0] > 0.5
                 gm = target.masks[g, t].bool()
                 miou = float((pm & gm).sum() / (pm | gm).sum().clamp(min=1))
-                rows.append((s, area, iou, hit, miou))
+                others = [(float(box_iou(stage.boxes[0, p, t][None], target.boxes[h, t][None])),
+                           int(target.labels[h, t]) == int(target.labels[g, t]))
+                          for h in range(len(target.boxes)) if h != g and target.present[h, t]]
+                rows.append((s, area, iou, hit, miou, *max(others, default=(0.0, False))))
     return rows
 
 
@@ -134,6 +139,13 @@ def main() -> None:
                  itertools.pairwise(edges)]
         print(f"  last stage {what} IoU in [0, .1) / [.1, .3) / [.3, .5) / [.5, .75) / [.75, 1]: "
               + " / ".join(f"{v:.2f}" for v in share))
+    lost = z[:, 2] < 0.1
+    first, final = lost[z[:, 0] == 0], lost[z[:, 0] == z[:, 0].max()]
+    wrong = last[(last[:, 2] < 0.1) & (last[:, 5] > 0.3)]
+    print(f"  lost (box IoU < 0.1): {first.mean():.2f} after stage 0, {final.mean():.2f} after the "
+          f"last, {np.mean(first & final):.2f} after both; of the last stage's lost pairs "
+          f"{len(wrong) / max(final.sum(), 1):.2f} sit on another GT instance (box IoU > 0.3), "
+          f"{wrong[:, 6].mean() if len(wrong) else float('nan'):.2f} of those of the same category")
     if tdc_means and tdc_means[0]:
         stats = [torch.stack(calls).mean(0) for calls in zip(*tdc_means)]
         names = [f"stage {k // 2} {'box' if k % 2 == 0 else 'mask'}" for k in range(len(stats))]
