@@ -43,6 +43,16 @@ def pair_counts(stage, target, slots, rows) -> ProbeCounts:
                                              torch.tensor(rows, dtype=torch.long))])
 
 
+def model_and_valid(ckpt: str, data: str, threads: int):
+    """(model in eval mode, its inference settings, the valid split read at its input size)."""
+    torch.set_num_threads(threads)
+    loaded = load_checkpoint(ckpt)
+    s = loaded.settings
+    ds = YTVISClipDataset(data, clip_length=s.clip_length, input_short=s.input_short,
+                          input_max_long=s.input_max_long, pairs=False, split="valid")
+    return loaded.model.eval(), s, ds
+
+
 def window_zero(out, target, matches, height: int, width: int) -> list[tuple]:
     """Rows (stage, GT area fraction, box IoU, class hit, mask IoU, best box IoU with another
     GT instance present on that frame, whether that instance has the same category) of window 0."""
@@ -75,11 +85,7 @@ def main() -> None:
     ap.add_argument("--videos", type=int, default=12)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    loaded = load_checkpoint(args.ckpt)
-    model, s = loaded.model.eval(), loaded.settings
-    ds = YTVISClipDataset(args.data, clip_length=s.clip_length, input_short=s.input_short,
-                          input_max_long=s.input_max_long, pairs=False, split="valid")
+    model, s, ds = model_and_valid(args.ckpt, args.data, args.threads)
     weights: list[torch.Tensor] = []
     adaptive = tdc.adaptive_weights
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-from efficientvis.engine.checkpoint import load_checkpoint
-from efficientvis.engine.dataset import YTVISClipDataset, _targets_to_tensors, collate_clips
+from diagnose_handover import model_and_valid
+from efficientvis.engine.dataset import _targets_to_tensors, collate_clips
 from efficientvis.roi import multilevel_roi_align
 from torch.nn.functional import normalize
 from torchvision.ops import roi_align
@@ -48,11 +48,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=12)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    loaded = load_checkpoint(args.ckpt)
-    model, s = loaded.model.eval(), loaded.settings
-    ds = YTVISClipDataset(args.data, clip_length=s.clip_length, input_short=s.input_short,
-                          input_max_long=s.input_max_long, pairs=False, split="valid")
+    model, _, ds = model_and_valid(args.ckpt, args.data, args.threads)
     totals = {"pixels": [0, 0], "FPN 7x7": [0, 0], "FPN mean": [0, 0]}
     with torch.no_grad():
         for i in range(len(ds)):
