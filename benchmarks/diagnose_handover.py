@@ -7,9 +7,9 @@ On the first ``--videos`` valid videos, with every slot matched to the GT by the
 on the last stage (box IoU on the frames where the GT instance is present):
 
 * window 0 (queries q*): box IoU per stage and per GT-area quartile, class accuracy, the mask
-  IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask), and how
-  the last stage's box and mask IoUs spread (a slot lost on some frames shows as IoU < 0.1),
-  and where the lost (slot, frame) pairs are: after which stage, on another GT instance or not;
+  IoU of the pasted mask (the mask head reads the box, so a short box cuts the mask), how the
+  last stage's box and mask IoUs spread (a slot lost on some frames shows as IoU < 0.1), and
+  where the lost (slot, frame) pairs are: after which stage, on another GT instance or not;
 * the mean TDC weight a_(t,t') per offset (Eq. 3) on interior frames, box and mask branch;
 * window k = 1, 2, ... of the video: ``tracked`` = each GT instance scored on the slot that first
   matched it (what full-video hand-over keeps), ``rematched`` = the same handed-over outputs
@@ -147,7 +147,7 @@ def main() -> None:
               + " / ".join(f"{v:.2f}" for v in share))
     lost = z[:, 2] < 0.1
     first, final = lost[z[:, 0] == 0], lost[z[:, 0] == z[:, 0].max()]
-    wrong = last[(last[:, 2] < 0.1) & (last[:, 5] > 0.3)]
+    wrong = last[final & (last[:, 5] > 0.3)]
     print(f"  lost (box IoU < 0.1): {first.mean():.2f} after stage 0, {final.mean():.2f} after the "
           f"last, {np.mean(first & final):.2f} after both; of the last stage's lost pairs "
           f"{len(wrong) / max(final.sum(), 1):.2f} sit on another GT instance (box IoU > 0.3), "

@@ -159,3 +159,22 @@ def test_pretrainer_shares_the_model_backbone_layout() -> None:
     with torch.no_grad():
         logits, masks = pre(torch.zeros(2, 3, 32, 32))
     assert logits.shape == (2, 8) and masks.shape == (2, 8, 8) and math.isfinite(logits.sum().item())
+
+
+def test_cli_init_weights_errors_are_one_line(tmp_path: Path) -> None:
+    """A file that is not a checkpoint, and a checkpoint of another model: one line, exit 2."""
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    ref = tmp_path / "ref"
+    res = CliRunner().invoke(main, ["train", "--preset", "micro", "--set", "num_classes=8",
+                                    "--iters", "1", "--out", str(ref), "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    for start, overrides, words in ((junk, [], "not a readable torch checkpoint"),
+                                    (ref / "checkpoint.pt", ["--set", "num_stages=3"],
+                                     "weights do not fit")):
+        res = CliRunner().invoke(main, ["train", "--preset", "micro", "--set", "num_classes=8",
+                                        *overrides, "--iters", "1", "--threads", "1",
+                                        "--out", str(tmp_path / "r"), "--init-weights",
+                                        str(start)])
+        assert res.exit_code == 2, res.output
+        assert words in res.output and len(res.output.strip().splitlines()) == 1, res.output
