@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 EXIT_SIGINT = 128 + signal.SIGINT     # 130
 EXIT_SIGTERM = 128 + signal.SIGTERM   # 143
@@ -50,17 +52,29 @@ def _exception(signum: int) -> KeyboardInterrupt:
 class HeldInterrupts:
     """Ctrl-C / SIGTERM during a training run (installed by ``held_interrupts``): a signal
     raises at once, except inside ``hold()`` (one iteration: weights, BatchNorm buffers and
-    optimiser change together), where it waits for ``check()``; a second one raises at once."""
+    optimiser change together), where it waits for ``check()``; a second one raises at once.
+    The first signal stays pending either way, so ``check()`` raises it even when the exception
+    raised at once was swallowed (a signal landing in a finaliser, such as a DataLoader's)."""
 
     def __init__(self) -> None:
         self.pending: int | None = None
         self._depth = 0
 
     def handler(self, signum: int, frame: object) -> None:
-        if self._depth and self.pending is None:
+        first = self.pending is None
+        if first:
             self.pending = signum
+        if self._depth and first:
             return
         raise _exception(signum)
+
+    def unraisable(self, previous: Callable[[Any], None]) -> Callable[[Any], None]:
+        """A ``sys.unraisablehook`` that silences the interrupt a finaliser swallowed (``check()``
+        raises it again) and passes everything else to ``previous``."""
+        def hook(info: Any) -> None:
+            if not (self.pending is not None and isinstance(info.exc_value, KeyboardInterrupt)):
+                previous(info)
+        return hook
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -85,8 +99,10 @@ def held_interrupts() -> Iterator[HeldInterrupts]:
         yield held
         return
     previous = {s: signal.signal(s, held.handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, held.unraisable(sys.unraisablehook)
     try:
         yield held
     finally:
+        sys.unraisablehook = previous_hook
         for s, h in previous.items():
             signal.signal(s, h)
