@@ -56,6 +56,10 @@ class EfficientVISConfig:
     # last box-regression layer: "xavier" like every stage weight (spec §2), or "zero" (each
     # stage first returns its input boxes); a CPU-recipe deviation, docs/model.md
     box_delta_init: str = "xavier"
+    # 1-based stage that starts again from the tracklet proposals (the whole frame) with the
+    # queries of the stage before, instead of refining that stage's boxes; 0 = none (the
+    # paper); a CPU-recipe deviation, docs/model.md
+    reread_stage: int = 0
     input_short: int = 360
     input_max_long: int = 640
     # Table 1 ablation switches (spec §10)
@@ -90,6 +94,9 @@ class EfficientVISConfig:
                       "num_heads", "ffn_dim", "dynamic_dim", "box_roi", "mask_roi", "mask_out"):
             if getattr(self, field) < 1:
                 raise ValueError(f"{field} must be >= 1, got {getattr(self, field)}")
+        if self.reread_stage and not 2 <= self.reread_stage <= self.num_stages:
+            raise ValueError(f"reread_stage={self.reread_stage} must be 0 or a stage after the "
+                             f"first (2..{self.num_stages})")
         if self.fpn_channels % self.num_heads:
             raise ValueError(f"fpn_channels={self.fpn_channels} not divisible by "
                              f"num_heads={self.num_heads}")

@@ -25,14 +25,17 @@ __all__ = ["EfficientVIS", "EfficientVISOutput", "StageOutput", "build_model"]
 
 class EfficientVIS(nn.Module):
     """Backbone+FPN, tracklet query/proposal and M stages with separate weights (spec §2).
+    ``reread_stage`` (1-based, 0 = none): that stage starts from the proposals again.
 
     Call ``model(images, frame_valid, image_sizes, init_queries=None) -> EfficientVISOutput``;
     the same output in train and eval, no loss. T-agnostic (the last clip may be shorter).
     """
 
     def __init__(self, *, backbone: BackboneFPN, stages: Sequence[EfficientVISStage],
-                 num_queries: int, zero_box_deltas: bool = False) -> None:
+                 num_queries: int, zero_box_deltas: bool = False, reread_stage: int = 0
+                 ) -> None:
         super().__init__()
+        self.reread_stage = reread_stage      # 1-based; 0 = every stage refines the last boxes
         self.num_queries, self.channels = num_queries, backbone.channels
         self.num_classes = stages[0].num_classes
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
@@ -77,9 +80,11 @@ class EfficientVIS(nn.Module):
         x = normalize_images(images, self.pixel_mean, self.pixel_std)      # (B*T, 3, H_pad, W_pad)
         feats = list(real_frame_features(self.backbone, x, frame_valid).values())
         q = self.tracklet_query(B, T, init_queries)                        # (B, N, T, C)
-        boxes = self.tracklet_proposal(image_sizes, T)                     # (B, N, T, 4)
-        outputs = []
-        for stage in self.stages:
+        proposals = self.tracklet_proposal(image_sizes, T)                 # (B, N, T, 4)
+        boxes, outputs = proposals, []
+        for m, stage in enumerate(self.stages, start=1):
+            if m == self.reread_stage:            # re-read the whole frame with informed queries
+                boxes = proposals
             q, out = stage(q, boxes, feats, frame_valid)
             boxes = out.boxes.detach()                                     # spec §2: detached proposals
             outputs.append(out)
@@ -99,4 +104,5 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
         dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
     backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained)
     return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries,
-                        zero_box_deltas=cfg.box_delta_init == "zero")
+                        zero_box_deltas=cfg.box_delta_init == "zero",
+                        reread_stage=cfg.reread_stage)
