@@ -1,4 +1,4 @@
-"""Breakdowns by track length and by video length on hand-built cases."""
+"""Breakdowns by track length, video length and instances per video on hand-built cases."""
 
 from __future__ import annotations
 
@@ -57,3 +57,29 @@ def test_short_long_breakdown_equals_evaluating_each_subset():
         assert df.AP50[row] == alone.stats["AP50"]
         assert df.AR100[row] == alone.stats["AR100"]
     assert df.AP[1] < df.AP[0]
+
+
+def test_instances_breakdown_equals_evaluating_each_crowding_alone():
+    n = 4
+    videos = tuple(Video(v, W, H, n, tuple(map(str, range(n)))) for v in (1, 2, 3))
+    one = [_box(0, 0, 10, 10)] * n
+    left, right = [_box(0, 0, 12, 12)] * n, [_box(15, 20, 28, 38)] * n
+    tracks = (_track(1, 1, one), _track(2, 2, left), _track(3, 2, right))
+    ds = Dataset(videos, (Category(1, "c"),), tracks)
+    shifted = [_box(0, 2, 12, 14)] * n            # IoU 0.71 with `left`
+    preds = [PredTrack(1, 1, 0.5, tuple(one), index=0),
+             PredTrack(2, 1, 0.9, tuple(shifted), index=1),
+             PredTrack(2, 1, 0.7, tuple(right), index=2),
+             PredTrack(3, 1, 0.95, tuple(one), index=3)]   # video 3 has no GT: in no bucket
+    res = evaluate(ds, preds, breakdowns=("instances",))
+    df = res.breakdowns["instances"]
+    assert df.bucket.tolist() == ["1", "2", "3", "4-5", ">5"]
+    assert df.n_gt.tolist() == [1, 2, 0, 0, 0]
+    for row, vids in ((0, (1,)), (1, (2,))):
+        alone = evaluate(ds, preds, video_ids=vids)
+        assert df.AP[row] == alone.stats["AP"]
+        assert df.AP75[row] == alone.stats["AP75"]
+        assert df.AR100[row] == alone.stats["AR100"]
+    assert df.AP[0] == pytest.approx(1 / (1 + EPS), abs=1e-15)
+    assert df.AP[1] < df.AP[0] and np.isnan(df.AP[2:]).all()
+    assert res.stats["AP"] < df.AP[0]            # video 3's false positive counts only overall

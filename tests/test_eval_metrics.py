@@ -50,7 +50,7 @@ class CountGT(Metric[int]):
 
 def test_metrics_registry_maps_each_name_to_its_class():
     assert list(METRICS) == ["summary", "per-category", "per-video", "length", "short-long",
-                             "hota", "errors", "video-ap", "video-curves", "ovis",
+                             "instances", "hota", "errors", "video-ap", "video-curves", "ovis",
                              "ytvis2022"]
     assert all(cls.name == name for name, cls in METRICS.items())
 

@@ -18,8 +18,9 @@ _OUT = click.Path(dir_okay=False, path_type=Path)
 @click.argument("pred", type=_FILE)
 @click.option("--per-category", is_flag=True, help="Table of AP, AP50, #gt, #pred per category.")
 @click.option("--per-video", is_flag=True, help="Videos by best-match IoU of their GT, worst first.")
-@click.option("--breakdown", type=click.Choice(["length", "short-long"]), multiple=True,
-              help="AP by GT track length (1-16/17-32/>32 frames) or by video length.")
+@click.option("--breakdown", type=click.Choice(["length", "short-long", "instances"]),
+              multiple=True, help="AP by GT track length (1-16/17-32/>32 frames), by video "
+              "length, or by GT instances per video (1/2/3/4-5/>5).")
 @click.option("--metrics", type=click.Choice(["hota"]), multiple=True,
               help="Further metrics: hota (TrackEval's HOTA, DetA, AssA, LocA, DetRe, DetPr, "
               "AssRe, AssPr; class-averaged, detection-averaged and per class).")

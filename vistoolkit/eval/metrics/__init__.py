@@ -15,6 +15,7 @@ from vistoolkit.eval.metrics.base import Metric
 from vistoolkit.eval.metrics.data import EvalData, VideoData
 from vistoolkit.eval.metrics.errors import ErrorAnalysis
 from vistoolkit.eval.metrics.hota import Hota
+from vistoolkit.eval.metrics.instances import InstancesBreakdown
 from vistoolkit.eval.metrics.length import LengthBreakdown
 from vistoolkit.eval.metrics.long_videos import LongVideos
 from vistoolkit.eval.metrics.ovis import OvisSummary
@@ -26,7 +27,7 @@ from vistoolkit.eval.metrics.video_ap import VideoAP
 from vistoolkit.eval.metrics.video_curves import VideoCurvesMetric
 
 _CLASSES: tuple[type[Metric], ...] = (
-    OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown,
+    OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown, InstancesBreakdown,
     Hota, ErrorAnalysis, VideoAP, VideoCurvesMetric,
     OvisSummary, LongVideos,
 )
