@@ -148,3 +148,24 @@ def test_metrics_log_resume_keeps_rows_up_to_checkpoint(tmp_path: Path) -> None:
     assert rows[-1]["extra"] is None
     assert (tmp_path / "metrics.csv").read_text().splitlines() == [
         "step,loss,extra", "1,1.0,1.0", "2,2.0,1.0", "3,30.0,"]
+
+
+def test_resume_with_other_iters_replans_the_schedule(two_videos: Path, tmp_path: Path) -> None:
+    def cfg(iters: int) -> TrainConfig:
+        return TrainConfig(epochs=10**6, max_iters=iters, lr=1e-3, warmup_iters=2, lr_drop=0.6,
+                           ckpt_every=2)
+
+    def stop(step: int) -> None:
+        if step == 3:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):             # 5-iteration plan, checkpoint at step 2
+        train(MICRO, cfg(5), data_root=two_videos, out_dir=tmp_path, progress=False,
+              on_step=stop)
+    train(MICRO, cfg(10), data_root=two_videos, out_dir=tmp_path, resume=True, progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 11))
+    plan = {"total_iters": 10, "warmup_iters": 2, "warmup_factor": 0.01, "lr_drop": 0.6}
+    for r in rows[2:]:                            # steps 3..10 follow the 10-iteration plan
+        assert r["lr"] == pytest.approx(1e-3 * lr_factor(r["step"] - 1, **plan)), r["step"]
+    assert rows[4]["lr"] == pytest.approx(1e-3) and rows[-1]["lr"] == pytest.approx(1e-4)
