@@ -1,16 +1,17 @@
 """The bundled ``tiny`` checkpoint (model weights only, float16, 24.6 MiB) used by ``vistool demo``.
 
 How it was made (2-core CPU shared with other jobs, ``--threads 1``): the CPU recipe,
-``PRETRAIN_COMMAND`` (crop pre-training of backbone + FPN, 2,000 steps, 37 min) then
-``CPU_RECIPE_COMMAND`` (the tracklet stages on fresh synthetic videos, that backbone fixed,
-2.0 s per iteration) to iteration 2,509, then the same command with ``--resume --chain 3``
-(three clips, two query hand-overs per item, 2.9 s per iteration) to 3,750 of
-the 6,000-iteration schedule (about 2 h 25 min of stage training plus the pre-training);
+``PRETRAIN_COMMAND`` (crop pre-training of backbone + FPN, 2,000 steps, 37 min), then
+``CPU_RECIPE_COMMAND`` (ten queries, the paper's N; the tracklet stages on fresh synthetic
+videos, that backbone fixed, 3.0 s per iteration) stopped at iteration 2,510 of its 6,000,
+then ``CHAIN_COMMAND`` (three clips, two query hand-overs per item; from those weights with a
+fresh optimiser; planned for 1,300 iterations and replanned to 1,000 with ``--resume --iters
+1000`` at iteration 352, 8-9 s per iteration on that session's slower machine, 95 min);
 exported with ``export_bundled``. Valid split, full-video query hand-over (``vistool demo``):
-AP 5.7, AP50 17.2, AP75 1.4, AR1 8.9, AR10 9.2 (percent), far below the 40 AP bar; see
-``docs/model.md`` ("Where the AP goes"). The same run continued with the paper's pairs scored
-AP 3.7 at 3,750 iterations (the file bundled before); the one trained on the 80 training
-videos from random initialisation (AP 3.1, ``TRAIN_COMMAND``) memorised its videos.
+AP 8.5, AP50 16.7, AP75 7.4, AR1 12.7, AR10 14.3 (percent), far below the 40 AP bar; see
+``docs/model.md``. The file bundled before it (five queries, chain from 2,509 to 3,750
+iterations) scored AP 5.7; the one trained on the 80 training videos from random
+initialisation (AP 3.1, ``TRAIN_COMMAND``) memorised its videos.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ PRETRAINED_BACKBONE = "runs/pretrain/backbone.pt"
 CPU_RECIPE_COMMAND = (
     "vistool train --preset tiny --out runs/cpu_recipe --iters 6000 --lr 2e-4 --batch-size 4 "
     "--augment flip --augment color --set input_short=128 --set input_max_long=224 "
+    "--set num_queries=10 "
     f"--probe-every 250 --threads 1 --init-backbone {PRETRAINED_BACKBONE} --freeze-backbone")
+CHAIN_COMMAND = (
+    "vistool train --preset tiny --out runs/cpu_recipe_chain --iters 1000 --lr 2e-4 "
+    "--batch-size 4 --augment flip --augment color --set input_short=128 "
+    "--set input_max_long=224 --set num_queries=10 --probe-every 250 --threads 1 "
+    "--init-weights runs/cpu_recipe/checkpoint.pt --freeze-backbone --chain 3")
 EXPORT_COMMAND = (
     "python -c \"from efficientvis.engine.bundled import export_bundled; "
     "export_bundled('runs/bundled_tiny/checkpoint.pt')\"")
@@ -58,12 +65,14 @@ def bundled_recipe(max_iters: int = 6000, device: str = "cpu"
 
 
 def cpu_recipe(max_iters: int = 6000, device: str = "cpu", probe_every: int = 250,
-               init_backbone: Path | str | None = PRETRAINED_BACKBONE
+               init_backbone: Path | str | None = PRETRAINED_BACKBONE, num_queries: int = 10
                ) -> tuple[EfficientVISConfig, TrainConfig]:
-    """The training setup of ``CPU_RECIPE_COMMAND``: ``bundled_recipe`` on the fresh synthetic
-    stream (train with ``data_root=None``), probed every ``probe_every`` iterations, from the
-    backbone + FPN of checkpoint ``init_backbone`` kept fixed (None: from scratch, trained)."""
+    """The training setup of ``CPU_RECIPE_COMMAND``: ``bundled_recipe`` with ``num_queries``
+    slots on the fresh synthetic stream (train with ``data_root=None``), probed every
+    ``probe_every`` iterations, from the backbone + FPN of checkpoint ``init_backbone`` kept
+    fixed (None: from scratch, trained)."""
     cfg, train_cfg = bundled_recipe(max_iters, device)
+    cfg = cfg.replace(num_queries=num_queries)
     start = None if init_backbone is None else str(init_backbone)
     return cfg, dataclasses.replace(train_cfg, probe_every=probe_every, init_backbone=start,
                                     freeze_backbone=start is not None)
