@@ -49,18 +49,18 @@ def main() -> None:
     splits = {s: ensure_dataset(args.root / f"seed{s}", seed=s, progress=False) for s in seeds}
     header = "| checkpoint | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | std |"
     lines = [header, "|---|" + "---:|" * (len(seeds) + 2)]
-    buckets = []
+    per_ckpt = []
     for ckpt in args.ckpts:
         scores = {s: split_scores(ckpt, d, threads=args.threads, settings=settings)
                   for s, d in splits.items()}
         aps = np.array([scores[s][0] for s in seeds])
         lines.append(f"| {ckpt} | " + " | ".join(f"{a:.1f}" for a in aps)
                      + f" | {aps.mean():.1f} | {aps.std(ddof=1) if len(aps) > 1 else 0:.1f} |")
-        buckets.append((ckpt, scores))
+        per_ckpt.append((ckpt, scores))
         print(lines[-1], flush=True)
     print("\nAP over splits\n")
     print("\n".join(lines))
-    for ckpt, scores in buckets:
+    for ckpt, scores in per_ckpt:
         names = [b for b, _, _ in next(iter(scores.values()))[1]]
         print(f"\nAP by GT instances per video, {ckpt} (GT tracks in brackets)\n")
         print("| split | " + " | ".join(names) + " |")

@@ -101,7 +101,8 @@ def evaluate(gt: Dataset | Path | str, predictions: list[PredTrack] | Path | str
         workers: threads for the native per-video pass (0: one per core); same numbers with
             any count. The pycocotools path runs serially.
         breakdowns: names of further metrics (``vistoolkit.eval.metrics.METRICS``): ``"length"``,
-            ``"short-long"``, ``"instances"``; ``long_threshold`` splits videos for ``"short-long"``.
+            ``"short-long"``, ``"instances"``; ``long_threshold`` splits videos for
+            ``"short-long"``.
         protocol: ``"ytvis"`` (official YouTube-VIS) or ``"ovis"`` (the OVIS evaluator: 18
             stats with the occlusion buckets; the GT needs per-frame ``occlusion`` labels).
         long_videos: YouTube-VIS 2022: the long videos' ids (or a file of them, one a line);

@@ -60,7 +60,7 @@ def run_demo(*, data_dir: Path | str, out_dir: Path | str, retrain: bool = False
     if retrain:
         start = time.perf_counter()
         ckpt = train(*cpu_recipe(train_iters, device, probe_every=0, init_backbone=bundled,
-                                      num_queries=5),
+                                 num_queries=5),
                      data_root=None,
                      out_dir=Path(out_dir) / "train", progress=progress)
         seconds["train"] = time.perf_counter() - start

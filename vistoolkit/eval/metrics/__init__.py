@@ -27,8 +27,8 @@ from vistoolkit.eval.metrics.video_ap import VideoAP
 from vistoolkit.eval.metrics.video_curves import VideoCurvesMetric
 
 _CLASSES: tuple[type[Metric], ...] = (
-    OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown, InstancesBreakdown,
-    Hota, ErrorAnalysis, VideoAP, VideoCurvesMetric,
+    OfficialSummary, PerCategory, PerVideo, LengthBreakdown, ShortLongBreakdown,
+    InstancesBreakdown, Hota, ErrorAnalysis, VideoAP, VideoCurvesMetric,
     OvisSummary, LongVideos,
 )
 METRICS: Mapping[str, type[Metric]] = MappingProxyType({c.name: c for c in _CLASSES})

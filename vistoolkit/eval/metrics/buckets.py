@@ -33,6 +33,13 @@ class BucketFlags:
     n_gt: np.ndarray
 
 
+def whole_video_out(out: np.ndarray, video: VideoData) -> tuple[np.ndarray, np.ndarray]:
+    """gt_out (B, G) and det_out (B, D) for buckets of whole videos: every track of ``video``
+    is outside bucket b when ``out[b]`` (B,) is True."""
+    return (np.repeat(out[:, None], len(video.gt_rows), 1),
+            np.repeat(out[:, None], len(video.det_rows), 1))
+
+
 class BucketAP(Metric[BucketFlags]):
     """A table ``bucket, n_gt, AP, AP50, AP75, AR100`` (all areas, largest maxDets), NaN where a
     bucket has no GT. Subclasses name the buckets and say which tracks fall outside each."""

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vistoolkit.eval.metrics.buckets import BucketAP
+from vistoolkit.eval.metrics.buckets import BucketAP, whole_video_out
 from vistoolkit.eval.metrics.data import VideoData
+from vistoolkit.eval.params import range_out
 
-INSTANCE_BUCKETS: tuple[tuple[str, int, float], ...] = (
+INSTANCE_BUCKETS: tuple[tuple[str, float, float], ...] = (
     ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4-5", 4, 5), (">5", 6, np.inf),
 )
-
-
-def video_instances(video: VideoData) -> int:
-    """Non-crowd GT tracks of the video."""
-    return int((~video.gt_crowd).sum())
 
 
 class InstancesBreakdown(BucketAP):
@@ -28,7 +24,6 @@ class InstancesBreakdown(BucketAP):
         return tuple(b[0] for b in INSTANCE_BUCKETS)
 
     def outside(self, video: VideoData) -> tuple[np.ndarray, np.ndarray]:
-        n = video_instances(video)
-        out = np.array([not lo <= n <= hi for _, lo, hi in INSTANCE_BUCKETS])    # (B,)
-        return (np.repeat(out[:, None], len(video.gt_rows), 1),                  # (B, G)
-                np.repeat(out[:, None], len(video.det_rows), 1))                 # (B, D)
+        n = np.array([(~video.gt_crowd).sum()], dtype=np.float64)                  # (1,)
+        out = range_out(n, tuple((lo, hi) for _, lo, hi in INSTANCE_BUCKETS))[:, 0]  # (B,)
+        return whole_video_out(out, video)

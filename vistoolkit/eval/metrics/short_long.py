@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vistoolkit.eval.metrics.buckets import BucketAP
+from vistoolkit.eval.metrics.buckets import BucketAP, whole_video_out
 from vistoolkit.eval.metrics.data import VideoData
 
 DEFAULT_LONG_THRESHOLD = 36  # YouTube-VIS 2019/2021 videos have at most 36 annotated frames
@@ -26,6 +26,4 @@ class ShortLongBreakdown(BucketAP):
 
     def outside(self, video: VideoData) -> tuple[np.ndarray, np.ndarray]:
         is_long = video.video.length > self.long_threshold
-        gt_out = np.array([[is_long], [not is_long]]).repeat(len(video.gt_rows), 1)     # (2, G)
-        det_out = np.array([[is_long], [not is_long]]).repeat(len(video.det_rows), 1)   # (2, D)
-        return gt_out, det_out
+        return whole_video_out(np.array([is_long, not is_long]), video)
