@@ -32,6 +32,7 @@ class FakeStage(NamedTuple):
     boxes: Tensor
     masks: Tensor
     mask_boxes: Tensor
+    masks_at: object = None   # StageOutput.masks_at: None = index `masks`
 
 
 class FakeOutput(NamedTuple):
@@ -217,6 +218,54 @@ def test_clip_pair_loss_micro_model_on_synthetic_pairs_loss_decreases(tmp_path: 
     assert all(torch.isfinite(torch.tensor(history)))
     assert sum(history[-5:]) < 0.6 * sum(history[:5])
     assert stats["clip2/loss"] > 0 and f"clip2/loss_dice_s{cfg.num_stages - 1}" in stats
+
+
+def test_masks_on_demand_give_the_full_mask_loss_and_gradient(tmp_path: Path, one_thread: None):
+    """Matched entries only through the mask head's backward (StageOutput.masks_at) = the loss
+    and gradients of running it with gradient on every entry."""
+    generate(tmp_path, SynthConfig.preset("small", num_train_videos=2, num_valid_videos=1,
+                                          height=64, width=64, min_length=7, max_length=8,
+                                          num_categories=3), progress=False)
+    cfg = EfficientVISConfig.preset("micro", num_classes=3, num_queries=4)
+    ds = YTVISClipDataset.from_config(tmp_path, cfg, seed=0)
+    batch = collate_pairs([ds[(i, 0)] for i in range(len(ds))])
+    torch.manual_seed(0)
+    model, criterion = build_model(cfg), ClipCriterion.from_config(cfg)
+    runs = []
+    for on_demand in (True, False):
+        for stage in model.stages:
+            stage.mask_head.per_sample = on_demand
+        model.zero_grad()
+        loss, stats = clip_pair_loss(model, criterion, batch)
+        loss.backward()
+        runs.append((loss.detach(), stats, {k: p.grad.clone() for k, p in model.named_parameters()
+                                            if p.grad is not None}))
+    (loss_a, stats_a, grads_a), (loss_b, stats_b, grads_b) = runs
+    assert stats_a["clip1/loss_mask_s1"] > 0 and stats_a["clip2/loss_mask_s1"] > 0
+    torch.testing.assert_close(loss_a, loss_b)
+    assert stats_a.keys() == stats_b.keys()
+    for key in stats_a:
+        assert stats_a[key] == pytest.approx(stats_b[key], rel=1e-5, abs=1e-6), key
+    assert grads_a.keys() == grads_b.keys()
+    assert any(k.startswith("stages.0.mask_head.") for k in grads_a)
+    for key in grads_a:                  # summation order differs: 1e-5 of the largest entry
+        scale = float(grads_b[key].abs().max())
+        torch.testing.assert_close(grads_a[key], grads_b[key], rtol=0, atol=1e-4 * scale, msg=key)
+
+
+def test_masks_on_demand_only_while_training_with_a_per_sample_norm():
+    cfg = EfficientVISConfig.preset("micro")
+    frames = torch.rand(1, cfg.clip_length, 3, 64, 64) * 255
+    valid = torch.ones(1, cfg.clip_length, dtype=torch.bool)
+    sizes = torch.tensor([[64, 64]])
+    for norm, grad, expect in (("gn", True, True), ("gn", False, False), ("bn", True, False)):
+        model = build_model(cfg.replace(mask_norm=norm))
+        with torch.set_grad_enabled(grad):
+            out = model(frames, valid, sizes)
+        final = out.stages[-1]
+        assert (final.masks_at is not None) is expect
+        assert final.masks.requires_grad is (grad and not expect)
+        torch.testing.assert_close(final.masks_with_grad().detach(), final.masks)
 
 
 def _dist_worker(rank: int, world: int, port: int, out_dir: str) -> None:

@@ -20,6 +20,7 @@ class FakeStage(NamedTuple):
     boxes: Tensor       # (B, N, T, 4)
     masks: Tensor       # (B, N, T, h, w)
     mask_boxes: Tensor  # (B, N, T, 4)
+    masks_at: object = None   # StageOutput.masks_at: None = index `masks`
 
 
 class FakeOutput(NamedTuple):
@@ -162,7 +163,7 @@ def test_criterion_matches_each_stage_separately():
 def test_criterion_gradients_reach_all_prediction_tensors():
     crit = ClipCriterion(TrackletMatcher(), num_classes=K)
     stage = _stage(2, 2, box=(2.0, 3.0, 18.0, 14.0), mask_logit=0.3)
-    for x in stage:
+    for x in stage[:4]:
         x.requires_grad_(True)
     losses = crit(FakeOutput((stage,), torch.zeros(1, 2, 2, 4)), [_target([True, False])])
     losses["loss"].backward()

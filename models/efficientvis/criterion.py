@@ -166,8 +166,8 @@ class ClipCriterion(nn.Module):
         mask_sources: per clip the GT masks as (G*T', 1, H, W) float, shared by all stages
         (converted here when None).
         """
-        parts = []
         mask_size = tuple(stage.masks.shape[-2:])
+        parts, entries = [], []
         for b, (target, (pred_idx, gt_idx)) in enumerate(zip(targets, indices, strict=True)):
             t_len = target.labels.shape[1]
             pred_idx, gt_idx = pred_idx.to(stage.boxes.device), gt_idx.to(stage.boxes.device)
@@ -178,12 +178,18 @@ class ClipCriterion(nn.Module):
                       else mask_sources[b])                              # (G*T', [1,] H, W)
             frame_wh = torch.tensor([width, height, width, height], dtype=torch.float32,
                                     device=stage.boxes.device).expand(len(mask_boxes), 4)
+            n_idx = pred_idx[:, None].expand(len(pred_idx), t_len).reshape(-1)  # (E_b,)
+            t_idx = torch.arange(t_len, device=n_idx.device).repeat(len(pred_idx))  # (E_b,)
+            entries.append((torch.full_like(n_idx, b), n_idx, t_idx))
             parts.append((stage.boxes[b, pred_idx, :t_len].reshape(-1, 4).float(),
                           target.boxes[gt_idx].reshape(-1, 4).float(), frame_wh,
                           target.present[gt_idx].reshape(-1),
-                          stage.masks[b, pred_idx, :t_len].reshape(-1, *mask_size),
                           roi_mask_targets(source, mask_boxes, mask_size, rows)))
-        return MatchedFrames(*(torch.cat(p) for p in zip(*parts)))
+        boxes, gt_boxes, frame_wh, present, mask_targets = (torch.cat(p) for p in zip(*parts))
+        b_idx, n_idx, t_idx = (torch.cat(e) for e in zip(*entries))           # (E,) each
+        mask_logits = (stage.masks[b_idx, n_idx, t_idx] if stage.masks_at is None
+                       else stage.masks_at(b_idx, n_idx, t_idx))            # (E, h, w)
+        return MatchedFrames(boxes, gt_boxes, frame_wh, present, mask_logits, mask_targets)
 
     def loss_class(self, stage: StageOutput, targets: Sequence[ClipTargetTensors],
                    indices: Indices) -> Tensor:

@@ -61,6 +61,7 @@ class MaskHead(nn.Module):
         super().__init__()
         if out_size % roi_size:
             raise ValueError(f"mask out_size {out_size} is not a multiple of roi_size {roi_size}")
+        self.per_sample = norm != "bn"    # each RoI's output independent of the others in the batch
         layers: list[nn.Module] = []
         for _ in range(num_convs):
             layers += [nn.Conv2d(channels, channels, 3, padding=1, bias=False),

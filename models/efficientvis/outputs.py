@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
+import torch
 from torch import Tensor
 
 
@@ -14,6 +16,23 @@ class StageOutput(NamedTuple):
     boxes: Tensor       # (B, N, T, 4) xyxy abs pixels (this stage's refined boxes b_new)
     masks: Tensor       # (B, N, T, h, w) mask logits defined inside `mask_boxes`
     mask_boxes: Tensor  # (B, N, T, 4) xyxy (detached) boxes the masks live in
+    # (b, n, t) index tensors (E,) -> (E, h, w) mask logits of those entries with gradient; set
+    # when `masks` was computed without one (training, per-sample mask norm): only the matched
+    # entries are supervised, so only they run the mask head's backward
+    masks_at: Callable[[Tensor, Tensor, Tensor], Tensor] | None = None
+
+    def tensors(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(logits, boxes, masks, mask_boxes)."""
+        return self.logits, self.boxes, self.masks, self.mask_boxes
+
+    def masks_with_grad(self) -> Tensor:
+        """(B, N, T, h, w) mask logits with gradient on every entry (``masks_at`` of all)."""
+        if self.masks_at is None:
+            return self.masks
+        b, n, t = (i.flatten() for i in torch.meshgrid(
+            *(torch.arange(d, device=self.masks.device) for d in self.masks.shape[:3]),
+            indexing="ij"))
+        return self.masks_at(b, n, t).view(self.masks.shape)
 
 
 class EfficientVISOutput(NamedTuple):

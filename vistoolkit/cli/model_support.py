@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 from efficientvis.config import EfficientVISConfig
+from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED
 from efficientvis.engine.train import TrainConfig, train
 
 from vistoolkit.cli.signals import held_interrupts
@@ -74,8 +75,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   device: str, seed: int, workers: int = 0, augment: Sequence[str] = (),
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False, init_weights: Path | None = None,
-                  adjacent_pairs: bool = False,
-                  chain_clips: int = 2) -> tuple[EfficientVISConfig, TrainConfig]:
+                  adjacent_pairs: bool = False, chain_clips: int = 2,
+                  stream_seed: int = DEFAULT_SYNTH_SEED) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -87,6 +88,9 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     if chain_clips < 2:
         raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
                          f"{chain_clips}")
+    if stream_seed < 1:
+        raise InputError(f"--stream-seed must be >= 1 (seed 0 is the benchmark's), got "
+                         f"{stream_seed}")
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
@@ -96,7 +100,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             init_backbone=str(init_backbone) if init_backbone else None,
                             init_weights=str(init_weights) if init_weights else None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
-                            chain_clips=chain_clips)
+                            chain_clips=chain_clips, synth_seed=stream_seed)
     if freeze_backbone and init_backbone is None and init_weights is None:
         raise InputError("--freeze-backbone needs --init-backbone or --init-weights (a random "
                          "backbone would stay random)")

@@ -59,6 +59,9 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--chain", "chain_clips", type=int, default=2, show_default=True,
               help="Clips per training item: 2 is the paper's pair; K > 2 trains a chain of "
               "K - 1 query hand-overs, each clip starting from the previous one's queries.")
+@click.option("--stream-seed", type=int, default=1, show_default=True,
+              help="Generator seed of the fresh synthetic stream (without --data): a fine-tuning "
+              "run given another seed draws videos the first run never saw.")
 @click.option("--freeze-backbone", is_flag=True,
               help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
               "the tracklet stages.")
@@ -67,7 +70,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   overrides: tuple[str, ...], device: str, seed: int, threads: int | None,
                   workers: int, augment: tuple[str, ...], probe_every: int,
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
-                  init_weights: Path | None, pairs: str, chain_clips: int) -> None:
+                  init_weights: Path | None, pairs: str, chain_clips: int,
+                  stream_seed: int) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -75,7 +79,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         preset, overrides, epochs=epochs, iters=iters, batch_size=batch_size, lr=lr,
         ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment,
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
-        init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips)
+        init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
+        stream_seed=stream_seed)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports
