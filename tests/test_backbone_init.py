@@ -17,10 +17,10 @@ MICRO = EfficientVISConfig.preset("micro", num_classes=8)
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _train(out: Path, **kw) -> Path:
+def _train(out: Path, model_cfg: EfficientVISConfig = MICRO, **kw) -> Path:
     cfg = TrainConfig(epochs=10**6, max_iters=3, lr=1e-3, warmup_iters=1, ckpt_every=10**6,
                       videos_per_epoch=2, **kw)
-    return train(MICRO, cfg, data_root=None, out_dir=out, progress=False)
+    return train(model_cfg, cfg, data_root=None, out_dir=out, progress=False)
 
 
 def test_freeze_replaces_batchnorm_and_stops_gradients() -> None:
@@ -70,3 +70,27 @@ def test_init_weights_starts_from_the_whole_model(tmp_path: Path) -> None:
                and not k.endswith("num_batches_tracked"))
     with pytest.raises(InputError, match="weights do not fit"):
         load_weights(build_model(MICRO.replace(num_stages=3)), start)
+
+
+def test_grow_stages_copies_the_last_stage_into_the_added_ones(tmp_path: Path) -> None:
+    from efficientvis.engine.checkpoint import load_weights
+    from efficientvis.model import build_model
+
+    start = _train(tmp_path / "start")
+    stored = read_checkpoint(start)["model"]
+    deeper = build_model(MICRO.replace(num_stages=4))
+    load_weights(deeper, start, grow_stages=True)
+    state = deeper.state_dict()
+    for k, v in state.items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        if k.startswith(("stages.2.", "stages.3.")):
+            assert torch.equal(v, stored["stages.1." + k.split(".", 2)[2]]), k
+        else:
+            assert torch.equal(v, stored[k]), k
+    state["stages.3.box_head.deltas.weight"].add_(1.0)                  # copies, not views
+    assert not torch.equal(state["stages.2.box_head.deltas.weight"],
+                           state["stages.3.box_head.deltas.weight"])
+    grown = _train(tmp_path / "grown", init_weights=str(start), grow_stages=True,
+                   model_cfg=MICRO.replace(num_stages=3))
+    assert sum(k.startswith("stages.2.") for k in read_checkpoint(grown)["model"]) > 0

@@ -76,7 +76,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False, init_weights: Path | None = None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
-                  stream_seed: int = DEFAULT_SYNTH_SEED) -> tuple[EfficientVISConfig, TrainConfig]:
+                  stream_seed: int = DEFAULT_SYNTH_SEED,
+                  grow_stages: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -100,7 +101,10 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             init_backbone=str(init_backbone) if init_backbone else None,
                             init_weights=str(init_weights) if init_weights else None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
-                            chain_clips=chain_clips, synth_seed=stream_seed)
+                            chain_clips=chain_clips, synth_seed=stream_seed,
+                            grow_stages=grow_stages)
+    if grow_stages and init_weights is None:
+        raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
     if freeze_backbone and init_backbone is None and init_weights is None:
         raise InputError("--freeze-backbone needs --init-backbone or --init-weights (a random "
                          "backbone would stay random)")

@@ -53,6 +53,9 @@ from vistoolkit.cli.threads import threads_option
               default=None, help="Checkpoint whose whole model (backbone, FPN, tracklet stages) "
               "starts the run, with a fresh optimiser and schedule: fine-tuning, e.g. from the "
               "bundled model.")
+@click.option("--grow-stages", is_flag=True,
+              help="--init-weights may have fewer stages than the model (--set num_stages=M): "
+              "each stage it lacks starts as a copy of its last stage.")
 @click.option("--pairs", "pairs", type=click.Choice(["random", "adjacent"]), default="random",
               show_default=True, help="Correspondence pairs: two random windows in random "
               "order (the paper), or a window and the next one (inference's hand-over order).")
@@ -71,7 +74,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   workers: int, augment: tuple[str, ...], probe_every: int,
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
                   init_weights: Path | None, pairs: str, chain_clips: int,
-                  stream_seed: int) -> None:
+                  stream_seed: int, grow_stages: bool) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -80,7 +83,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment,
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
         init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
-        stream_seed=stream_seed)
+        stream_seed=stream_seed, grow_stages=grow_stages)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

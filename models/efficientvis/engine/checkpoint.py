@@ -123,12 +123,30 @@ def with_bn_counters(model: nn.Module, state: Mapping[str, torch.Tensor]
     return out
 
 
-def load_weights(model: nn.Module, path: Path | str, prefix: str = "") -> None:
+def grown_stages(state: Mapping[str, torch.Tensor], num_stages: int) -> dict[str, torch.Tensor]:
+    """``state`` of a model with M stages (``stages.0.`` ... ``stages.{M-1}.``) extended to
+    ``num_stages`` >= M: each added stage starts as a copy of stage M (the last)."""
+    have = {int(k.split(".")[1]) for k in state if k.startswith("stages.")}
+    if not have:
+        return dict(state)
+    last = max(have)
+    out = dict(state)
+    for m in range(last + 1, num_stages):
+        out.update({f"stages.{m}." + k[len(f"stages.{last}."):]: v.clone()
+                    for k, v in state.items() if k.startswith(f"stages.{last}.")})
+    return out
+
+
+def load_weights(model: nn.Module, path: Path | str, prefix: str = "", *,
+                 grow_stages: bool = False) -> None:
     """Copy the weights of checkpoint ``path`` whose names start with ``prefix`` ("" = the whole
     model) into ``model``; ``InputError`` when they do not fit (another backbone, width or
-    stage count)."""
+    stage count). ``grow_stages``: a checkpoint with fewer stages fits, its last stage copied
+    into the stages it lacks (``grown_stages``)."""
     source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith(prefix)}
     target = {k: v for k, v in unwrap(model).state_dict().items() if k.startswith(prefix)}
+    if grow_stages:
+        source = grown_stages(source, len(unwrap(model).stages))
     counter = "num_batches_tracked"            # BatchNorm counters: see with_bn_counters
     bad = sorted(k for k in target if not k.endswith(counter)
                  and (k not in source or source[k].shape != target[k].shape))

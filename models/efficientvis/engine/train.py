@@ -73,6 +73,7 @@ class TrainConfig:
     used when no dataset directory is given. ``probe_every`` > 0: every that many iterations,
     ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
     ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it;
+    ``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest;
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
@@ -103,6 +104,7 @@ class TrainConfig:
     probe_videos: int = 8
     init_weights: str | None = None
     init_backbone: str | None = None
+    grow_stages: bool = False
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
     chain_clips: int = 2
@@ -225,7 +227,7 @@ class _Trainer:
         model = build_model(model_cfg)
         for path, prefix in ((cfg.init_weights, ""), (cfg.init_backbone, "backbone.")):
             if path is not None:
-                load_weights(model, path, prefix)
+                load_weights(model, path, prefix, grow_stages=cfg.grow_stages and not prefix)
         if cfg.freeze_backbone:
             freeze_(model.backbone)
         self.model = model.to(ctx.device).train()
