@@ -69,15 +69,13 @@ class TrainConfig:
     schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
     (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip``,
     ``color_jitter`` and ``instance_color``: training augmentations of ``YTVISClipDataset``
-    (off, as in the paper). ``videos_per_epoch`` and ``synth_seed``: the fresh synthetic stream
-    used when no dataset directory is given. ``probe_every`` > 0: every that many iterations,
-    ``Probe`` scores ``probe_videos`` valid videos into the metrics log (0 = off).
-    ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it;
-    ``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest;
+    (off, as in the paper). ``videos_per_epoch``, ``synth_seed``: the fresh synthetic stream (no
+    dataset directory). ``probe_every`` > 0: ``Probe`` scores ``probe_videos`` valid videos.
+    ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it
+    (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest);
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
-    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
-    """
+    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs)."""
 
     epochs: int = 33
     max_iters: int | None = None
