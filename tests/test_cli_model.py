@@ -124,7 +124,7 @@ def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.M
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1
     assert res.stderr.startswith(f"error: {tmp_path / 'efficientvis_tiny_synth.pt'}: "
-                                 "bundled checkpoint missing; train it with `vistool train")
+                                 "bundled checkpoint missing; make it with the CPU recipe")
     assert not (tmp_path / "synth").exists()                    # failed before generating
 
 
@@ -157,6 +157,24 @@ def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
         assert got == recipe(p["iters"])
     else:
         assert got == recipe(p["iters"], init_backbone=tmp_path / bundled.PRETRAINED_BACKBONE)
+
+
+@pytest.mark.parametrize("name", ["CHAIN_COMMAND", "FINETUNE_COMMAND"])
+def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
+    import shlex
+
+    from efficientvis.engine import bundled
+
+    from vistoolkit.cli.train_cmd import train_command
+
+    args = shlex.split(getattr(bundled, name))[2:]             # drop "vistool train"
+    start = tmp_path / "checkpoint.pt"
+    start.write_bytes(b"")
+    args[args.index("--init-weights") + 1] = str(start)       # the file must exist
+    p = train_command.make_context("train", args).params
+    assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, 1000, True)
+    assert "num_queries=10" in p["overrides"]
+    assert p["stream_seed"] == (2 if name == "FINETUNE_COMMAND" else 1)
 
 
 def test_default_threads_is_half_the_cores_at_least_one() -> None:
