@@ -98,3 +98,18 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture()
+def masks_with_grad() -> Callable:
+    """``stage -> (B, N, T, h, w)`` mask logits with gradient on every entry: ``stage.masks``,
+    or ``stage.masks_at`` of all entries when the stage computed ``masks`` without gradient."""
+    import torch
+
+    def run(stage):
+        if stage.masks_at is None:
+            return stage.masks
+        grid = torch.meshgrid(*(torch.arange(d) for d in stage.masks.shape[:3]), indexing="ij")
+        return stage.masks_at(*(i.flatten() for i in grid)).view(stage.masks.shape)
+
+    return run

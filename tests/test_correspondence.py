@@ -253,7 +253,7 @@ def test_masks_on_demand_give_the_full_mask_loss_and_gradient(tmp_path: Path, on
         torch.testing.assert_close(grads_a[key], grads_b[key], rtol=0, atol=1e-4 * scale, msg=key)
 
 
-def test_masks_on_demand_only_while_training_with_a_per_sample_norm():
+def test_masks_on_demand_only_while_training_with_a_per_sample_norm(masks_with_grad):
     cfg = EfficientVISConfig.preset("micro")
     frames = torch.rand(1, cfg.clip_length, 3, 64, 64) * 255
     valid = torch.ones(1, cfg.clip_length, dtype=torch.bool)
@@ -265,7 +265,7 @@ def test_masks_on_demand_only_while_training_with_a_per_sample_norm():
         final = out.stages[-1]
         assert (final.masks_at is not None) is expect
         assert final.masks.requires_grad is (grad and not expect)
-        torch.testing.assert_close(final.masks_with_grad().detach(), final.masks)
+        torch.testing.assert_close(masks_with_grad(final).detach(), final.masks)
 
 
 def _dist_worker(rank: int, world: int, port: int, out_dir: str) -> None:

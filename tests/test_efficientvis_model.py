@@ -74,7 +74,7 @@ def test_model_padded_frame_does_not_affect_real_frames(overrides):
     torch.manual_seed(1)
     out, out2 = model(images, fv, sizes), model(images2, fv, sizes)
     for s, s2 in zip(out.stages, out2.stages):
-        for a, b in zip(s.tensors(), s2.tensors()):
+        for a, b in zip(s[:4], s2[:4]):               # the tensors, not masks_at
             assert torch.allclose(a[:, :, :2], b[:, :, :2], atol=1e-5)
             assert torch.allclose(a[1], b[1], atol=1e-5)
 
@@ -102,23 +102,23 @@ def test_model_same_seed_is_deterministic():
     a, b = _model(seed=3), _model(seed=3)
     with torch.no_grad():
         oa, ob = a(*_clip()), b(*_clip())
-    assert all(torch.equal(x, y) for x, y in zip(oa.stages[-1].tensors(), ob.stages[-1].tensors()))
+    assert all(torch.equal(x, y) for x, y in zip(oa.stages[-1][:4], ob.stages[-1][:4]))
     assert not torch.equal(_model(seed=4)(*_clip()).stages[-1].logits, oa.stages[-1].logits)
 
 
-def test_model_proposals_and_mask_boxes_detached():
+def test_model_proposals_and_mask_boxes_detached(masks_with_grad):
     model = _model().train()
     out = model(*_clip())
     # stage-2 boxes start from detached stage-1 boxes; masks live in detached boxes
-    (out.stages[1].boxes.sum() + out.stages[0].masks_with_grad().sum()).backward()
+    (out.stages[1].boxes.sum() + masks_with_grad(out.stages[0]).sum()).backward()
     assert model.stages[0].box_head.deltas.weight.grad is None
     assert model.tracklet_proposal.embedding.weight.grad is None
 
 
-def test_model_backward_reaches_queries_and_proposals():
+def test_model_backward_reaches_queries_and_proposals(masks_with_grad):
     model = _model().train()
     out = model(*_clip())
-    sum(s.logits.sum() + s.boxes.sum() + s.masks_with_grad().sum() for s in out.stages).backward()
+    sum(s.logits.sum() + s.boxes.sum() + masks_with_grad(s).sum() for s in out.stages).backward()
     assert model.tracklet_query.embedding.weight.grad.abs().sum() > 0
     assert model.tracklet_proposal.embedding.weight.grad.abs().sum() > 0
     grads = [p.grad for p in model.stages.parameters()]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-import torch
 from torch import Tensor
 
 
@@ -20,19 +19,6 @@ class StageOutput(NamedTuple):
     # when `masks` was computed without one (training, per-sample mask norm): only the matched
     # entries are supervised, so only they run the mask head's backward
     masks_at: Callable[[Tensor, Tensor, Tensor], Tensor] | None = None
-
-    def tensors(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """(logits, boxes, masks, mask_boxes)."""
-        return self.logits, self.boxes, self.masks, self.mask_boxes
-
-    def masks_with_grad(self) -> Tensor:
-        """(B, N, T, h, w) mask logits with gradient on every entry (``masks_at`` of all)."""
-        if self.masks_at is None:
-            return self.masks
-        b, n, t = (i.flatten() for i in torch.meshgrid(
-            *(torch.arange(d, device=self.masks.device) for d in self.masks.shape[:3]),
-            indexing="ij"))
-        return self.masks_at(b, n, t).view(self.masks.shape)
 
 
 class EfficientVISOutput(NamedTuple):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 
 import torch
@@ -69,13 +70,10 @@ class EfficientVISStage(nn.Module):
         xm = multilevel_roi_align(features, mask_boxes, output_size=self.mask_roi,
                                   sampling_ratio=self.sampling_ratio)      # (B, N, T, C, Rm, Rm)
         om = self.tdc_mask(q_a, xm, frame_valid)                           # Eq. 3: (B, N, T, C, Rm, Rm)
-        masks_at = None
-        if torch.is_grad_enabled() and self.mask_head.per_sample:           # see StageOutput.masks_at
-            masks_at = partial(self._masks_at, om, frame_valid)
-            with torch.no_grad():
-                masks = self._real_frame_masks(om.flatten(0, 2), frame_valid, N)  # (B*N*T, S, S)
-        else:
+        on_demand = torch.is_grad_enabled() and self.mask_head.per_sample  # StageOutput.masks_at
+        with torch.no_grad() if on_demand else nullcontext():
             masks = self._real_frame_masks(om.flatten(0, 2), frame_valid, N)   # (B*N*T, S, S)
+        masks_at = partial(self._masks_at, om, frame_valid) if on_demand else None
         masks = masks.view(B, N, T, *masks.shape[-2:])                     # (B, N, T, S, S)
         if self.shared_query:                                              # spec §10f
             q_new = handover_queries(q_new, frame_valid)[:, :, None].expand(B, N, T, C)  # (B, N, T, C)

@@ -76,7 +76,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False, init_weights: Path | None = None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
-                  stream_seed: int = DEFAULT_SYNTH_SEED,
+                  stream_seed: int | None = None,
                   grow_stages: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
@@ -89,6 +89,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     if chain_clips < 2:
         raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
                          f"{chain_clips}")
+    stream_seed = DEFAULT_SYNTH_SEED if stream_seed is None else stream_seed
     if stream_seed < 1:
         raise InputError(f"--stream-seed must be >= 1 (seed 0 is the benchmark's), got "
                          f"{stream_seed}")

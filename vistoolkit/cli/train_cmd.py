@@ -62,9 +62,9 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--chain", "chain_clips", type=int, default=2, show_default=True,
               help="Clips per training item: 2 is the paper's pair; K > 2 trains a chain of "
               "K - 1 query hand-overs, each clip starting from the previous one's queries.")
-@click.option("--stream-seed", type=int, default=1, show_default=True,
-              help="Generator seed of the fresh synthetic stream (without --data): a fine-tuning "
-              "run given another seed draws videos the first run never saw.")
+@click.option("--stream-seed", type=int, default=None,
+              help="Generator seed of the fresh synthetic stream (without --data) [1]: a "
+              "fine-tuning run given another seed draws videos the first run never saw.")
 @click.option("--freeze-backbone", is_flag=True,
               help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
               "the tracklet stages.")
@@ -74,7 +74,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   workers: int, augment: tuple[str, ...], probe_every: int,
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
                   init_weights: Path | None, pairs: str, chain_clips: int,
-                  stream_seed: int, grow_stages: bool) -> None:
+                  stream_seed: int | None, grow_stages: bool) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
