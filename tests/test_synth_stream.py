@@ -183,3 +183,11 @@ def test_stream_chain_items_share_instance_rows_across_clips() -> None:
         assert targets3.labels.shape[0] == s.targets2.labels.shape[0] == rows
         seen = s.targets1.present.any(1) | s.targets2.present.any(1) | targets3.present.any(1)
         assert bool(seen.all())                               # rows = instances seen anywhere
+
+
+def test_stream_instances_reweights_stream_videos_only() -> None:
+    cfg = TrainConfig(synth_seed=3, stream_instances=(0.0, 0.0, 1.0))
+    synth = cfg.stream_synth()
+    assert synth.seed == 3 and synth.instance_weights == (0.0, 0.0, 1.0)
+    assert all(len(synth_video(synth, "train", i).tracks) == 3 for i in range(6))
+    assert TrainConfig(synth_seed=3).stream_synth() == SynthConfig.preset("default", seed=3)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -76,8 +77,9 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   probe_every: int = 0, init_backbone: Path | None = None,
                   freeze_backbone: bool = False, init_weights: Path | None = None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
-                  stream_seed: int | None = None,
-                  grow_stages: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
+                  stream_seed: int | None = None, grow_stages: bool = False,
+                  data: Path | None = None, stream_instances: str | None = None,
+                  ) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -103,6 +105,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             init_weights=str(init_weights) if init_weights else None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
                             chain_clips=chain_clips, synth_seed=stream_seed,
+                            stream_instances=instance_weights(stream_instances, data),
                             grow_stages=grow_stages)
     if grow_stages and init_weights is None:
         raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
@@ -110,6 +113,21 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
         raise InputError("--freeze-backbone needs --init-backbone or --init-weights (a random "
                          "backbone would stay random)")
     return model_cfg, train_cfg
+
+
+def instance_weights(raw: str | None, data: Path | None) -> tuple[float, ...]:
+    """``--stream-instances "0.1,0.3,0.3,0.3"`` -> weights (() when not given)."""
+    if raw is None:
+        return ()
+    if data is not None:
+        raise InputError("--stream-instances shapes the synthetic stream; it needs no --data")
+    try:
+        weights = tuple(float(w) for w in raw.split(","))
+    except ValueError:
+        raise InputError(f"--stream-instances {raw}: expected comma-separated numbers") from None
+    if min(weights) < 0 or sum(weights) <= 0 or not all(map(math.isfinite, weights)):
+        raise InputError(f"--stream-instances {raw}: weights must be finite, >= 0, not all 0")
+    return weights
 
 
 def seed_everything(seed: int) -> None:

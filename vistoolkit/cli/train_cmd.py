@@ -65,6 +65,9 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--stream-seed", type=int, default=None,
               help="Generator seed of the fresh synthetic stream (without --data) [1]: a "
               "fine-tuning run given another seed draws videos the first run never saw.")
+@click.option("--stream-instances", default=None, metavar="W1,W2,...",
+              help="Relative frequency of stream videos with 1, 2, ... instances (without "
+              "--data) [the generator's 0.2,0.3,0.3,0.2]; the valid split never changes.")
 @click.option("--freeze-backbone", is_flag=True,
               help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
               "the tracklet stages.")
@@ -74,7 +77,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   workers: int, augment: tuple[str, ...], probe_every: int,
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
                   init_weights: Path | None, pairs: str, chain_clips: int,
-                  stream_seed: int | None, grow_stages: bool) -> None:
+                  stream_seed: int | None, stream_instances: str | None,
+                  grow_stages: bool) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -83,7 +87,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         ckpt_every=ckpt_every, device=device, seed=seed, workers=workers, augment=augment,
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
         init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
-        stream_seed=stream_seed, grow_stages=grow_stages)
+        stream_seed=stream_seed, grow_stages=grow_stages, data=data,
+        stream_instances=stream_instances)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

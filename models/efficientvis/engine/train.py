@@ -8,7 +8,6 @@ correspondence pair (spec §7). One epoch = one pass over the training videos (s
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import math
 import time
@@ -47,83 +46,14 @@ from efficientvis.engine.interrupts import (
 )
 from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.engine.probe import PROBE_KEYS, Probe
-from efficientvis.engine.synth_stream import DEFAULT_SYNTH_SEED, SynthStreamClipDataset
+from efficientvis.engine.synth_stream import SynthStreamClipDataset
+from efficientvis.engine.train_config import TrainConfig, lr_factor
 from efficientvis.model import build_model
-from vistoolkit.data.synth import SynthConfig
 from vistoolkit.errors import InputError
 from vistoolkit.provenance import provenance
 from vistoolkit.viz.training_curves import plot_training_curves
 
 logger = logging.getLogger(__name__)
-
-PAPER_LR = 2.5e-5        # spec §9
-SCRATCH_LR = 1e-4        # spec §12.17: `tiny` / `micro` trained from scratch on CPU
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings (defaults = spec §9 except where a field says otherwise).
-
-    ``lr`` None: 2.5e-5 for the ``paper`` preset, 1e-4 for ``tiny``/``micro`` (spec §12.17).
-    ``warmup_iters`` None: min(1000, 10 % of the schedule). ``lr_drop``: fraction of the
-    schedule after which lr is multiplied by 0.1 (27/33). ``max_iters`` caps the schedule
-    (``epochs`` is then only an upper bound). ``amp`` only takes effect on CUDA. ``flip``,
-    ``color_jitter`` and ``instance_color``: training augmentations of ``YTVISClipDataset``
-    (off, as in the paper). ``videos_per_epoch``, ``synth_seed``: the fresh synthetic stream (no
-    dataset directory). ``probe_every`` > 0: ``Probe`` scores ``probe_videos`` valid videos.
-    ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it
-    (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest);
-    ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
-    ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
-    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs)."""
-
-    epochs: int = 33
-    max_iters: int | None = None
-    batch_size: int = 1
-    lr: float | None = None
-    weight_decay: float = 1e-4
-    warmup_iters: int | None = None
-    warmup_factor: float = 0.01
-    lr_drop: float = 27 / 33
-    grad_clip: float = 1.0
-    seed: int = 0
-    device: str = "cpu"
-    amp: bool = True
-    num_workers: int = 0
-    log_every: int = 10
-    ckpt_every: int = 500
-    eval_every_epochs: int = 0
-    flip: bool = False
-    color_jitter: bool = False
-    instance_color: bool = False
-    videos_per_epoch: int = 1000
-    synth_seed: int = DEFAULT_SYNTH_SEED
-    probe_every: int = 0
-    probe_videos: int = 8
-    init_weights: str | None = None
-    init_backbone: str | None = None
-    grow_stages: bool = False
-    freeze_backbone: bool = False
-    adjacent_pairs: bool = False
-    chain_clips: int = 2
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def resolved_lr(self, preset: str) -> float:
-        return self.lr if self.lr is not None else (PAPER_LR if preset == "paper" else SCRATCH_LR)
-
-    def resolved_warmup(self, total_iters: int) -> int:
-        return self.warmup_iters if self.warmup_iters is not None else min(1000, total_iters // 10)
-
-
-def lr_factor(step: int, *, total_iters: int, warmup_iters: int, warmup_factor: float,
-              lr_drop: float) -> float:
-    """Multiplier of the base lr at iteration ``step`` (0-based): linear warmup from
-    ``warmup_factor`` over ``warmup_iters``, then x0.1 from ``lr_drop * total_iters`` on."""
-    alpha = min(step / warmup_iters, 1.0) if warmup_iters > 0 else 1.0
-    factor = warmup_factor * (1 - alpha) + alpha
-    return factor * (0.1 if step >= math.floor(lr_drop * total_iters) else 1.0)
 
 
 class PairStep(nn.Module):
@@ -206,7 +136,7 @@ class _Trainer:
                                                  "adjacent_pairs", "chain_clips")}
         if self.data_root is None:
             self.dataset: YTVISClipDataset = SynthStreamClipDataset.from_config(
-                SynthConfig.preset("default", seed=cfg.synth_seed), model_cfg, seed=cfg.seed,
+                cfg.stream_synth(), model_cfg, seed=cfg.seed,
                 videos_per_epoch=cfg.videos_per_epoch, **augment)
         else:
             self.dataset = YTVISClipDataset.from_config(self.data_root, model_cfg, seed=cfg.seed,
