@@ -1,0 +1,128 @@
+"""Table 1d / 1h and the low-FPS claim from one checkpoint, pooled over several synthetic splits,
+with per-video paired bootstrap intervals and the Table 1 verdict rule.
+
+Usage: python benchmarks/lowfps_evidence.py STUDY_DIR [STUDY_DIR ...] [--out FILE.json]
+           [--resamples 2000]
+
+Each STUDY_DIR is the output of ``vistool study lowfps --data SPLIT --out STUDY_DIR`` (its
+``provenance.json`` names the split; ``fpsF/e2e.json`` and ``fpsF/clips.jsonl`` are reread). The
+splits' videos are pooled into one evaluation (video ids offset per split), and the trackers are
+compared on the same videos (``vistoolkit.eval.compare.compare_results``): hand-crafted linking
+(best theta per split, as the study reports it) and motion linking against query hand-over at
+every rate, and hand-over at every rate against hand-over at the source rate (Table 1h). One
+checkpoint: the intervals cover the videos drawn, not the training seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.clip_results import load_clip_results
+from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.ytvis_io import load_predictions
+from vistoolkit.eval import evaluate
+from vistoolkit.eval.compare import compare_results
+from vistoolkit.linking.link import link_results, sweep_handcraft
+from vistoolkit.linking.tracks import video_infos
+from vistoolkit.studies.cells import score, valid_annotations
+from vistoolkit.studies.table1 import TABLE1
+from vistoolkit.studies.verdict import verdict
+
+OFFSET = 1_000_000          # video and track ids of split k are shifted by k * OFFSET
+BREAKDOWNS = ("video-ap", "video-curves")
+
+
+def shifted(gt: Dataset, preds: list[PredTrack], k: int) -> tuple[Dataset, list[PredTrack]]:
+    """``gt`` and ``preds`` with video and track ids moved into split ``k``'s id range."""
+    off = k * OFFSET
+    videos = tuple(dataclasses.replace(v, id=v.id + off) for v in gt.videos)
+    tracks = tuple(dataclasses.replace(t, id=t.id + off, video_id=t.video_id + off)
+                   for t in gt.tracks)
+    return (dataclasses.replace(gt, videos=videos, tracks=tracks),
+            [dataclasses.replace(p, video_id=p.video_id + off) for p in preds])
+
+
+def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[PredTrack]]]:
+    """Ground truth at ``fps`` and the three trackers' predictions of one study directory."""
+    data = Path(json.loads((study / "provenance.json").read_text())["data"])
+    work = study / f"fps{fps:g}"
+    gt, _ = valid_annotations(data, work, fps)
+    clips = load_clip_results(work / "clips.jsonl")
+    return gt, {"e2e": load_predictions(work / "e2e.json"),
+                "handcraft": sweep_handcraft(clips, gt, score=score).best_predictions,
+                "motion": link_results(clips, method="motion", videos=video_infos(clips, gt))}
+
+
+def pooled(studies: list[Path], fps: float) -> dict:
+    """Evaluations (with the per-video breakdowns) of each tracker on all splits' videos."""
+    gts, preds = [], {"e2e": [], "handcraft": [], "motion": []}
+    for k, study in enumerate(studies):
+        gt, trackers = split_trackers(study, fps)
+        for name, p in trackers.items():
+            g, moved = shifted(gt, p, k)
+            preds[name].extend(moved)
+        gts.append(g)
+    gt = dataclasses.replace(gts[0], videos=tuple(v for g in gts for v in g.videos),
+                             tracks=tuple(t for g in gts for t in g.tracks))
+    return {name: evaluate(gt, p, allow_empty=True, breakdowns=BREAKDOWNS)
+            for name, p in preds.items()}
+
+
+def paper_delta(table: str, key: str) -> float:
+    """The paper's AP of row ``key`` minus that of its reference row."""
+    rows = {r.key: r for r in TABLE1[table].rows}
+    return rows[key].paper["AP"] - rows[rows[key].reference].paper["AP"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("studies", nargs="+", type=Path)
+    ap.add_argument("--fps", default="6,3,1.5")
+    ap.add_argument("--resamples", type=int, default=2000)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    rates = [float(f) for f in args.fps.split(",")]
+    evals = {f: pooled(args.studies, f) for f in rates}
+    source = rates[0]
+    pairs = [(f"hand-craft - e2e at {f:g} FPS", evals[f]["e2e"], evals[f]["handcraft"])
+             for f in rates]
+    pairs += [(f"motion - e2e at {f:g} FPS", evals[f]["e2e"], evals[f]["motion"]) for f in rates]
+    pairs += [(f"e2e at {f:g} - at {source:g} FPS", evals[source]["e2e"], evals[f]["e2e"])
+              for f in rates[1:]]
+    paper = {"1d": paper_delta("table1d", "T9_handcraft"), "1h": paper_delta("table1h", "fps1.5")}
+    n_videos = len(evals[source]["e2e"].breakdowns["video-ap"])
+    print(f"{len(args.studies)} splits, {n_videos} videos pooled; AP (percent) per tracker:")
+    print("| FPS | e2e | hand-craft | motion |\n|---:|---:|---:|---:|")
+    for f in rates:
+        print(f"| {f:g} | " + " | ".join(f"{100 * evals[f][m].stats['AP']:.1f}"
+                                       for m in ("e2e", "handcraft", "motion")) + " |")
+    print("\n| B - A | ΔAP | 95 % interval (videos) | verdict |\n|---|---:|---|---|")
+    rows = []
+    for name, a, b in pairs:
+        comp = compare_results([a], [b], resamples=args.resamples)
+        delta, (low, high) = 100 * comp.delta["AP"], comp.bootstrap_interval["AP"]
+        key = "1d" if name.startswith(f"hand-craft - e2e at {source:g}") else \
+            "1h" if name.startswith("e2e at 1.5") else None
+        label = ""
+        if key:
+            v = verdict({0: 100 * b.stats["AP"]}, {0: 100 * a.stats["AP"]}, paper[key],
+                        interval=(100 * low, 100 * high))
+            label = f"Table {key}: {v.label} (paper {paper[key]:+.1f})"
+        rows.append({"comparison": name, "delta_ap": delta, "low": 100 * low,
+                     "high": 100 * high, "verdict": label})
+        print(f"| {name} | {delta:+.1f} | [{100 * low:+.1f}, {100 * high:+.1f}] | {label} |")
+    if args.out:
+        write_json_atomic(args.out, {"studies": [str(s) for s in args.studies],
+                                     "videos": n_videos, "resamples": args.resamples,
+                                     "ap": {f"{f:g}": {m: 100 * e.stats["AP"]
+                                                        for m, e in evals[f].items()}
+                                            for f in rates},
+                                     "comparisons": rows})
+
+
+if __name__ == "__main__":
+    main()
