@@ -16,12 +16,12 @@ checkpoint: the intervals cover the videos drawn, not the training seed.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.clip_results import load_clip_results
+from vistoolkit.data.pool import pool
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
@@ -32,18 +32,7 @@ from vistoolkit.studies.cells import score, valid_annotations
 from vistoolkit.studies.table1 import TABLE1
 from vistoolkit.studies.verdict import verdict
 
-OFFSET = 1_000_000          # video and track ids of split k are shifted by k * OFFSET
 BREAKDOWNS = ("video-ap", "video-curves")
-
-
-def shifted(gt: Dataset, preds: list[PredTrack], k: int) -> tuple[Dataset, list[PredTrack]]:
-    """``gt`` and ``preds`` with video and track ids moved into split ``k``'s id range."""
-    off = k * OFFSET
-    videos = tuple(dataclasses.replace(v, id=v.id + off) for v in gt.videos)
-    tracks = tuple(dataclasses.replace(t, id=t.id + off, video_id=t.video_id + off)
-                   for t in gt.tracks)
-    return (dataclasses.replace(gt, videos=videos, tracks=tracks),
-            [dataclasses.replace(p, video_id=p.video_id + off) for p in preds])
 
 
 def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[PredTrack]]]:
@@ -59,17 +48,12 @@ def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[Pre
 
 def pooled(studies: list[Path], fps: float) -> dict:
     """Evaluations (with the per-video breakdowns) of each tracker on all splits' videos."""
-    gts, preds = [], {"e2e": [], "handcraft": [], "motion": []}
-    for k, study in enumerate(studies):
-        gt, trackers = split_trackers(study, fps)
-        for name, p in trackers.items():
-            g, moved = shifted(gt, p, k)
-            preds[name].extend(moved)
-        gts.append(g)
-    gt = dataclasses.replace(gts[0], videos=tuple(v for g in gts for v in g.videos),
-                             tracks=tuple(t for g in gts for t in g.tracks))
-    return {name: evaluate(gt, p, allow_empty=True, breakdowns=BREAKDOWNS)
-            for name, p in preds.items()}
+    splits = [split_trackers(study, fps) for study in studies]
+    out = {}
+    for name in ("e2e", "handcraft", "motion"):
+        gt, preds = pool([(gt, trackers[name]) for gt, trackers in splits])
+        out[name] = evaluate(gt, preds, allow_empty=True, breakdowns=BREAKDOWNS)
+    return out
 
 
 def paper_delta(table: str, key: str) -> float:
