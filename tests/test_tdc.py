@@ -70,7 +70,7 @@ def test_neighbour_valid_literal():
 
 def test_adaptive_weights_equal_outputs_share_evenly_over_existing_offsets():
     y = torch.ones(3, 1, 1, 4, 2, C)                                        # identical outputs
-    valid = neighbour_valid(torch.tensor([[True, True, True, False]]), (-1, 0, 1))
+    valid = neighbour_valid(torch.tensor([[True, True, True, False]]), (-1, 0, 1))[:, :, None]
     a = adaptive_weights(y, valid, center=1)[:, 0, 0, :, 0]                # (3, T)
     expected = torch.tensor([[0, 1 / 3, 1 / 2, 1 / 2], [1 / 2, 1 / 3, 1 / 2, 1 / 2],
                              [1 / 2, 1 / 3, 0, 0]])
@@ -82,7 +82,7 @@ def test_adaptive_weights_sum_to_one_and_zero_on_missing_neighbours():
     y = torch.randn(3, B, N, T, R * R, C)
     fv = torch.ones(B, T, dtype=torch.bool)
     fv[1, 4] = False
-    valid = neighbour_valid(fv, (-1, 0, 1))
+    valid = neighbour_valid(fv, (-1, 0, 1))[:, :, None]                    # (3, B, 1, T)
     a = adaptive_weights(y, valid, center=1)                                # (3, B, N, T, R*R)
     assert torch.allclose(a.sum(0), torch.ones(B, N, T, R * R), atol=1e-6)
     assert a[0, :, :, 0].max() == 0 and a[2, :, :, T - 1].max() == 0
@@ -104,3 +104,14 @@ def test_cosine_to_center_equals_torch_cosine_similarity_values_and_gradients():
     (g1,) = torch.autograd.grad((ours * w).sum(), y1)
     (g2,) = torch.autograd.grad((ref * w).sum(), y2)
     assert torch.allclose(g1, g2, atol=1e-10)
+
+
+@pytest.mark.parametrize("temporal", [True, False])
+@pytest.mark.parametrize("with_proj", [True, False])
+def test_tdc_at_entries_equals_the_full_output(temporal, with_proj):
+    tdc, q, x = _setup(temporal, with_proj)
+    fv = torch.ones(B, T, dtype=torch.bool)
+    fv[1, 3:] = False                                                       # padded frames
+    b, n, t = torch.tensor([0, 0, 1, 1, 1]), torch.tensor([0, 2, 1, 1, 0]), torch.tensor([0, 4, 2, 3, 1])
+    full = tdc(q, x, fv)[b, n, t]
+    torch.testing.assert_close(tdc.at(q, x, fv, b, n, t), full, rtol=1e-5, atol=1e-6)

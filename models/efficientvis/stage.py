@@ -69,23 +69,26 @@ class EfficientVISStage(nn.Module):
         mask_boxes = b_new.detach()                                        # spec §2: QI detached
         xm = multilevel_roi_align(features, mask_boxes, output_size=self.mask_roi,
                                   sampling_ratio=self.sampling_ratio)      # (B, N, T, C, Rm, Rm)
-        om = self.tdc_mask(q_a, xm, frame_valid)                           # Eq. 3: (B, N, T, C, Rm, Rm)
         on_demand = torch.is_grad_enabled() and self.mask_head.per_sample  # StageOutput.masks_at
         with torch.no_grad() if on_demand else nullcontext():
+            om = self.tdc_mask(q_a, xm, frame_valid)                       # Eq. 3: (B, N, T, C, Rm, Rm)
             masks = self._real_frame_masks(om.flatten(0, 2), frame_valid, N)   # (B*N*T, S, S)
-        masks_at = partial(self._masks_at, om, frame_valid) if on_demand else None
+        masks_at = partial(self._masks_at, q_a, xm, frame_valid) if on_demand else None
         masks = masks.view(B, N, T, *masks.shape[-2:])                     # (B, N, T, S, S)
         if self.shared_query:                                              # spec §10f
             q_new = handover_queries(q_new, frame_valid)[:, :, None].expand(B, N, T, C)  # (B, N, T, C)
         return q_new, StageOutput(logits, b_new, masks, mask_boxes, masks_at)
 
-    def _masks_at(self, om: Tensor, frame_valid: Tensor, b: Tensor, n: Tensor,
+    def _masks_at(self, q_a: Tensor, xm: Tensor, frame_valid: Tensor, b: Tensor, n: Tensor,
                   t: Tensor) -> Tensor:
-        """Mask logits (E, S, S) of entries (b, n, t) with gradient, 0 on padded frames.
+        """Mask logits (E, S, S) of entries (b, n, t) with gradient (TDC_mask and mask head run
+        for those entries only), 0 on padded frames.
 
-        om: (B, N, T, C, Rm, Rm) TDC_mask output; b, n, t: (E,) int64.
+        q_a: (B, N, T, C) queries after FTSA; xm: (B, N, T, C, Rm, Rm) mask RoI features;
+        b, n, t: (E,) int64.
         """
-        out = self.mask_head(om[b, n, t])                                  # (E, S, S)
+        om = self.tdc_mask.at(q_a, xm, frame_valid, b, n, t)              # Eq. 3: (E, C, Rm, Rm)
+        out = self.mask_head(om)                                           # (E, S, S)
         return out * frame_valid[b, t][:, None, None].to(out.dtype)       # (E, S, S)
 
     def _real_frame_masks(self, feats: Tensor, frame_valid: Tensor, num_queries: int) -> Tensor:

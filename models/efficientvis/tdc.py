@@ -50,15 +50,17 @@ def adaptive_weights(outputs: Tensor, valid: Tensor, center: int) -> Tensor:
     """Eq. 3 weights a_{i,(t,t')}: cosine similarity to the t' = t output, softmax over t'.
 
     Args:
-        outputs: (K, B, N, T, P, C) dynamic-conv outputs per offset (P = R*R locations).
-        valid: (K, B, T) bool, whether the neighbour exists (padded / out-of-clip = False).
+        outputs: (K, *L, P, C) dynamic-conv outputs per offset (P = R*R locations; L = (B, N, T)
+            or (E,) entries).
+        valid: (K, *L) bool, or broadcastable to it (e.g. (K, B, 1, T)), whether the neighbour
+            exists (padded / out-of-clip = False).
         center: index of offset 0 in the K axis.
 
     Returns:
-        (K, B, N, T, P) weights summing to 1 over K at every location.
+        (K, *L, P) weights summing to 1 over K at every location.
     """
-    sim = cosine_to_center(outputs, center)                                # (K, B, N, T, P)
-    sim = sim.masked_fill(~valid[:, :, None, :, None], float("-inf"))      # spec §12.12: clip ends
+    sim = cosine_to_center(outputs, center)                                # (K, *L, P)
+    sim = sim.masked_fill(~valid[..., None], float("-inf"))                # spec §12.12: clip ends
     return sim.softmax(dim=0)                                              # Eq. 3: sum_t' a = 1
 
 
@@ -96,21 +98,41 @@ class TemporalDynamicConv(nn.Module):
             (B, N, T, C) with ``with_proj``, else (B, N, T, C, R, R).
         """
         B, N, T, C, R, _ = roi_feats.shape
-        D = self.dynamic_dim
-        params = self.dynamic_layer(q)                                     # (B, N, T, 2*C*D)
-        w1 = params[..., : C * D].reshape(B, N, T, C, D)                   # (B, N, T, C, D)
-        w2 = params[..., C * D:].reshape(B, N, T, D, C)                    # (B, N, T, D, C)
         x = roi_feats.flatten(-2).transpose(-1, -2)                        # (B, N, T, R*R, C)
         xs = torch.stack([shift_time(x, k) for k in self.offsets])         # (K, B, N, T, R*R, C)
-        y = F.relu(self.norm1(xs @ w1))                                    # (K, B, N, T, R*R, D)
-        y = F.relu(self.norm2(y @ w2))                                     # (K, B, N, T, R*R, C)
+        valid = neighbour_valid(frame_valid, self.offsets)[:, :, None]     # (K, B, 1, T)
+        return self._output(self._combine(q, xs, valid), R)               # (B, N, T, ...)
+
+    def at(self, q: Tensor, roi_feats: Tensor, frame_valid: Tensor, b: Tensor, n: Tensor,
+           t: Tensor) -> Tensor:
+        """``forward(q, roi_feats, frame_valid)[b, n, t]`` computed for those entries only.
+
+        b, n, t: (E,) int64. Returns (E, C) with ``with_proj``, else (E, C, R, R).
+        """
+        T, R = roi_feats.shape[2], roi_feats.shape[-1]
+        x = roi_feats.flatten(-2).transpose(-1, -2)                        # (B, N, T, R*R, C)
+        xs = torch.stack([x[b, n, (t + k).clamp(0, T - 1)]                 # past the ends: any
+                          for k in self.offsets])                          # (K, E, R*R, C)
+        valid = neighbour_valid(frame_valid, self.offsets)[:, b, t]        # (K, E): weight 0
+        return self._output(self._combine(q[b, n, t], xs, valid), R)      # (E, ...)
+
+    def _combine(self, q: Tensor, xs: Tensor, valid: Tensor) -> Tensor:
+        """Eq. 3 for queries q (*L, C) over neighbour RoI features xs (K, *L, R*R, C), valid
+        (K, *L) or broadcastable. Returns (*L, R*R, C)."""
+        C, D = self.channels, self.dynamic_dim
+        params = self.dynamic_layer(q)                                     # (*L, 2*C*D)
+        w1 = params[..., : C * D].unflatten(-1, (C, D))                    # (*L, C, D)
+        w2 = params[..., C * D:].unflatten(-1, (D, C))                     # (*L, D, C)
+        y = F.relu(self.norm1(xs @ w1))                                    # (K, *L, R*R, D)
+        y = F.relu(self.norm2(y @ w2))                                     # (K, *L, R*R, C)
         if len(self.offsets) == 1:
-            out = y[0]                                                     # (B, N, T, R*R, C)
-        else:
-            valid = neighbour_valid(frame_valid, self.offsets)             # (K, B, T)
-            emb = y if self.embed is None else self.embed(y)
-            a = adaptive_weights(emb, valid, self.offsets.index(0))        # (K, B, N, T, R*R)
-            out = (a[..., None] * y).sum(dim=0)                            # Eq. 3: (B, N, T, R*R, C)
+            return y[0]                                                    # (*L, R*R, C)
+        emb = y if self.embed is None else self.embed(y)
+        a = adaptive_weights(emb, valid, self.offsets.index(0))            # (K, *L, R*R)
+        return (a[..., None] * y).sum(dim=0)                               # Eq. 3: (*L, R*R, C)
+
+    def _output(self, out: Tensor, R: int) -> Tensor:
+        """(*L, R*R, C) -> (*L, C) through ``proj``, else (*L, C, R, R)."""
         if self.proj is not None:
-            return self.proj(out.flatten(-2))                              # (B, N, T, C)
-        return out.transpose(-1, -2).reshape(B, N, T, C, R, R)             # (B, N, T, C, R, R)
+            return self.proj(out.flatten(-2))                              # (*L, C)
+        return out.transpose(-1, -2).unflatten(-1, (R, R))                 # (*L, C, R, R)
