@@ -16,6 +16,7 @@ the 80 training videos from random initialisation, ``TRAIN_COMMAND``; it memoris
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ from vistoolkit.errors import InputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"   # models/efficientvis/weights
 BUNDLED_NAME = "efficientvis_tiny_synth.pt"
+# ResNet-18's layer4 (16 of the 24.6 MiB of a two-stage float16 file), fixed in the CPU recipe,
+# stored as int8 when a model with more stages would not fit in 25 MB
+BUNDLED_INT8 = ("backbone.body.layers.3.",)
 
 TRAIN_COMMAND = (
     "vistool train --data vistool_data/synth --preset tiny --out runs/bundled_tiny "
@@ -99,12 +103,13 @@ def require_bundled() -> Path:
 
 
 def export_bundled(src: Path | str, dst: Path | str | None = None,
-                   meta: dict[str, Any] | None = None) -> Path:
-    """Copy the model of training checkpoint ``src`` as float16 weights only (a few MB)."""
+                   meta: dict[str, Any] | None = None, int8: Sequence[str] = ()) -> Path:
+    """Copy the model of training checkpoint ``src`` as float16 weights only, the weight tensors
+    under the name prefixes ``int8`` (e.g. ``BUNDLED_INT8``) as int8 + per-channel scale."""
     raw = read_checkpoint(src)
     cfg = EfficientVISConfig.from_dict(raw["model_config"])
     model = build_model(cfg)
     model.load_state_dict(with_bn_counters(model, raw["model"]))
     info = {**raw.get("meta", {}), "step": raw.get("step"), **(meta or {})}
     return save_checkpoint(dst or bundled_checkpoint_path(), model=model, model_cfg=cfg,
-                           category_ids=raw["category_ids"], meta=info, half=True)
+                           category_ids=raw["category_ids"], meta=info, half=True, int8=int8)

@@ -10,6 +10,8 @@ A checkpoint is a ``torch.save`` dict with plain types and tensors only, so it l
   ``epoch_step`` (items of the current epoch already consumed), ``train_config``, ``rng``
   (python / numpy / torch / cuda generator states)
 * ``meta``: free-form plain data (training time, command, ...)
+* ``int8`` (model-only copies, optional): tensors of ``model`` stored as int8 + per-channel scale
+  (``int8_weights``); ``read_checkpoint`` puts them back into ``model`` as float32
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from torch import nn
 
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.inference import InferenceSettings
+from efficientvis.engine.int8_weights import pack_int8, unpack_int8
 from efficientvis.model import build_model
 from vistoolkit.atomic import write_bytes_atomic
 from vistoolkit.errors import InputError
@@ -83,7 +86,8 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 def save_checkpoint(path: Path | str, *, model: nn.Module, model_cfg: EfficientVISConfig,
                     category_ids: Sequence[int], training: Mapping[str, Any] | None = None,
-                    meta: Mapping[str, Any] | None = None, half: bool = False) -> Path:
+                    meta: Mapping[str, Any] | None = None, half: bool = False,
+                    int8: Sequence[str] = ()) -> Path:
     """Write a checkpoint atomically (temporary file, then rename).
 
     Args:
@@ -94,10 +98,13 @@ def save_checkpoint(path: Path | str, *, model: nn.Module, model_cfg: EfficientV
         training: resumable state (``optimizer``, ``scheduler``, ``step`` ...), None = model only.
         meta: extra plain data stored under ``meta``.
         half: store floating-point weights as float16 (bundled copies).
+        int8: name prefixes whose weight tensors (2+ dimensions) are stored as int8 with a
+            float32 scale per output channel (bundled copies; ``int8_weights``).
     Returns:
         ``path``.
     """
     state = {k: v.detach().cpu() for k, v in unwrap(model).state_dict().items()}
+    state, packed = pack_int8(state, int8)
     if half:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     ckpt: dict[str, Any] = {
@@ -105,6 +112,8 @@ def save_checkpoint(path: Path | str, *, model: nn.Module, model_cfg: EfficientV
         "model_config": model_cfg.to_dict(), "category_ids": [int(c) for c in category_ids],
         "meta": dict(meta or {}),
     }
+    if packed:
+        ckpt["int8"] = packed
     ckpt.update(training or {})
     buffer = io.BytesIO()
     torch.save(ckpt, buffer)
@@ -184,6 +193,10 @@ def read_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     for key in ("model", "model_config", "category_ids"):
         if key not in ckpt:
             raise InputError(f"checkpoint has no '{key}'", path=path)
+    try:
+        ckpt["model"].update(unpack_int8(ckpt.pop("int8", {})))
+    except (ValueError, AttributeError) as err:
+        raise InputError(f"damaged checkpoint: {err}", path=path) from None
     return ckpt
 
 
