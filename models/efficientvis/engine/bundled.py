@@ -1,4 +1,5 @@
-"""The bundled ``tiny`` checkpoint (model weights only, float16, 24.6 MiB) used by ``vistool demo``.
+"""The bundled ``tiny`` checkpoint (model weights only: float16, ResNet-18's layer4 as int8;
+18 MiB) used by ``vistool demo``.
 
 How it was made (2-core CPU shared with other jobs, ``--threads 1``): the CPU recipe,
 ``PRETRAIN_COMMAND`` (crop pre-training of backbone + FPN, 2,000 steps, 37 min), then
@@ -6,12 +7,13 @@ How it was made (2-core CPU shared with other jobs, ``--threads 1``): the CPU re
 videos, that backbone fixed, 3.0 s per iteration) stopped at iteration 2,510 of its 6,000,
 then ``CHAIN_COMMAND`` (three clips, two query hand-overs per item; from those weights with a
 fresh optimiser; 1,000 iterations, 95 min at 8-9 s per iteration on a slower machine), then
-``FINETUNE_COMMAND`` (the same for 1,000 more iterations on videos of another stream seed, 107
-min at 6.6 s per iteration); exported with ``export_bundled``. Valid split, full-video query
-hand-over (``vistool demo``): AP 9.4, AP50 20.4, AP75 8.5, AR1 13.3, AR10 15.1 (percent), far
-below the 40 AP bar; see ``docs/model.md``. The files bundled before it scored AP 8.5 (after
-``CHAIN_COMMAND``), 5.7 (five queries, chain from 2,509 to 3,750 iterations) and 3.1 (trained on
-the 80 training videos from random initialisation, ``TRAIN_COMMAND``; it memorised its videos).
+``FINETUNE_COMMAND`` (three stages, the third a copy of the second, for 1,000 more iterations
+on videos of another stream seed, 128 min at 7.5-10.5 s per iteration); exported with
+``export_bundled(..., int8=BUNDLED_INT8)``. Valid split, full-video query hand-over
+(``vistool demo``): see ``docs/model.md`` (AP about 10, far below the 40 AP bar). The files
+bundled before it scored AP 9.4 (two stages fine-tuned), 8.5 (after ``CHAIN_COMMAND``), 5.7
+(five queries, chain from 2,509 to 3,750 iterations) and 3.1 (trained on the 80 training
+videos from random initialisation, ``TRAIN_COMMAND``; it memorised its videos).
 """
 from __future__ import annotations
 
@@ -56,10 +58,10 @@ FINETUNE_COMMAND = (
     "--batch-size 4 --augment flip --augment color --set input_short=128 "
     "--set input_max_long=224 --set num_queries=10 --probe-every 250 --threads 1 "
     "--init-weights runs/cpu_recipe_chain/checkpoint.pt --freeze-backbone --chain 3 "
-    "--stream-seed 2")
+    "--stream-seed 2 --set num_stages=3 --grow-stages")
 EXPORT_COMMAND = (
-    "python -c \"from efficientvis.engine.bundled import export_bundled; "
-    "export_bundled('runs/cpu_recipe_finetune/checkpoint.pt')\"")
+    "python -c \"from efficientvis.engine.bundled import BUNDLED_INT8, export_bundled; "
+    "export_bundled('runs/cpu_recipe_finetune/checkpoint.pt', int8=BUNDLED_INT8)\"")
 
 
 def bundled_recipe(max_iters: int = 6000, device: str = "cpu"
