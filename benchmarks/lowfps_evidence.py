@@ -5,7 +5,8 @@ Usage: python benchmarks/lowfps_evidence.py STUDY_DIR [STUDY_DIR ...] [--out FIL
            [--resamples 2000]
 
 Each STUDY_DIR is the output of ``vistool study lowfps --data SPLIT --out STUDY_DIR`` (its
-``provenance.json`` names the split; ``fpsF/e2e.json`` and ``fpsF/clips.jsonl`` are reread). The
+``provenance.json`` names the split; it reads ``fpsF/e2e.json``, ``handcraft.json`` (best theta) and
+``motion.json``). The
 splits' videos are pooled into one evaluation (video ids offset per split), and the trackers are
 compared on the same videos (``vistoolkit.eval.compare.compare_results``): hand-crafted linking
 (best theta per split, as the study reports it) and motion linking against query hand-over at
@@ -20,15 +21,12 @@ import json
 from pathlib import Path
 
 from vistoolkit.atomic import write_json_atomic
-from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.pool import pool
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
-from vistoolkit.linking.link import link_results, sweep_handcraft
-from vistoolkit.linking.tracks import video_infos
-from vistoolkit.studies.cells import score, valid_annotations
+from vistoolkit.studies.cells import valid_annotations
 from vistoolkit.studies.table1 import TABLE1
 from vistoolkit.studies.verdict import verdict
 
@@ -36,14 +34,12 @@ BREAKDOWNS = ("video-ap", "video-curves")
 
 
 def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[PredTrack]]]:
-    """Ground truth at ``fps`` and the three trackers' predictions of one study directory."""
+    """Ground truth at ``fps`` and the three trackers' predictions the study saved."""
     data = Path(json.loads((study / "provenance.json").read_text())["data"])
     work = study / f"fps{fps:g}"
     gt, _ = valid_annotations(data, work, fps)
-    clips = load_clip_results(work / "clips.jsonl")
-    return gt, {"e2e": load_predictions(work / "e2e.json"),
-                "handcraft": sweep_handcraft(clips, gt, score=score).best_predictions,
-                "motion": link_results(clips, method="motion", videos=video_infos(clips, gt))}
+    return gt, {name: load_predictions(work / f"{name}.json")
+                for name in ("e2e", "handcraft", "motion")}
 
 
 def pooled(studies: list[Path], fps: float) -> dict:

@@ -42,6 +42,12 @@ def test_lowfps_study_oracle_e2e_holds_and_motion_degrades(data_root, tmp_path):
     paths = write_lowfps_reports(res, tmp_path)
     assert all(p.stat().st_size > 0 for p in paths)
     assert len((tmp_path / "lowfps.csv").read_text().splitlines()) == 1 + 6
+    # each tracker's scored predictions are kept (benchmarks/lowfps_evidence.py rereads them)
+    from vistoolkit.eval import evaluate
+    gt = tmp_path / "fps1.5" / "valid_fps1.5.json"
+    for name, method in (("handcraft", HANDCRAFT), ("motion", MOTION)):
+        got = evaluate(gt, tmp_path / "fps1.5" / f"{name}.json", allow_empty=True).stats["AP"]
+        assert got == pytest.approx(res.stats[method][1.5]["AP"]), name
 
 
 def test_lowfps_study_rate_above_source_raises_input_error(data_root, tmp_path):

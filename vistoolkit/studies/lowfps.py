@@ -172,12 +172,14 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
         clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))
         sweep = sweep_handcraft(clips, gt, score=score_fn)
         stats[HANDCRAFT][fps] = with_assa(sweep.best_stats, gt, sweep.best_predictions)
+        save_predictions(sweep.best_predictions, work / "handcraft.json")  # best theta's
         theta[fps] = sweep.best_threshold
         bar.update(1)
         bar.set_postfix_str(f"{fps:g} fps: {MOTION}")
         preds = link_results(clips, method="motion", videos=video_infos(clips, gt),
                              **dict(motion_options or {}))
         stats[MOTION][fps] = with_assa(score_fn(gt, preds), gt, preds)
+        save_predictions(preds, work / "motion.json")
         bar.update(1)
         log.info("fps %g: AP e2e %.3f handcraft %.3f motion %.3f", fps, stats[E2E][fps]["AP"],
                  stats[HANDCRAFT][fps]["AP"], stats[MOTION][fps]["AP"])
