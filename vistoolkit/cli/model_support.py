@@ -91,6 +91,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     if chain_clips < 2:
         raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
                          f"{chain_clips}")
+    if stream_seed is not None and data is not None:
+        raise InputError("--stream-seed picks the synthetic stream; it needs no --data")
     stream_seed = DEFAULT_SYNTH_SEED if stream_seed is None else stream_seed
     if stream_seed < 1:
         raise InputError(f"--stream-seed must be >= 1 (seed 0 is the benchmark's), got "
