@@ -145,7 +145,8 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
                         (["--stream-instances", "0,0"], "not all 0"),
                         (["--stream-instances", "1,x"], "comma-separated"),
                         (["--stream-instances", "1", "--data", str(tmp_path)], "no --data"),
-                        (["--stream-seed", "2", "--data", str(tmp_path)], "no --data")):
+                        (["--stream-seed", "2", "--data", str(tmp_path)], "no --data"),
+                        (["--ema", "1"], "--ema must lie")):
         res = CliRunner().invoke(main, ["train", "--preset", "micro", "--iters", "1", "--out",
                                         str(tmp_path / "r"), *flags])
         assert res.exit_code == 2 and says in res.output and "Traceback" not in res.output

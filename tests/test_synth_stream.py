@@ -158,10 +158,12 @@ def test_cli_train_without_data_uses_the_stream_and_logs_the_probe(tmp_path: Pat
     out = tmp_path / "run"
     res = CliRunner().invoke(main, ["train", "--preset", "micro", "--iters", "2",
                                     "--batch-size", "1", "--out", str(out), "--threads", "1",
-                                    "--probe-every", "2", "--probe-data", str(tmp_path / "bench")])
+                                    "--probe-every", "2", "--probe-data", str(tmp_path / "bench"),
+                                    "--ema", "0.9"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows[0]["probe_AP"] is None and 0.0 <= rows[1]["probe_class_acc"] <= 1.0
+    assert rows[0]["ema_probe_AP"] is None and 0.0 <= rows[1]["ema_probe_box_iou"] <= 1.0
     assert 0.0 <= rows[1]["probe_AP"] <= 1.0
     assert 0.0 <= rows[1]["probe_handover_iou"] <= 1.0
     assert (out / "probe" / "valid_subset.json").is_file()

@@ -79,7 +79,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
                   stream_seed: int | None = None, grow_stages: bool = False,
                   data: Path | None = None, stream_instances: str | None = None,
-                  ) -> tuple[EfficientVISConfig, TrainConfig]:
+                  ema_decay: float = 0.0) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -88,6 +88,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                         ("--ckpt-every", ckpt_every), ("--probe-every", probe_every + 1)):
         if value is not None and value < 1:
             raise InputError(f"{name} must be >= 1, got {value}")
+    if not 0.0 <= ema_decay < 1.0:
+        raise InputError(f"--ema must lie in [0, 1) (0 = off), got {ema_decay}")
     if chain_clips < 2:
         raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
                          f"{chain_clips}")
@@ -108,7 +110,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
                             chain_clips=chain_clips, synth_seed=stream_seed,
                             stream_instances=instance_weights(stream_instances, data),
-                            grow_stages=grow_stages)
+                            grow_stages=grow_stages, ema_decay=ema_decay)
     if grow_stages and init_weights is None:
         raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
     if freeze_backbone and init_backbone is None and init_weights is None:

@@ -68,6 +68,10 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--stream-instances", default=None, metavar="W1,W2,...",
               help="Relative frequency of stream videos with 1, 2, ... instances (without "
               "--data) [the generator's 0.2,0.3,0.3,0.2]; the valid split never changes.")
+@click.option("--ema", "ema_decay", type=float, default=0.0, show_default=True,
+              help="Keep a moving average of the trained weights with this decay (e.g. 0.995; "
+              "0 = off, the paper): saved in the checkpoint, probed beside the weights, "
+              "exported with export_bundled(..., ema=True).")
 @click.option("--freeze-backbone", is_flag=True,
               help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
               "the tracklet stages.")
@@ -78,7 +82,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
                   init_weights: Path | None, pairs: str, chain_clips: int,
                   stream_seed: int | None, stream_instances: str | None,
-                  grow_stages: bool) -> None:
+                  grow_stages: bool, ema_decay: float) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -88,7 +92,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
         init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
         stream_seed=stream_seed, grow_stages=grow_stages, data=data,
-        stream_instances=stream_instances)
+        stream_instances=stream_instances, ema_decay=ema_decay)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

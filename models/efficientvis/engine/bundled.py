@@ -105,13 +105,18 @@ def require_bundled() -> Path:
 
 
 def export_bundled(src: Path | str, dst: Path | str | None = None,
-                   meta: dict[str, Any] | None = None, int8: Sequence[str] = ()) -> Path:
+                   meta: dict[str, Any] | None = None, int8: Sequence[str] = (), *,
+                   ema: bool = False, half: bool = True) -> Path:
     """Copy the model of training checkpoint ``src`` as float16 weights only, the weight tensors
-    under the name prefixes ``int8`` (e.g. ``BUNDLED_INT8``) as int8 + per-channel scale."""
+    under the name prefixes ``int8`` (e.g. ``BUNDLED_INT8``) as int8 + per-channel scale.
+    ``ema``: the run's weight average (``--ema``) instead of its last weights; ``half=False``
+    keeps float32 (a weights-only file for comparisons)."""
     raw = read_checkpoint(src)
+    if ema and "ema" not in raw:
+        raise InputError("checkpoint holds no weight average (train with --ema)", path=src)
     cfg = EfficientVISConfig.from_dict(raw["model_config"])
     model = build_model(cfg)
-    model.load_state_dict(with_bn_counters(model, raw["model"]))
-    info = {**raw.get("meta", {}), "step": raw.get("step"), **(meta or {})}
+    model.load_state_dict(with_bn_counters(model, {**raw["model"], **(raw["ema"] if ema else {})}))
+    info = {**raw.get("meta", {}), "step": raw.get("step"), "ema": ema, **(meta or {})}
     return save_checkpoint(dst or bundled_checkpoint_path(), model=model, model_cfg=cfg,
-                           category_ids=raw["category_ids"], meta=info, half=True, int8=int8)
+                           category_ids=raw["category_ids"], meta=info, half=half, int8=int8)

@@ -48,6 +48,7 @@ from efficientvis.engine.metrics_log import MetricsLog
 from efficientvis.engine.probe import PROBE_KEYS, Probe
 from efficientvis.engine.synth_stream import SynthStreamClipDataset
 from efficientvis.engine.train_config import TrainConfig, lr_factor
+from efficientvis.engine.weight_average import WeightAverage
 from efficientvis.model import build_model
 from vistoolkit.errors import InputError
 from vistoolkit.provenance import provenance
@@ -84,13 +85,21 @@ def _training_state(state: _State, optimizer, scheduler, scaler, train_cfg) -> d
             "rng": capture_rng_state()}
 
 
-def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device) -> _State:
+def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device,
+            average: WeightAverage | None) -> _State:
     ckpt = read_checkpoint(path, map_location=device)
     unwrap(model).load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     scheduler.load_state_dict(ckpt["scheduler"])
     scaler.load_state_dict(ckpt["scaler"])
     restore_rng_state(ckpt["rng"])
+    if average is not None:
+        if "ema" in ckpt:
+            average.load_state_dict(ckpt["ema"])
+        else:
+            logger.warning("%s holds no weight average; it starts at iteration %d", path,
+                           ckpt["step"])
+            average.average = WeightAverage(unwrap(model), average.decay).average
     logger.info("resumed from %s at iteration %d", path, ckpt["step"])
     return _State(ckpt["step"], ckpt["epoch"], ckpt["epoch_step"])
 
@@ -175,6 +184,7 @@ class _Trainer:
         self.use_amp = cfg.amp and ctx.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.state = _State()
+        self.average = WeightAverage(self.model, cfg.ema_decay) if cfg.ema_decay > 0 else None
         start = cfg.init_weights or cfg.init_backbone
         self.provenance = provenance(data=self.data_root, checkpoint=start)
         self.in_step = False      # True while the model / optimiser hold a half-done iteration
@@ -190,7 +200,7 @@ class _Trainer:
             logger.warning("no checkpoint in %s; training from scratch", self.out_dir)
             return
         self.state = _resume(self.ckpt_path, self.model, self.optimizer, self.scheduler,
-                             self.scaler, self.ctx.device)
+                             self.scaler, self.ctx.device, self.average)
         if self.cfg.lr is not None and self.scheduler.base_lrs[0] != self.cfg.lr:
             _override_lr(self.optimizer, self.scheduler, self.cfg.lr,
                          lr_factor(self.state.step, **self.schedule))
@@ -198,10 +208,12 @@ class _Trainer:
     def save(self) -> None:
         """Atomic checkpoint of the whole training state (rank 0), then a barrier."""
         if self.ctx.is_main:
+            training = _training_state(self.state, self.optimizer, self.scheduler, self.scaler,
+                                       self.cfg)
+            if self.average is not None:
+                training["ema"] = self.average.state_dict()
             save_checkpoint(self.ckpt_path, model=self.model, model_cfg=self.model_cfg,
-                            category_ids=self.dataset.category_ids,
-                            training=_training_state(self.state, self.optimizer, self.scheduler,
-                                                     self.scaler, self.cfg),
+                            category_ids=self.dataset.category_ids, training=training,
                             meta={"data_root": None if self.data_root is None
                                   else str(self.data_root),
                                   "synth_stream": self.data_root is None,
@@ -244,17 +256,31 @@ class _Trainer:
         row = _step(self.step_module, batch.to(ctx.device), self.optimizer, self.scheduler,
                     self.scaler, params=self.params, grad_clip=cfg.grad_clip,
                     use_amp=self.use_amp)
+        if self.average is not None:
+            self.average.update(self.model)
         state.step, state.epoch_step = state.step + 1, state.epoch_step + 1
         row = D.all_reduce_mean_logs(row, ctx)
         if self.probe is not None:                        # probe columns in every row
-            row.update(dict.fromkeys(PROBE_KEYS, float("nan")))
-            if state.step % cfg.probe_every == 0:
-                row.update(self.probe.run(unwrap(self.model), ctx.device))
-                logger.info("iteration %d probe %s", state.step, row)
+            row.update(self._probe(state.step % cfg.probe_every == 0))
         if log is not None:
             log.write({"step": state.step, "epoch": state.epoch,
                        "sec": time.perf_counter() - t0, **row})
         self.in_step = False      # the iteration and its log row are complete
+        return row
+
+    def _probe(self, due: bool) -> dict[str, float]:
+        """Probe columns of a log row: the model's scores when ``due`` (NaN otherwise), and
+        with a weight average the same scores of the averaged weights as ``ema_probe_*``."""
+        keys = PROBE_KEYS + (tuple(f"ema_{k}" for k in PROBE_KEYS) if self.average else ())
+        row = dict.fromkeys(keys, float("nan"))
+        if due:
+            model = unwrap(self.model)
+            row.update(self.probe.run(model, self.ctx.device))
+            if self.average is not None:
+                with self.average.swapped_in(model):
+                    row.update({f"ema_{k}": v
+                                for k, v in self.probe.run(model, self.ctx.device).items()})
+            logger.info("iteration %d probe %s", self.state.step, row)
         return row
 
 

@@ -31,7 +31,9 @@ class TrainConfig:
     (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest);
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
-    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs)."""
+    ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
+    ``ema_decay`` > 0: keep a moving average of the trained weights (``WeightAverage``; 0 = off,
+    the paper), saved in the checkpoint and probed beside the weights themselves."""
 
     epochs: int = 33
     max_iters: int | None = None
@@ -63,6 +65,7 @@ class TrainConfig:
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
     chain_clips: int = 2
+    ema_decay: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
