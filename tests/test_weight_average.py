@@ -69,13 +69,14 @@ def one_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _run(root: Path, out: Path, *, resume: bool = False, stop_at: int | None = None) -> Path:
+def _run(root: Path, out: Path, *, resume: bool = False, stop_at: int | None = None,
+         ema_decay: float = 0.5) -> Path:
     def on_step(step: int) -> None:
         if step == stop_at:
             raise RuntimeError("stop")
 
     cfg = TrainConfig(epochs=10**6, max_iters=4, lr=1e-3, warmup_iters=1, ckpt_every=2,
-                      ema_decay=0.5)
+                      ema_decay=ema_decay)
     return train(EfficientVISConfig.preset("micro"), cfg, data_root=root, out_dir=out,
                  resume=resume, progress=False, on_step=on_step)
 
@@ -90,6 +91,10 @@ def test_training_keeps_the_average_through_resume_and_exports_it(one_video: Pat
     resumed = read_checkpoint(_run(one_video, tmp_path / "cut", resume=True))
     for k in ref["ema"]:
         assert torch.equal(ref["ema"][k], resumed["ema"][k]), k
+    without = read_checkpoint(_run(one_video, tmp_path / "plain_run", ema_decay=0.0))
+    assert "ema" not in without                          # the average leaves training as it is
+    for k, v in without["model"].items():
+        assert torch.equal(ref["model"][k], v), k
     out = export_bundled(tmp_path / "ref" / "checkpoint.pt", tmp_path / "avg.pt", ema=True,
                          half=False)
     exported = read_checkpoint(out)["model"]
