@@ -212,3 +212,17 @@ def test_backbone_channels_last_gives_the_same_nchw_maps():
     for name in fast:
         assert fast[name].is_contiguous() and plain[name].is_contiguous()
         torch.testing.assert_close(fast[name], plain[name], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"query": "shared"}, {"num_stages": 3}])
+def test_final_masks_only_skips_earlier_masks_and_changes_nothing_else(overrides):
+    model = _model(**overrides)
+    with torch.no_grad():
+        full = model(*_clip())
+        lean = model(*_clip(), final_masks_only=True)
+    assert all(s.masks is None for s in lean.stages[:-1])
+    torch.testing.assert_close(lean.queries, full.queries, rtol=0, atol=0)
+    for a, b in zip(lean.stages, full.stages):
+        for field in ("logits", "boxes", "mask_boxes"):
+            torch.testing.assert_close(getattr(a, field), getattr(b, field), rtol=0, atol=0)
+    torch.testing.assert_close(lean.stages[-1].masks, full.stages[-1].masks, rtol=0, atol=0)

@@ -47,7 +47,7 @@ class ScriptedModel(nn.Module):
     def initial_queries(self) -> torch.Tensor:
         return self.q_star
 
-    def forward(self, images, frame_valid, image_sizes, init_queries=None):
+    def forward(self, images, frame_valid, image_sizes, init_queries=None, final_masks_only=False):
         B, T = images.shape[:2]
         q0 = self.q_star[None] if init_queries is None else init_queries      # (1, N, C)
         self.calls.append(q0[0].detach().clone())

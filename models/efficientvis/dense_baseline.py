@@ -92,9 +92,12 @@ class DenseVIS(nn.Module):
         return self.query_pos.weight.new_zeros(self.num_queries, self.channels)
 
     def forward(self, images: Tensor, frame_valid: Tensor, image_sizes: Tensor,
-                init_queries: Tensor | None = None) -> EfficientVISOutput:
+                init_queries: Tensor | None = None, *, final_masks_only: bool = False
+                ) -> EfficientVISOutput:
         """images: (B, T, 3, H_pad, W_pad) 0..255; frame_valid: (B, T); image_sizes: (B, 2) (H, W);
-        init_queries: (B, N, C) or None. Returns ``EfficientVISOutput`` (T <= clip_length)."""
+        init_queries: (B, N, C) or None. Returns ``EfficientVISOutput`` (T <= clip_length).
+        ``final_masks_only`` is accepted for EfficientVIS's interface (every layer's masks are
+        computed: they come from one dot product)."""
         B, T, _, H_pad, W_pad = images.shape
         N, C = self.num_queries, self.channels
         if T > self.clip_length:

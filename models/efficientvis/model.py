@@ -64,7 +64,8 @@ class EfficientVIS(nn.Module):
         return self.tracklet_query.initial()
 
     def forward(self, images: Tensor, frame_valid: Tensor, image_sizes: Tensor,
-                init_queries: Tensor | None = None) -> EfficientVISOutput:
+                init_queries: Tensor | None = None, *, final_masks_only: bool = False
+                ) -> EfficientVISOutput:
         """Segment and track every tracklet of a clip batch.
 
         Args:
@@ -72,6 +73,8 @@ class EfficientVIS(nn.Module):
             frame_valid: (B, T) bool, True on real frames.
             image_sizes: (B, 2) int64 (H, W) unpadded size.
             init_queries: (B, N, C) handed-over queries, or None for q*.
+            final_masks_only: masks of the last stage only (inference); earlier stages' ``masks``
+                are None, everything else is the same.
 
         Returns:
             ``EfficientVISOutput`` with M ``StageOutput`` and the final queries (B, N, T, C).
@@ -85,7 +88,8 @@ class EfficientVIS(nn.Module):
         for m, stage in enumerate(self.stages, start=1):
             if m == self.reread_stage:            # re-read the whole frame with informed queries
                 boxes = proposals
-            q, out = stage(q, boxes, feats, frame_valid)
+            with_masks = not final_masks_only or m == len(self.stages)
+            q, out = stage(q, boxes, feats, frame_valid, with_masks=with_masks)
             boxes = out.boxes.detach()                                     # spec §2: detached proposals
             outputs.append(out)
         return EfficientVISOutput(tuple(outputs), q)

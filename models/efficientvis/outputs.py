@@ -13,7 +13,7 @@ class StageOutput(NamedTuple):
 
     logits: Tensor      # (B, N, T, K+1) per-frame class logits, softmax with background K
     boxes: Tensor       # (B, N, T, 4) xyxy abs pixels (this stage's refined boxes b_new)
-    masks: Tensor       # (B, N, T, h, w) mask logits defined inside `mask_boxes`
+    masks: Tensor | None  # (B, N, T, h, w) mask logits inside `mask_boxes`; None when skipped
     mask_boxes: Tensor  # (B, N, T, 4) xyxy (detached) boxes the masks live in
     # (b, n, t) index tensors (E,) -> (E, h, w) mask logits of those entries with gradient; set
     # when `masks` was computed without one (training, per-sample mask norm): only the matched

@@ -46,7 +46,7 @@ class EfficientVISStage(nn.Module):
                                   num_convs=mask_convs, norm=mask_norm)
 
     def forward(self, q: Tensor, boxes: Tensor, features: list[Tensor],
-                frame_valid: Tensor) -> tuple[Tensor, StageOutput]:
+                frame_valid: Tensor, *, with_masks: bool = True) -> tuple[Tensor, StageOutput]:
         """One stage.
 
         Args:
@@ -54,6 +54,8 @@ class EfficientVISStage(nn.Module):
             boxes: (B, N, T, 4) ``xyxy`` tracklet proposals (detached).
             features: [P2..P5], P_l: (B*T, C, H/2^l, W/2^l).
             frame_valid: (B, T) bool, True on real frames.
+            with_masks: False skips the mask branch (``masks`` is then None): inference reads
+                only the last stage's masks, and no stage's queries depend on them.
 
         Returns:
             Next queries (B, N, T, C) and this stage's ``StageOutput``.
@@ -67,6 +69,10 @@ class EfficientVISStage(nn.Module):
         logits = self.class_head(q_new)                                    # (B, N, T, K+1)
         b_new = apply_deltas(self.box_head(q_new), boxes)                  # (B, N, T, 4)
         mask_boxes = b_new.detach()                                        # spec §2: QI detached
+        if self.shared_query:                                              # spec §10f
+            q_new = handover_queries(q_new, frame_valid)[:, :, None].expand(B, N, T, C)  # (B, N, T, C)
+        if not with_masks:
+            return q_new, StageOutput(logits, b_new, None, mask_boxes)
         xm = multilevel_roi_align(features, mask_boxes, output_size=self.mask_roi,
                                   sampling_ratio=self.sampling_ratio)      # (B, N, T, C, Rm, Rm)
         on_demand = torch.is_grad_enabled() and self.mask_head.per_sample  # StageOutput.masks_at
@@ -75,8 +81,6 @@ class EfficientVISStage(nn.Module):
             masks = self._real_frame_masks(om.flatten(0, 2), frame_valid, N)   # (B*N*T, S, S)
         masks_at = partial(self._masks_at, q_a, xm, frame_valid) if on_demand else None
         masks = masks.view(B, N, T, *masks.shape[-2:])                     # (B, N, T, S, S)
-        if self.shared_query:                                              # spec §10f
-            q_new = handover_queries(q_new, frame_valid)[:, :, None].expand(B, N, T, C)  # (B, N, T, C)
         return q_new, StageOutput(logits, b_new, masks, mask_boxes, masks_at)
 
     def _masks_at(self, q_a: Tensor, xm: Tensor, frame_valid: Tensor, b: Tensor, n: Tensor,

@@ -137,7 +137,7 @@ def predict_clip(model: nn.Module, frames: Tensor, video: Video, *,
     frame_valid = torch.ones((1, t), dtype=torch.bool, device=device)     # (1, T')
     sizes = torch.tensor([[h, w]], device=device)                         # (1, 2)
     init = None if init_queries is None else init_queries[None].to(device)  # (1, N, C)
-    out = model(images, frame_valid, sizes, init_queries=init)
+    out = model(images, frame_valid, sizes, init_queries=init, final_masks_only=True)
     final = out.stages[-1]
     probs = final.logits[0].float().softmax(-1)                           # (N, T', K+1)
     scale = torch.tensor([video.width / w, video.height / h] * 2, device=device)
