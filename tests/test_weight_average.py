@@ -36,9 +36,12 @@ def test_average_follows_the_recursion_and_skips_fixed_weights() -> None:
         avg.update(net)
     assert torch.allclose(avg.average["0.weight"], torch.full((2, 2), 3.5))
     assert "2.weight" not in avg.average and "2.bias" in avg.average
-    state = avg.averaged_state(net)
-    assert torch.equal(state["0.weight"], torch.full((2, 2), 3.5))
-    assert torch.equal(state["1.running_mean"], net[1].running_mean)   # buffers: the model's
+    buffer = net[1].running_mean.clone()
+    with avg.swapped_in(net):
+        assert torch.equal(net[0].weight, torch.full((2, 2), 3.5))
+        assert torch.equal(net[1].running_mean, buffer)              # buffers: the model's
+    avg.restart(net)
+    assert torch.equal(avg.average["0.weight"], torch.full((2, 2), 5.0))
 
 
 def test_swapped_in_restores_the_model_and_state_round_trips() -> None:

@@ -99,7 +99,7 @@ def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device,
         else:
             logger.warning("%s holds no weight average; it starts at iteration %d", path,
                            ckpt["step"])
-            average.average = WeightAverage(unwrap(model), average.decay).average
+            average.restart(unwrap(model))
     logger.info("resumed from %s at iteration %d", path, ckpt["step"])
     return _State(ckpt["step"], ckpt["epoch"], ckpt["epoch_step"])
 

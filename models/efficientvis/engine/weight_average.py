@@ -22,6 +22,11 @@ class WeightAverage:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"weight-average decay must lie in (0, 1), got {decay}")
         self.decay = decay
+        self.average: dict[str, Tensor] = {}
+        self.restart(model)
+
+    def restart(self, model: nn.Module) -> None:
+        """Start the average afresh at ``model``'s current weights."""
         self.average = {name: p.detach().clone() for name, p in _trained(model)}
 
     @torch.no_grad()
@@ -40,10 +45,6 @@ class WeightAverage:
             raise ValueError(f"weight average does not fit the model (e.g. {missing[0]})")
         for name, t in state.items():
             self.average[name].copy_(t)
-
-    def averaged_state(self, model: nn.Module) -> dict[str, Tensor]:
-        """``model.state_dict()`` with the averaged parameters in place of the trained ones."""
-        return {**model.state_dict(), **{k: v.detach().clone() for k, v in self.average.items()}}
 
     @contextlib.contextmanager
     def swapped_in(self, model: nn.Module) -> Iterator[nn.Module]:
