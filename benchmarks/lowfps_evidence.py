@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from statistics import mean
 from pathlib import Path
+from statistics import mean
 
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.pool import pool
@@ -102,13 +102,12 @@ def main() -> None:
         a, b = evals[fa][ma], evals[fb][mb]
         comp = compare_results([a], [b], resamples=args.resamples)
         delta, (low, high) = 100 * comp.delta["AP"], comp.bootstrap_interval["AP"]
-        by_split = verdict(split_ap[fb, mb], split_ap[fa, ma], 0.0)
         key = "1d" if name.startswith(f"hand-craft - e2e at {source:g}") else \
             "1h" if name.startswith("e2e at 1.5") else None
+        by_split = verdict(split_ap[fb, mb], split_ap[fa, ma], paper.get(key, 0.0),
+                           bootstrap=(100 * low, 100 * high))
         label = label_pooled = ""
         if key:
-            by_split = verdict(split_ap[fb, mb], split_ap[fa, ma], paper[key],
-                               bootstrap=(100 * low, 100 * high))
             v = verdict({0: 100 * b.stats["AP"]}, {0: 100 * a.stats["AP"]}, paper[key],
                         interval=(100 * low, 100 * high))
             label = f"Table {key}: {by_split.label} (paper {paper[key]:+.1f})"
