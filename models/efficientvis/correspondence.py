@@ -58,7 +58,7 @@ def clip_pair_loss(model: nn.Module, criterion: ClipCriterion, batch: PairBatch,
         model: ``model(images, frame_valid, image_sizes, init_queries=None) -> EfficientVISOutput``.
         criterion: the clip loss.
         batch: ``PairBatch`` (``efficientvis.engine.dataset.collate_pairs``), on the device.
-        correspondence: correspondence learning (``cfg.correspondence_learning``, Table 1d).
+        correspondence: correspondence learning (``cfg.correspondence_learning``, Table 1e).
         detach: stop the gradient at every hand-over (``cfg.cl_detach``).
 
     Returns:
