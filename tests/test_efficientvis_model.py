@@ -194,6 +194,11 @@ def test_build_model_presets_parameter_counts():
 def test_config_round_trip_and_validation():
     cfg = EfficientVISConfig.preset("tiny", attention="joint")
     assert EfficientVISConfig.from_dict(cfg.to_dict()) == cfg
+    old = {k: v for k, v in cfg.to_dict().items() if k != "track_nms_iou"}   # older checkpoint
+    assert EfficientVISConfig.from_dict(old).track_nms_iou == 0.5        # the tiny preset's
+    assert EfficientVISConfig.from_dict({**old, "name": "paper"}).track_nms_iou is None
+    with pytest.raises(ValueError, match="track_nms_iou"):
+        EfficientVISConfig.preset("paper", track_nms_iou=2.0)
     assert dataclasses.replace(cfg, tdc="still").tdc == "still"
     with pytest.raises(ValueError, match="attention='diag'"):
         EfficientVISConfig.preset("micro", attention="diag")

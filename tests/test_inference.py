@@ -18,6 +18,8 @@ from efficientvis.engine.inference import (
 from efficientvis.engine.video_tracks import (
     PredictionStream,
     VideoTrack,
+    suppress_duplicates,
+    track_overlaps,
     update_background,
     video_predictions,
 )
@@ -129,8 +131,10 @@ def test_infer_dataset_handover_keeps_identity_and_reinit_starts_new_track(
 
 
 def test_inference_settings_from_config_takes_its_fields() -> None:
-    cfg = EfficientVISConfig.preset("tiny", tau_bg=0.2, top_k=4, label_mode="argmax")
+    cfg = EfficientVISConfig.preset("tiny", tau_bg=0.2, top_k=4, label_mode="argmax",
+                                    track_nms_iou=0.6)
     s = InferenceSettings.from_config(cfg)
+    assert s.track_nms_iou == 0.6
     assert (s.clip_length, s.input_short, s.input_max_long) == (4, 96, 128)
     assert (s.tau_bg, s.k_reinit, s.top_k, s.label_mode, s.gate_absent_frames) == (
         0.2, 3, 4, "argmax", False)
@@ -138,7 +142,7 @@ def test_inference_settings_from_config_takes_its_fields() -> None:
 
 
 @pytest.mark.parametrize("change", [{"clip_length": 0}, {"top_k": 0}, {"k_reinit": 0},
-                                    {"label_mode": "best"}])
+                                    {"label_mode": "best"}, {"track_nms_iou": 1.5}])
 def test_inference_settings_bad_value_raises_value_error(change: dict) -> None:
     with pytest.raises(ValueError):
         SETTINGS.replace(**change)
@@ -180,6 +184,52 @@ def test_track_scores_mean_over_present_frames() -> None:
     arg = video_predictions([track, other], video_id=3, length=5, category_ids=(10, 20),
                             label_mode="argmax")
     assert [p["category_id"] for p in arg] == [10, 20]
+
+
+def _columns_track(track_id: int, start: int, cols: int, frames: int, scores: list) -> VideoTrack:
+    """A 4 x 4 track whose mask is columns 0 .. cols-1 on ``frames`` frames from ``start``."""
+    mask = np.zeros((4, 4), dtype=np.uint8)
+    mask[:, :cols] = 1
+    track = VideoTrack(track_id, track_id, start, num_classes=2)
+    probs = np.array([[*scores, 0.0]] * frames)                        # always present
+    track.add(probs, [rle.encode(mask)] * frames)
+    return track
+
+
+def test_track_overlaps_is_the_video_iou_of_the_evaluator() -> None:
+    a = _columns_track(0, 0, 2, 2, [0.9, 0.1])            # 8 px on frames 0, 1
+    b = _columns_track(1, 0, 3, 2, [0.8, 0.2])            # 12 px on frames 0, 1
+    c = _columns_track(2, 1, 2, 1, [0.7, 0.3])            # 8 px on frame 1 only
+    iou = track_overlaps([a, b, c], length=3)
+    assert iou[0, 1] == pytest.approx(16 / 24) and iou[1, 0] == pytest.approx(16 / 24)
+    assert iou[0, 2] == pytest.approx(8 / 16)             # frame 0 adds a's area to the union
+    assert np.diag(iou) == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_suppress_duplicates_drops_same_class_repeats_only() -> None:
+    scores = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3]])
+    overlaps = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    pairs = [(0, 0), (1, 0), (2, 0), (2, 1), (1, 1), (0, 1)]
+    kept = suppress_duplicates(pairs, scores, overlaps, 0.5)
+    assert kept == [(0, 0), (2, 0), (2, 1), (1, 1)]       # (1, 0) repeats (0, 0); (0, 1) (1, 1)
+    assert suppress_duplicates(pairs, scores, overlaps, 0.95) == pairs
+
+
+def test_video_predictions_track_nms_fills_top_k_after_suppression() -> None:
+    a = _columns_track(0, 0, 2, 2, [0.9, 0.1])
+    dup = _columns_track(1, 0, 2, 2, [0.8, 0.2])          # the same mask as a
+    other = _columns_track(2, 0, 4, 2, [0.1, 0.7])        # half overlap with a
+    plain = video_predictions([a, dup, other], video_id=1, length=2, category_ids=(5, 6),
+                              top_k=3)
+    assert [(p["category_id"], p["score"]) for p in plain] == pytest.approx(
+        [(5, 0.9), (5, 0.8), (6, 0.7)])
+    nms = video_predictions([a, dup, other], video_id=1, length=2, category_ids=(5, 6),
+                            top_k=3, track_nms_iou=0.5)
+    assert [(p["category_id"], p["score"]) for p in nms] == pytest.approx(
+        [(5, 0.9), (6, 0.7), (6, 0.2)])                   # dup's class-5 pair dropped, refilled
+    arg = video_predictions([a, dup, other], video_id=1, length=2, category_ids=(5, 6),
+                            label_mode="argmax", track_nms_iou=0.5)
+    assert [(p["category_id"], p["score"]) for p in arg] == pytest.approx([(5, 0.9), (6, 0.7)])
 
 
 def test_prediction_stream_is_valid_json_and_atomic(tmp_path: Path) -> None:

@@ -85,6 +85,9 @@ class EfficientVISConfig:
     top_k: int = 10
     label_mode: str = "topk"
     gate_absent_frames: bool = False
+    # video IoU above which a (track, class) pair that repeats a better-scored track of the
+    # same class is dropped; None = never (the paper); a CPU-recipe deviation, docs/model.md
+    track_nms_iou: float | None = None
 
     def __post_init__(self) -> None:
         for field, choices in _CHOICES.items():
@@ -97,6 +100,8 @@ class EfficientVISConfig:
         if self.reread_stage and not 2 <= self.reread_stage <= self.num_stages:
             raise ValueError(f"reread_stage={self.reread_stage} must be 0 or a stage after the "
                              f"first (2..{self.num_stages})")
+        if self.track_nms_iou is not None and not 0.0 <= self.track_nms_iou <= 1.0:
+            raise ValueError(f"track_nms_iou={self.track_nms_iou} must be None or in [0, 1]")
         if self.fpn_channels % self.num_heads:
             raise ValueError(f"fpn_channels={self.fpn_channels} not divisible by "
                              f"num_heads={self.num_heads}")
@@ -120,22 +125,25 @@ class EfficientVISConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> EfficientVISConfig:
-        """Inverse of ``to_dict``; unknown keys raise ValueError."""
+        """Inverse of ``to_dict``; unknown keys raise ValueError. Fields that ``d`` lacks (a
+        checkpoint older than the field) take the value of the preset named by ``d["name"]``."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown EfficientVISConfig fields: {', '.join(unknown)}")
-        return cls(**d)
+        return cls(**{**PRESETS.get(d.get("name", "paper"), {}), **d})
 
 
 PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     # spec §0 `paper`: ResNet-50-FPN 256, N=10, T=36, M=6, h=8, F=2048, D=64, RoI 7/14, mask 28.
     "paper": MappingProxyType({}),
-    # spec §0 `tiny`: CPU demo/benchmark; ResNet-18, C=64, N=5, T=4, M=2, 96x128 frames.
+    # spec §0 `tiny`: CPU demo/benchmark; ResNet-18, C=64, N=5, T=4, M=2, 96x128 frames;
+    # duplicate tracks suppressed at video IoU 0.5 (docs/model.md).
     "tiny": MappingProxyType({
         "num_classes": 8, "backbone": "resnet18", "fpn_channels": 64, "num_queries": 5,
         "clip_length": 4, "num_stages": 2, "num_heads": 4, "ffn_dim": 256, "dynamic_dim": 16,
-        "mask_norm": "gn", "input_short": 96, "input_max_long": 128, "dense_encoder_layers": 2}),
+        "mask_norm": "gn", "input_short": 96, "input_max_long": 128, "dense_encoder_layers": 2,
+        "track_nms_iou": 0.5}),
     # spec §0 `micro`: unit tests; plain 4-stage CNN, C=32, N=3, T=3, M=2, RoI 4/8, mask 16, 64x64.
     "micro": MappingProxyType({
         "num_classes": 3, "backbone": "micro", "fpn_channels": 32, "num_queries": 3,

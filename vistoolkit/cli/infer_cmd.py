@@ -36,6 +36,9 @@ _PATH = click.Path(path_type=Path)
               help="topk: best (track, class) pairs; argmax: one entry per track.")
 @click.option("--gate-absent-frames/--no-gate-absent-frames", default=None,
               help="Empty a track's mask on frames where it is background.")
+@click.option("--track-nms-iou", type=click.FloatRange(0.0, 1.0),
+              help="Drop a (track, class) pair whose track overlaps a better-scored track of "
+                   "the same class above this video IoU (1 = never).")
 def infer_command(ckpt: Path, data: Path, split: str, out: Path, ann: Path | None, clips: bool,
                   stride: int | None, device: str, threads: int | None,
                   **settings: object) -> None:

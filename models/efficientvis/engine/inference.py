@@ -61,6 +61,8 @@ class InferenceSettings:
             (one entry per track, its best class).
         gate_absent_frames: zero a slot's mask on frames where its background probability is
             above 0.5.
+        track_nms_iou: drop (track, class) pairs whose track overlaps a better-scored track of
+            the same class above this video IoU; None = never (the paper).
     """
 
     clip_length: int
@@ -71,6 +73,7 @@ class InferenceSettings:
     top_k: int
     label_mode: str
     gate_absent_frames: bool
+    track_nms_iou: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("clip_length", "k_reinit", "top_k", "input_short", "input_max_long"):
@@ -80,6 +83,8 @@ class InferenceSettings:
         if self.label_mode not in LABEL_MODES:
             raise ValueError(f"label_mode={self.label_mode!r}; "
                              f"choose from {', '.join(LABEL_MODES)}")
+        if self.track_nms_iou is not None and not 0.0 <= self.track_nms_iou <= 1.0:
+            raise ValueError(f"track_nms_iou must be None or in [0, 1], got {self.track_nms_iou}")
 
     @classmethod
     def from_config(cls, cfg: EfficientVISConfig) -> InferenceSettings:
@@ -87,7 +92,7 @@ class InferenceSettings:
         return cls(clip_length=cfg.clip_length, input_short=cfg.input_short,
                    input_max_long=cfg.input_max_long, tau_bg=cfg.tau_bg, k_reinit=cfg.k_reinit,
                    top_k=cfg.top_k, label_mode=cfg.label_mode,
-                   gate_absent_frames=cfg.gate_absent_frames)
+                   gate_absent_frames=cfg.gate_absent_frames, track_nms_iou=cfg.track_nms_iou)
 
     def replace(self, **changes: object) -> InferenceSettings:
         """A copy with some fields changed (validated again)."""
@@ -224,7 +229,8 @@ def infer_dataset(model: nn.Module, settings: InferenceSettings, *, data_root: P
             for entry in video_predictions(tracker.tracks(), video_id=video.id,
                                            length=video.length, category_ids=ids,
                                            top_k=settings.top_k,
-                                           label_mode=settings.label_mode):
+                                           label_mode=settings.label_mode,
+                                           track_nms_iou=settings.track_nms_iou):
                 stream.add(entry)
     logger.info("%d predictions for %d videos -> %s", stream.count, len(data.videos), out_path)
     return Path(out_path)
