@@ -18,8 +18,6 @@ from efficientvis.engine.inference import (
 from efficientvis.engine.video_tracks import (
     PredictionStream,
     VideoTrack,
-    suppress_duplicates,
-    track_overlaps,
     update_background,
     video_predictions,
 )
@@ -194,25 +192,6 @@ def _columns_track(track_id: int, start: int, cols: int, frames: int, scores: li
     probs = np.array([[*scores, 0.0]] * frames)                        # always present
     track.add(probs, [rle.encode(mask)] * frames)
     return track
-
-
-def test_track_overlaps_is_the_video_iou_of_the_evaluator() -> None:
-    a = _columns_track(0, 0, 2, 2, [0.9, 0.1])            # 8 px on frames 0, 1
-    b = _columns_track(1, 0, 3, 2, [0.8, 0.2])            # 12 px on frames 0, 1
-    c = _columns_track(2, 1, 2, 1, [0.7, 0.3])            # 8 px on frame 1 only
-    iou = track_overlaps([a, b, c], length=3)
-    assert iou[0, 1] == pytest.approx(16 / 24) and iou[1, 0] == pytest.approx(16 / 24)
-    assert iou[0, 2] == pytest.approx(8 / 16)             # frame 0 adds a's area to the union
-    assert np.diag(iou) == pytest.approx([1.0, 1.0, 1.0])
-
-
-def test_suppress_duplicates_drops_same_class_repeats_only() -> None:
-    scores = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3]])
-    overlaps = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    pairs = [(0, 0), (1, 0), (2, 0), (2, 1), (1, 1), (0, 1)]
-    kept = suppress_duplicates(pairs, scores, overlaps, 0.5)
-    assert kept == [(0, 0), (2, 0), (2, 1), (1, 1)]       # (1, 0) repeats (0, 0); (0, 1) (1, 1)
-    assert suppress_duplicates(pairs, scores, overlaps, 0.95) == pairs
 
 
 def test_video_predictions_track_nms_fills_top_k_after_suppression() -> None:

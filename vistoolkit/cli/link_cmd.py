@@ -24,15 +24,18 @@ from vistoolkit.cli.paths import ToolCommand
 @click.option("--sweep", is_flag=True, help="Hand-craft only: evaluate theta 0.1..0.9, keep the best.")
 @click.option("--label-mode", type=click.Choice(["topk", "argmax"]), default="topk",
               show_default=True, help="Top-10 (track, class) pairs per video, or argmax per track.")
+@click.option("--track-nms-iou", type=click.FloatRange(0.0, 1.0),
+              help="Drop a (track, class) pair whose track overlaps a better-scored track of the "
+                   "same class above this video IoU [never].")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="YouTube-VIS result JSON to write.")
 def link_command(clip_results: Path, method: str, threshold: float | None, gt_path: Path | None,
-                 sweep: bool, label_mode: str, out: Path) -> None:
+                 sweep: bool, label_mode: str, track_nms_iou: float | None, out: Path) -> None:
     """Link the tracklets of CLIP_RESULTS (from inference without query hand-over) into tracks."""
     from vistoolkit.linking.link import link_file
 
     res = link_file(clip_results, out, method=method, threshold=threshold, gt_path=gt_path,
-                    sweep=sweep, label_mode=label_mode)
+                    sweep=sweep, label_mode=label_mode, track_nms_iou=track_nms_iou)
     if res is not None:
         click.echo("theta  " + "  ".join(f"{k:>6}" for k in ("AP", "AP50", "AP75", "AR1", "AR10")))
         for thr, stats in res.rows:

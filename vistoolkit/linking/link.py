@@ -71,12 +71,14 @@ def link_tracks(results: ClipResults, *, method: str, videos: Mapping[int, Video
 
 def link_results(results: ClipResults, *, method: str, videos: Mapping[int, VideoInfo],
                  threshold: float | None = None, gt: Dataset | None = None, top_k: int = 10,
-                 label_mode: str = "topk", **options: Any) -> list[PredTrack]:
-    """YouTube-VIS result records from clip results linked by ``method``."""
+                 label_mode: str = "topk", track_nms_iou: float | None = None,
+                 **options: Any) -> list[PredTrack]:
+    """YouTube-VIS result records from clip results linked by ``method``; ``top_k``,
+    ``label_mode`` and ``track_nms_iou`` as in ``vistoolkit.linking.selection.select_pairs``."""
     tracks = link_tracks(results, method=method, videos=videos, threshold=threshold, gt=gt,
                          **options)
     return assemble_predictions(tracks, videos=videos, category_ids=results.category_ids,
-                                top_k=top_k, label_mode=label_mode)
+                                top_k=top_k, label_mode=label_mode, track_nms_iou=track_nms_iou)
 
 
 def sweep_handcraft(results: ClipResults, gt: Dataset, *,
@@ -111,7 +113,8 @@ def _official_stats(gt: Dataset, preds: list[PredTrack]) -> Mapping[str, float]:
 
 def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float | None = None,
               gt_path: Path | None = None, sweep: bool = False, top_k: int = 10,
-              label_mode: str = "topk") -> SweepResult | None:
+              label_mode: str = "topk", track_nms_iou: float | None = None
+              ) -> SweepResult | None:
     """Link a clip-result file and write a YouTube-VIS result file.
 
     With ``sweep`` (handcraft only, needs ``gt_path``) every theta is evaluated and the best
@@ -121,7 +124,8 @@ def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float 
     gt = load_dataset(gt_path) if gt_path is not None else None
     try:
         return _link_loaded(results, gt, out_path, method=method, threshold=threshold,
-                            sweep=sweep, top_k=top_k, label_mode=label_mode)
+                            sweep=sweep, top_k=top_k, label_mode=label_mode,
+                            track_nms_iou=track_nms_iou)
     except InputError as err:
         if err.path is None:
             err.path = clip_path
@@ -129,16 +133,17 @@ def link_file(clip_path: Path, out_path: Path, *, method: str, threshold: float 
 
 
 def _link_loaded(results: ClipResults, gt: Dataset | None, out_path: Path, *, method: str,
-                 threshold: float | None, sweep: bool, top_k: int,
-                 label_mode: str) -> SweepResult | None:
+                 threshold: float | None, sweep: bool, top_k: int, label_mode: str,
+                 track_nms_iou: float | None) -> SweepResult | None:
     if sweep:
         if method != "handcraft" or gt is None:
             raise InputError("--sweep needs --method handcraft and --gt")
-        res = sweep_handcraft(results, gt, top_k=top_k, label_mode=label_mode)
+        res = sweep_handcraft(results, gt, top_k=top_k, label_mode=label_mode,
+                              track_nms_iou=track_nms_iou)
         save_predictions(list(res.best_predictions), out_path)
         return res
     videos = video_infos(results, gt)
     preds = link_results(results, method=method, videos=videos, threshold=threshold, gt=gt,
-                         top_k=top_k, label_mode=label_mode)
+                         top_k=top_k, label_mode=label_mode, track_nms_iou=track_nms_iou)
     save_predictions(preds, out_path)
     return None

@@ -10,7 +10,8 @@ list of ``ClipTracklet`` parts. This module is the one place that turns such tra
 * the track's class scores ``s_k`` are the mean of the parts' ``category_scores`` over the
   track's present frames (foreground probability > 0.5; all frames if none), spec §8;
 * ``label_mode="topk"`` keeps the top-k (track, class, score) triples of the video, flattened;
-  ``"argmax"`` emits one record per track with its best class.
+  ``"argmax"`` emits one record per track with its best class (``vistoolkit.linking.selection``,
+  which can also drop duplicate tracks first).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.rle import to_json_rle
 from vistoolkit.errors import InputError
 from vistoolkit.linking.affinity import rle as _rle
+from vistoolkit.linking.selection import LABEL_MODES, select_pairs, track_overlaps
 
 # One linked track: its tracklet parts, in linking order (not ``data.records.Track``, a GT record).
 LinkedTrack = list[ClipTracklet]
@@ -79,7 +81,8 @@ def track_class_scores(track: Sequence[ClipTracklet], *, present_threshold: floa
 
 def assemble_video(video_id: int, tracks: Sequence[Sequence[ClipTracklet]], *,
                    video: VideoInfo, category_ids: Sequence[int], top_k: int = 10,
-                   label_mode: str = "topk") -> list[PredTrack]:
+                   label_mode: str = "topk", track_nms_iou: float | None = None
+                   ) -> list[PredTrack]:
     """Result records of one video from its linked tracks (spec §8).
 
     Args:
@@ -89,23 +92,28 @@ def assemble_video(video_id: int, tracks: Sequence[Sequence[ClipTracklet]], *,
         category_ids: dataset category id of each class index.
         top_k: records kept per video in ``"topk"`` mode.
         label_mode: ``"topk"`` (flattened (track, class) top-k) or ``"argmax"``.
+        track_nms_iou: drop pairs that repeat a better-scored track of the same class above
+            this video IoU (``vistoolkit.linking.selection``); None = never.
 
     Returns:
         ``PredTrack`` records sorted by decreasing score (``index`` 0..).
     """
-    if label_mode not in ("topk", "argmax"):
+    if label_mode not in LABEL_MODES:
         raise ValueError(f"label_mode must be 'topk' or 'argmax', not {label_mode!r}")
     tracks = [t for t in tracks if t]
     if not tracks:
         return []
     scores = np.stack([track_class_scores(t) for t in tracks])               # (A, K)
-    if label_mode == "argmax":
-        picks = [(a, int(scores[a].argmax())) for a in range(len(tracks))]
-    else:
-        flat = np.argsort(-scores.ravel(), kind="stable")[:top_k]             # (<=top_k,)
-        picks = [divmod(int(i), scores.shape[1]) for i in flat]
-    picks.sort(key=lambda ak: -scores[ak])
     segs_cache: dict[int, tuple] = {}
+
+    def all_overlaps() -> np.ndarray:
+        segs_cache.update({a: _track_segmentations(t, video) for a, t in enumerate(tracks)
+                           if a not in segs_cache})
+        return track_overlaps([segs_cache[a] for a in range(len(tracks))],
+                              height=video.height, width=video.width)
+
+    picks = select_pairs(scores, top_k=top_k, label_mode=label_mode,
+                         track_nms_iou=track_nms_iou, overlaps=all_overlaps)
     out = []
     for a, k in picks:
         if a not in segs_cache:
@@ -127,13 +135,14 @@ def _track_segmentations(track: Sequence[ClipTracklet], video: VideoInfo) -> tup
 
 def assemble_predictions(tracks_by_video: Mapping[int, Sequence[Sequence[ClipTracklet]]], *,
                          videos: Mapping[int, VideoInfo], category_ids: Sequence[int],
-                         top_k: int = 10, label_mode: str = "topk") -> list[PredTrack]:
+                         top_k: int = 10, label_mode: str = "topk",
+                         track_nms_iou: float | None = None) -> list[PredTrack]:
     """Result records of all videos (video id order), ``index`` = position in the list."""
     out: list[PredTrack] = []
     for vid in sorted(tracks_by_video):
         out.extend(assemble_video(vid, tracks_by_video[vid], video=videos[vid],
                                   category_ids=category_ids, top_k=top_k,
-                                  label_mode=label_mode))
+                                  label_mode=label_mode, track_nms_iou=track_nms_iou))
     return [PredTrack(p.video_id, p.category_id, p.score, p.segmentations, index=i)
             for i, p in enumerate(out)]
 

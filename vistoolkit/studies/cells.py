@@ -78,16 +78,24 @@ def evaluate_model(model: Any, *, settings: Any, linking: str, data_root: Path,
         path = infer_dataset(model, settings, out_path=work_dir / "results.json", **common)
         return score(gt, load_predictions(path)), files
     stride = None if linking == "handcraft" else max(1, settings.clip_length // 2)
+    selection = link_options(settings)
     clips = load_clip_results(infer_clips(model, settings, out_path=work_dir / "clips.jsonl",
                                           stride=stride, **common))
     if linking == "handcraft":
-        sweep = sweep_handcraft(clips, gt, score=score)
+        sweep = sweep_handcraft(clips, gt, score=score, **selection)
         save_predictions(list(sweep.best_predictions), files["predictions"])
         return dict(sweep.best_stats), {"theta": sweep.best_threshold,
                                         "sweep": [[t, s] for t, s in sweep.rows], **files}
-    preds = link_results(clips, method=linking, videos=video_infos(clips, gt))
+    preds = link_results(clips, method=linking, videos=video_infos(clips, gt), **selection)
     save_predictions(preds, files["predictions"])
     return score(gt, preds), files
+
+
+def link_options(settings: Any) -> dict[str, Any]:
+    """The pair selection of the model's inference (top-k, label mode, duplicate suppression),
+    for linking baselines that must report tracks the same way."""
+    return {"top_k": settings.top_k, "label_mode": settings.label_mode,
+            "track_nms_iou": settings.track_nms_iou}
 
 
 def _num_classes(data_root: Path) -> int:

@@ -33,7 +33,7 @@ from vistoolkit.eval.analysis import stats_with_hota
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.oracle import write_oracle_clip_results
 from vistoolkit.linking.tracks import video_infos
-from vistoolkit.studies.cells import SOURCE_FPS, score, valid_annotations
+from vistoolkit.studies.cells import SOURCE_FPS, link_options, score, valid_annotations
 from vistoolkit.studies.table1 import METRICS
 from vistoolkit.viz.study_plots import plot_ap_vs_fps
 
@@ -76,6 +76,11 @@ class CheckpointPredictor:
 
         loaded = load_checkpoint(ckpt, map_location=device)
         return cls(loaded.model, loaded.settings, Path(data_root), device)
+
+    @property
+    def link_options(self) -> dict[str, Any]:
+        """How the linking baselines select pairs: as this model's inference does."""
+        return link_options(self.settings)
 
     def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
         from efficientvis.engine.inference import infer_dataset
@@ -156,6 +161,7 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
     """Score the three trackers at every frame rate of ``fps_list`` (see module docstring).
     ``progress``: a bar on stderr, one step per (frame rate, tracker)."""
     check_fps(fps_list)
+    selection = getattr(predictor, "link_options", {})
     stats: dict[str, dict[float, Mapping[str, float]]] = {m: {} for m in METHODS}
     theta, frames = {}, {}
     bar = tqdm(total=len(METHODS) * len(fps_list), desc="lowfps", unit="step",
@@ -170,14 +176,14 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
         bar.update(1)
         bar.set_postfix_str(f"{fps:g} fps: {HANDCRAFT}")
         clips = load_clip_results(predictor.infer_clips(ann, work / "clips.jsonl"))
-        sweep = sweep_handcraft(clips, gt, score=score_fn)
+        sweep = sweep_handcraft(clips, gt, score=score_fn, **selection)
         stats[HANDCRAFT][fps] = with_assa(sweep.best_stats, gt, sweep.best_predictions)
         save_predictions(sweep.best_predictions, work / "handcraft.json")  # best theta's
         theta[fps] = sweep.best_threshold
         bar.update(1)
         bar.set_postfix_str(f"{fps:g} fps: {MOTION}")
         preds = link_results(clips, method="motion", videos=video_infos(clips, gt),
-                             **dict(motion_options or {}))
+                             **selection, **dict(motion_options or {}))
         stats[MOTION][fps] = with_assa(score_fn(gt, preds), gt, preds)
         save_predictions(preds, work / "motion.json")
         bar.update(1)

@@ -38,11 +38,11 @@ from vistoolkit.data.records import Dataset, Video
 from vistoolkit.data.rle import encode_stack
 from vistoolkit.data.ytvis_io import load_dataset
 from vistoolkit.errors import InputError
+from vistoolkit.linking.selection import LABEL_MODES
 
 logger = logging.getLogger(__name__)
 
 PASTE_CHUNK = 8   # frames pasted at once per slot (bounds the float canvas memory)
-LABEL_MODES = ("topk", "argmax")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

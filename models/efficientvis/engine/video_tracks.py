@@ -17,8 +17,7 @@ from typing import IO, Any
 import numpy as np
 
 from vistoolkit.atomic import atomic_open
-from vistoolkit.data.records import PredTrack, Track, Video
-from vistoolkit.eval.video_iou import agnostic_video_iou
+from vistoolkit.linking.selection import select_pairs, track_overlaps
 
 
 def update_background(bg_count: np.ndarray, fg_max: np.ndarray, *, tau_bg: float,
@@ -129,36 +128,6 @@ def _full_segments(track: VideoTrack, length: int) -> list[dict | None]:
     return segs + [None] * (length - len(segs))
 
 
-def track_overlaps(tracks: Sequence[VideoTrack], *, length: int) -> np.ndarray:
-    """(n, n) video IoU between every two tracks of one video (the evaluator's definition)."""
-    first = next((r for t in tracks for r in t.segmentations if r), None)
-    if first is None:
-        return np.zeros((len(tracks), len(tracks)))
-    height, width = first["size"]
-    video = Video(id=0, width=width, height=height, length=length, file_names=())
-    segs = [tuple(_full_segments(t, length)) for t in tracks]
-    as_gt = tuple(Track(id=i, video_id=0, category_id=0, segmentations=s)
-                  for i, s in enumerate(segs))
-    as_pred = tuple(PredTrack(video_id=0, category_id=0, score=0.0, segmentations=s)
-                    for s in segs)
-    return agnostic_video_iou(video, as_gt, as_pred)                      # (n, n)
-
-
-def suppress_duplicates(pairs: Sequence[tuple[int, int]], scores: np.ndarray,
-                        overlaps: np.ndarray, iou: float) -> list[tuple[int, int]]:
-    """Greedy duplicate suppression of (track, class) pairs: best score first, a pair is dropped
-    when a kept pair of the same class is another track with video IoU above ``iou``.
-
-    Args:
-        pairs: candidate (track, class) pairs; scores: (tracks, K); overlaps: (tracks, tracks).
-    """
-    kept: list[tuple[int, int]] = []
-    for i, k in sorted(pairs, key=lambda p: -scores[p]):
-        if all(c != k or j == i or overlaps[i, j] <= iou for j, c in kept):
-            kept.append((i, k))
-    return kept
-
-
 def video_predictions(tracks: Sequence[VideoTrack], *, video_id: int, length: int,
                       category_ids: Sequence[int], top_k: int = 10,
                       label_mode: str = "topk",
@@ -166,27 +135,19 @@ def video_predictions(tracks: Sequence[VideoTrack], *, video_id: int, length: in
     """YouTube-VIS result entries of one video (spec §8, §12.13).
 
     ``topk``: flatten (tracks x K) class scores and keep the ``top_k`` best (track, class)
-    pairs; ``argmax``: one entry per track with its best class. ``track_nms_iou`` (None = off,
+    pairs; ``argmax``: one entry per track with its best class; ``track_nms_iou`` (None = off,
     the paper) first drops pairs that duplicate a better-scored track of the same class
-    (``suppress_duplicates``; a CPU-recipe deviation, docs/model.md). Frames outside a track's
-    life are None.
+    (``vistoolkit.linking.selection``). Frames outside a track's life are None.
     """
     if not tracks:
         return []
     scores = np.stack([t.class_scores() for t in tracks])                # (tracks, K)
-    if label_mode == "argmax":
-        pairs = [(i, int(np.argmax(scores[i]))) for i in range(len(tracks))]
-    else:
-        flat = np.argsort(-scores.ravel(), kind="stable")                 # (tracks * K,)
-        pairs = [divmod(int(f), scores.shape[1]) for f in flat]
-    if track_nms_iou is not None:
-        pairs = suppress_duplicates(pairs, scores, track_overlaps(tracks, length=length),
-                                    track_nms_iou)
-    if label_mode != "argmax":
-        pairs = pairs[:top_k]
+    segs = [_full_segments(t, length) for t in tracks]
+    size = next((r["size"] for t in tracks for r in t.segmentations if r), (1, 1))
+    pairs = select_pairs(scores, top_k=top_k, label_mode=label_mode, track_nms_iou=track_nms_iou,
+                         overlaps=lambda: track_overlaps(segs, height=size[0], width=size[1]))
     return [{"video_id": video_id, "category_id": int(category_ids[k]),
-             "score": float(scores[i, k]), "segmentations": _full_segments(tracks[i], length)}
-            for i, k in pairs]
+             "score": float(scores[i, k]), "segmentations": segs[i]} for i, k in pairs]
 
 
 class PredictionStream:
