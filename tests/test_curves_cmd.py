@@ -32,6 +32,16 @@ def test_curves_table_and_plot(tmp_path: Path) -> None:
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_curves_reads_a_kept_metrics_csv(tmp_path: Path) -> None:
+    a = _run(tmp_path / "a", {2: 0.25, 4: 0.5})
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "metrics.csv").write_text("step,loss,probe_class_acc\n1,1.0,\n2,1.0,0.125\n")
+    res = CliRunner().invoke(main, ["curves", str(a), f"old={kept}", "--key", "probe_class_acc"])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[2] == "| 2 | 0.250 | 0.125 |"
+
+
 def test_curves_missing_run_is_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["curves", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "metrics.jsonl" in res.output

@@ -12,13 +12,15 @@ from vistoolkit.errors import InputError
 
 
 def _label_and_path(spec: str) -> tuple[str, Path]:
-    """``LABEL=RUN`` or ``RUN`` (label = the directory name); RUN is a run directory or its
-    metrics.jsonl."""
+    """``LABEL=RUN`` or ``RUN`` (label = the directory name); RUN is a run directory (its
+    metrics.jsonl, else its metrics.csv) or one of those files."""
     label, _, where = spec.rpartition("=")
     path = Path(where)
-    path = path / "metrics.jsonl" if path.is_dir() else path
+    if path.is_dir():
+        path = next((p for p in (path / "metrics.jsonl", path / "metrics.csv") if p.is_file()),
+                    path / "metrics.jsonl")
     if not path.is_file():
-        raise InputError("no metrics.jsonl here", path=path)
+        raise InputError("no metrics.jsonl or metrics.csv here", path=path)
     return (label or path.parent.name), path
 
 

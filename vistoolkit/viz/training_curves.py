@@ -1,7 +1,9 @@
-"""Loss curves of a training run from its ``metrics.jsonl`` (one JSON object per step)."""
+"""Loss curves of a training run from its ``metrics.jsonl`` (one JSON object per step) or
+its ``metrics.csv``."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -13,7 +15,10 @@ from vistoolkit.atomic import write_bytes_atomic
 
 
 def read_metrics(path: Path | str) -> list[dict]:
-    """Rows of a metrics log; a torn last line (killed run) is skipped."""
+    """Rows of a metrics log; a torn last line (killed run) is skipped. A ``.csv`` file (the
+    copy a finished run keeps, e.g. under docs/results) is read too, blank cells left out."""
+    if Path(path).suffix == ".csv":
+        return _read_csv(path)
     rows = []
     with open(path, encoding="utf-8") as handle:
         for line in handle:
@@ -25,6 +30,12 @@ def read_metrics(path: Path | str) -> list[dict]:
             except json.JSONDecodeError:
                 continue
     return rows
+
+
+def _read_csv(path: Path | str) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [{k: float(v) for k, v in row.items() if v not in ("", None)}
+                for row in csv.DictReader(handle)]
 
 
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
