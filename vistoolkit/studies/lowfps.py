@@ -51,7 +51,9 @@ def with_assa(stats: Mapping[str, float], gt: Dataset, preds: Sequence[PredTrack
 
 
 class Predictor(Protocol):
-    """Writes predictions for the valid split (``ann_file`` overrides its annotation file)."""
+    """Writes predictions for the valid split (``ann_file`` overrides its annotation file).
+    Optional attributes: ``e2e_label`` (the end-to-end row's name) and ``link_options`` (the
+    ``top_k`` / ``label_mode`` / ``track_nms_iou`` the linking baselines use; default theirs)."""
 
     def infer_e2e(self, ann_file: Path | None, out_path: Path) -> Path:
         """YouTube-VIS result file of end-to-end inference."""
