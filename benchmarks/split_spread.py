@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/split_spread.py CKPT [CKPT ...] [--seeds 0,99,100,101,102]
            [--root vistool_data/splits] [--threads 1] [--clip-length T]
+           [--set tau_bg=0.2 --set gate_absent_frames=true ...]
 
 Each seed S is the default synthetic benchmark generated with ``--seed S`` (seed 0 is the
 standard valid split; other seeds share no video seed with it or with the training stream).
@@ -15,6 +16,7 @@ splits, not against another split's number.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -43,9 +45,14 @@ def main() -> None:
     ap.add_argument("--root", type=Path, default=Path("vistool_data/splits"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--clip-length", type=int)
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="an inference setting (InferenceSettings field), e.g. tau_bg=0.2")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     settings = {"clip_length": args.clip_length} if args.clip_length else {}
+    for item in args.set:
+        field, _, value = item.partition("=")
+        settings[field] = json.loads(value)
     splits = {s: ensure_dataset(args.root / f"seed{s}", seed=s, progress=False) for s in seeds}
     header = "| checkpoint | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | std |"
     lines = [header, "|---|" + "---:|" * (len(seeds) + 2)]
