@@ -159,7 +159,8 @@ def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
         assert got == recipe(p["iters"], init_backbone=tmp_path / bundled.PRETRAINED_BACKBONE)
 
 
-@pytest.mark.parametrize("name", ["CHAIN_COMMAND", "FINETUNE_COMMAND", "CONTINUE_COMMAND"])
+@pytest.mark.parametrize("name", ["CHAIN_COMMAND", "FINETUNE_COMMAND", "CONTINUE_COMMAND",
+                                  "CONTINUE_AGAIN_COMMAND"])
 def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     import shlex
 
@@ -174,9 +175,10 @@ def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     p = train_command.make_context("train", args).params
     assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, 1000, True)
     assert "num_queries=10" in p["overrides"]
-    seeds = {"CHAIN_COMMAND": None, "FINETUNE_COMMAND": 2, "CONTINUE_COMMAND": 3}
+    seeds = {"CHAIN_COMMAND": None, "FINETUNE_COMMAND": 2, "CONTINUE_COMMAND": 3,
+             "CONTINUE_AGAIN_COMMAND": 4}
     assert p["stream_seed"] == seeds[name]                     # None: the default
-    assert p["ema_decay"] == (0.995 if name == "CONTINUE_COMMAND" else 0.0)   # 0: off
+    assert p["ema_decay"] == (0.995 if name.startswith("CONTINUE") else 0.0)   # 0: off
 
 
 def test_default_threads_is_half_the_cores_at_least_one() -> None:
