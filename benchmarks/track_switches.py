@@ -16,16 +16,13 @@ import json
 from collections import Counter
 
 import numpy as np
-from pycocotools import mask as mu
+
+from vistoolkit.data.rle import decode as decode_rle
 
 
-def decode(seg: dict | None, height: int, width: int) -> np.ndarray | None:
-    """Boolean mask of a YouTube-VIS segmentation (RLE or uncompressed counts), None if absent."""
-    if seg is None:
-        return None
-    if isinstance(seg["counts"], list):
-        seg = mu.frPyObjects(seg, height, width)
-    return mu.decode(seg).astype(bool)
+def decode(seg: dict | list | None, height: int, width: int) -> np.ndarray | None:
+    """Boolean mask of one frame's segmentation (RLE or polygons), None if absent."""
+    return None if seg is None else decode_rle(seg, height, width).astype(bool)
 
 
 def frame_instances(track: list, instances: list[list], min_iou: float = 0.3) -> list[int]:
