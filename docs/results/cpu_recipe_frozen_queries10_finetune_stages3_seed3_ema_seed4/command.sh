@@ -5,11 +5,12 @@
 # core running evaluations). metrics.csv is this run.
 # A first attempt (2026-12-02 (j)) started from C4's float32 average (runs/C4_ema.pt) and was lost
 # with its machine at iteration 612: metrics_first_attempt_to_612.csv.
-# Training seeds 1 and 2 (C6s1, C6s2): the same command with --seed 1 / --seed 2 (seed1/, seed2/).
+# runs/g_file.pt, the (g) file: git show 0efcad2:models/efficientvis/weights/efficientvis_tiny_synth.pt > runs/g_file.pt
+# Training seed 1 (C6s1): the same command with --seed 1 (seed1/).
 vistool train --preset tiny --out runs/C6 --iters 1000 --lr 2e-4 --batch-size 4 \
   --augment flip --augment color --set input_short=128 --set input_max_long=224 \
   --set num_queries=10 --set num_stages=3 --probe-every 250 --probe-data vistool_data/synth --threads 1 \
-  --init-weights models/efficientvis/weights/efficientvis_tiny_synth.pt --freeze-backbone --chain 3 \
+  --init-weights runs/g_file.pt --freeze-backbone --chain 3 \
   --stream-seed 4 --ckpt-every 100 --ema 0.995 --resume
 python -c "from efficientvis.engine.bundled import BUNDLED_INT8, export_bundled; \
 export_bundled('runs/C6/checkpoint.pt', 'runs/C6_ema_int8.pt', int8=BUNDLED_INT8, ema=True)"
