@@ -33,7 +33,7 @@ from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
 from vistoolkit.studies.cells import valid_annotations
-from vistoolkit.studies.table1 import TABLE1
+from vistoolkit.studies.table1 import LOWFPS_ROWS, paper_delta
 from vistoolkit.studies.verdict import verdict
 
 BREAKDOWNS = ("video-ap", "video-curves")
@@ -64,12 +64,6 @@ def pooled(studies: list[Path], fps: float) -> tuple[dict, dict[str, dict[int, f
     return out, per_split
 
 
-def paper_delta(table: str, key: str) -> float:
-    """The paper's AP of row ``key`` minus that of its reference row."""
-    rows = {r.key: r for r in TABLE1[table].rows}
-    return rows[key].paper["AP"] - rows[rows[key].reference].paper["AP"]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("studies", nargs="+", type=Path)
@@ -86,7 +80,7 @@ def main() -> None:
     pairs += [(f"motion - e2e at {f:g} FPS", (f, "e2e"), (f, "motion")) for f in rates]
     pairs += [(f"e2e at {f:g} - at {source:g} FPS", (source, "e2e"), (f, "e2e"))
               for f in rates[1:]]
-    paper = {"1d": paper_delta("table1d", "T9_handcraft"), "1h": paper_delta("table1h", "fps1.5")}
+    paper = {name: paper_delta(*row) for name, row in LOWFPS_ROWS.items()}
     n_videos = len(evals[source]["e2e"].breakdowns["video-ap"])
     print(f"{len(args.studies)} splits, {n_videos} videos pooled; AP (percent) per tracker, "
           "pooled / mean of the splits' own AP:")

@@ -18,7 +18,9 @@ from pathlib import Path
 from statistics import mean
 
 from vistoolkit.atomic import write_json_atomic
+from vistoolkit.studies.table1 import LOWFPS_ROWS, paper_delta
 from vistoolkit.studies.verdict import verdict
+
 
 def seed_means(evidence: list[dict], comparison: str) -> tuple[dict[int, float], dict[int, float]]:
     """Reference (A) and row (B) AP per seed: the mean of each seed's splits."""
@@ -30,12 +32,13 @@ def seed_means(evidence: list[dict], comparison: str) -> tuple[dict[int, float],
 
 
 def table_row(evidence: dict, comparison: str) -> tuple[str, float] | None:
-    """(Table 1 row, the paper's ΔAP) as the evidence file's verdict names them, or None."""
+    """(Table 1 row, the paper's ΔAP) of a comparison the evidence file gives a verdict, or None."""
     comp = next(c for c in evidence["comparisons"] if c["comparison"] == comparison)
     label = comp["verdict"]          # "Table 1d: reproduced (paper -1.6)" or ""
     if not label:
         return None
-    return label.split(":")[0], float(label.rsplit("paper ", 1)[1].rstrip(")"))
+    name = label.split(":")[0]       # "Table 1d"
+    return name, paper_delta(*LOWFPS_ROWS[name.removeprefix("Table ")])
 
 
 def main() -> None:
@@ -43,8 +46,16 @@ def main() -> None:
     ap.add_argument("evidence", nargs="+", type=Path)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    evidence = [json.loads(p.read_text()) for p in args.evidence]
+    try:
+        evidence = [json.loads(p.read_text()) for p in args.evidence]
+    except (OSError, ValueError) as err:
+        ap.exit(2, f"error: {err}\n")
     names = [c["comparison"] for c in evidence[0]["comparisons"]]
+    for path, ev in zip(args.evidence, evidence):
+        missing = set(names) - {c["comparison"] for c in ev["comparisons"]}
+        if missing:
+            ap.exit(2, f"error: {path}: no comparison {sorted(missing)[0]!r} "
+                       f"(all files must come from lowfps_evidence.py on the same rates)\n")
     seeds = len(evidence)
     print(f"{seeds} training seeds; AP per seed = mean of its splits' AP (points)")
     print("| B - A | " + " | ".join(f"seed {s}" for s in range(seeds)) +

@@ -16,15 +16,19 @@ splits, not against another split's number.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from efficientvis.engine.inference import InferenceSettings
 
 from vistoolkit.cli.model_support import run_inference
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.eval import evaluate
+
+SETTING_FIELDS = {f.name for f in dataclasses.fields(InferenceSettings)}
 
 
 def split_scores(ckpt: Path, data: Path, *, threads: int, settings: dict) -> tuple[float, list]:
@@ -52,7 +56,12 @@ def main() -> None:
     settings = {"clip_length": args.clip_length} if args.clip_length else {}
     for item in args.set:
         field, _, value = item.partition("=")
-        settings[field] = json.loads(value)
+        if field not in SETTING_FIELDS:
+            ap.error(f"--set {item!r}: not an inference setting ({', '.join(sorted(SETTING_FIELDS))})")
+        try:
+            settings[field] = json.loads(value)
+        except ValueError:
+            ap.error(f"--set {item!r}: VALUE must be JSON (0.2, 1, true, null)")
     splits = {s: ensure_dataset(args.root / f"seed{s}", seed=s, progress=False) for s in seeds}
     header = "| checkpoint | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | std |"
     lines = [header, "|---|" + "---:|" * (len(seeds) + 2)]

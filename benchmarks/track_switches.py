@@ -12,12 +12,14 @@ with how many fall on a clip's first frame (a query hand-over at T = --clip-leng
 from __future__ import annotations
 
 import argparse
-import json
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
+from vistoolkit.data.records import PredTrack, Track
 from vistoolkit.data.rle import decode as decode_rle
+from vistoolkit.data.ytvis_io import load_dataset, load_predictions
+from vistoolkit.errors import InputError
 
 
 def decode(seg: dict | list | None, height: int, width: int) -> np.ndarray | None:
@@ -42,6 +44,17 @@ def frame_instances(track: list, instances: list[list], min_iou: float = 0.3) ->
     return out
 
 
+def distinct_tracks(preds: list[PredTrack], min_score: float) -> list[PredTrack]:
+    """Predictions scoring at least ``min_score``, a track listed under several classes once."""
+    seen, out = set(), []
+    for p in preds:
+        key = repr(p.segmentations)
+        if p.score >= min_score and key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("gt")
@@ -49,21 +62,23 @@ def main() -> None:
     ap.add_argument("--clip-length", type=int, default=4)
     ap.add_argument("--min-score", type=float, default=0.3)
     args = ap.parse_args()
-    gt, preds = json.load(open(args.gt)), json.load(open(args.pred))
+    try:
+        gt, preds = load_dataset(args.gt), load_predictions(args.pred)
+    except (InputError, OSError) as err:
+        ap.exit(2, f"error: {err}\n")
+    gt_by_video: dict[int, list[Track]] = defaultdict(list)
+    for track in gt.tracks:
+        gt_by_video[track.video_id].append(track)
+    preds_by_video: dict[int, list[PredTrack]] = defaultdict(list)
+    for p in preds:
+        preds_by_video[p.video_id].append(p)
     tracks = covering = same_category = changes = at_handover = 0
-    for video in gt["videos"]:
-        h, w = video["height"], video["width"]
-        anns = [a for a in gt["annotations"] if a["video_id"] == video["id"]]
-        instances = [[decode(s, h, w) for s in a["segmentations"]] for a in anns]
-        seen = set()
-        for p in preds:
-            if p["video_id"] != video["id"] or p["score"] < args.min_score:
-                continue
-            key = json.dumps(p["segmentations"])
-            if key in seen:
-                continue
-            seen.add(key)
-            labels = frame_instances([decode(s, h, w) for s in p["segmentations"]], instances)
+    for video in gt.videos:
+        h, w = video.height, video.width
+        anns = gt_by_video[video.id]
+        instances = [[decode(s, h, w) for s in a.segmentations] for a in anns]
+        for p in distinct_tracks(preds_by_video[video.id], args.min_score):
+            labels = frame_instances([decode(s, h, w) for s in p.segmentations], instances)
             prev = None
             for t, k in enumerate(labels):
                 if k >= 0:
@@ -78,7 +93,7 @@ def main() -> None:
             covered = [k for k, n in counts.items() if n >= 3]
             if len(covered) >= 2:
                 covering += 1
-                same_category += len({anns[k]["category_id"] for k in covered}) == 1
+                same_category += len({anns[k].category_id for k in covered}) == 1
     print(f"confident tracks on some GT instance: {tracks}; covering two or more instances: "
           f"{covering} (all of one category: {same_category})")
     print(f"changes of instance along the confident tracks: {changes}, on a clip's first frame: "

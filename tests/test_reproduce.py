@@ -173,3 +173,12 @@ def test_cpu_budget_recipe_is_part_of_the_training_key(tmp_path):
                              data_root=tmp_path, device="cpu")[0] for b in ("quick", "cpu"))
     assert quick.train_key != cpu.train_key
     assert BUDGETS["cpu"].recipe()["freeze_backbone"] and BUDGETS["cpu"].stream
+
+
+def test_paper_delta_of_the_low_fps_rows():
+    import pytest
+
+    from vistoolkit.studies.table1 import LOWFPS_ROWS, paper_delta
+
+    assert paper_delta(*LOWFPS_ROWS["1d"]) == pytest.approx(-1.6)     # 33.7 hand-craft vs 35.3
+    assert paper_delta(*LOWFPS_ROWS["1h"]) == pytest.approx(0.0)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "seed_evidence.py"
 
 
@@ -29,7 +31,8 @@ def test_seed_means_average_each_seed_over_its_splits():
     ev = [_evidence([10, 20], [8, 16]), _evidence([12, 14], [9, 11])]
     ref, row = mod.seed_means(ev, "hand-craft - e2e at 6 FPS")
     assert ref == {0: 15, 1: 13} and row == {0: 12, 1: 10}
-    assert mod.table_row(ev[0], "hand-craft - e2e at 6 FPS") == ("Table 1d", -1.6)
+    name, paper = mod.table_row(ev[0], "hand-craft - e2e at 6 FPS")
+    assert name == "Table 1d" and paper == pytest.approx(-1.6)      # from TABLE1
     assert mod.table_row(ev[0], "motion - e2e at 6 FPS") is None
 
 
@@ -48,3 +51,11 @@ def test_seed_evidence_script_writes_the_verdict_over_seeds(tmp_path):
     assert first["delta_ap"] == -5.0 and first["low"] < -5.0 < first["high"] < 0
     assert first["verdict"] == "Table 1d: reproduced (paper -1.6)"
     assert rows["motion - e2e at 6 FPS"]["verdict"] == ""
+
+
+def test_seed_evidence_script_missing_file_is_one_line_and_exit_2(tmp_path):
+    res = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "none.json")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"error: [Errno 2] No such file or directory: '{tmp_path / 'none.json'}'"]

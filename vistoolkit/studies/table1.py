@@ -131,6 +131,17 @@ TABLE1: Mapping[str, Table] = MappingProxyType({
 })
 
 
+# The Table 1 rows that the low-FPS evidence reads (benchmarks/lowfps_evidence.py, seed_evidence.py).
+LOWFPS_ROWS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "1d": ("table1d", "T9_handcraft"), "1h": ("table1h", "fps1.5")})
+
+
+def paper_delta(table: str, key: str) -> float:
+    """The paper's AP of row ``key`` of ``table`` minus that of its reference row."""
+    rows = {r.key: r for r in TABLE1[table].rows}
+    return rows[key].paper["AP"] - rows[rows[key].reference].paper["AP"]
+
+
 def clip_length_for(paper_clip_length: int, preset: str) -> int:
     """Clip length to train and test with: the paper's for ``paper``, else the small mapping."""
     if preset == "paper":
