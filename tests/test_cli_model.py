@@ -115,6 +115,10 @@ def test_train_bad_override_and_missing_data_exit_2(small: Path, tmp_path: Path)
     res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--chain", "1")
     assert (res.exit_code, res.stderr) == (
         2, "error: --chain must be >= 2 (clip 1 and at least one hand-over), got 1\n")
+    res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--backbone-lr-mult",
+                  "0")
+    assert (res.exit_code, res.stderr) == (
+        2, "error: --backbone-lr-mult must be > 0 (--freeze-backbone keeps it fixed), got 0.0\n")
 
 
 def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.MonkeyPatch,

@@ -20,7 +20,7 @@ from efficientvis.engine.checkpoint import (
 from efficientvis.engine.evaluation import evaluate_model
 from efficientvis.engine.inference import InferenceSettings
 from efficientvis.engine.metrics_log import MetricsLog
-from efficientvis.engine.train import TrainConfig, lr_factor, train
+from efficientvis.engine.train import TrainConfig, lr_factor, param_groups, train
 
 from vistoolkit.data.synth import SynthConfig, generate
 from vistoolkit.errors import InputError
@@ -169,3 +169,38 @@ def test_resume_with_other_iters_replans_the_schedule(two_videos: Path, tmp_path
     for r in rows[2:]:                            # steps 3..10 follow the 10-iteration plan
         assert r["lr"] == pytest.approx(1e-3 * lr_factor(r["step"] - 1, **plan)), r["step"]
     assert rows[4]["lr"] == pytest.approx(1e-3) and rows[-1]["lr"] == pytest.approx(1e-4)
+
+
+def test_param_groups_give_backbone_its_multiplier() -> None:
+    from efficientvis.model import build_model
+
+    model = build_model(MICRO)
+    (one,) = param_groups(model, 1e-3, 1.0)
+    assert len(one["params"]) == len(list(model.parameters()))
+    rest, backbone = param_groups(model, 1e-3, 0.1)
+    assert (rest["lr"], backbone["lr"]) == (1e-3, pytest.approx(1e-4))
+    assert len(backbone["params"]) == len(list(model.backbone.parameters()))
+    assert len(rest["params"]) + len(backbone["params"]) == len(list(model.parameters()))
+
+
+def test_resume_with_new_lr_keeps_the_backbone_multiplier(two_videos: Path,
+                                                          tmp_path: Path) -> None:
+    def cfg(lr: float) -> TrainConfig:
+        return TrainConfig(epochs=10**6, max_iters=4, lr=lr, warmup_iters=0, ckpt_every=2,
+                           backbone_lr_mult=0.1)
+
+    def stop(step: int) -> None:
+        if step == 3:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        train(MICRO, cfg(1e-3), data_root=two_videos, out_dir=tmp_path, progress=False,
+              on_step=stop)
+    steps: list[int] = []
+    train(MICRO, cfg(5e-4), data_root=two_videos, out_dir=tmp_path, resume=True, progress=False,
+          on_step=steps.append)
+    ckpt = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
+    groups = ckpt["optimizer"]["param_groups"]
+    assert [g["initial_lr"] for g in groups] == [pytest.approx(5e-4), pytest.approx(5e-5)]
+    assert groups[1]["lr"] == pytest.approx(0.1 * groups[0]["lr"])
+    assert steps == [3, 4]

@@ -79,7 +79,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
                   stream_seed: int | None = None, grow_stages: bool = False,
                   data: Path | None = None, stream_instances: str | None = None,
-                  ema_decay: float = 0.0) -> tuple[EfficientVISConfig, TrainConfig]:
+                  ema_decay: float = 0.0,
+                  backbone_lr_mult: float = 1.0) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -90,6 +91,12 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
             raise InputError(f"{name} must be >= 1, got {value}")
     if not 0.0 <= ema_decay < 1.0:
         raise InputError(f"--ema must lie in [0, 1) (0 = off), got {ema_decay}")
+    if backbone_lr_mult <= 0.0:
+        raise InputError(f"--backbone-lr-mult must be > 0 (--freeze-backbone keeps it fixed), "
+                         f"got {backbone_lr_mult}")
+    if freeze_backbone and backbone_lr_mult != 1.0:
+        raise InputError("--backbone-lr-mult sets the lr of a trained backbone; "
+                         "--freeze-backbone trains none")
     if chain_clips < 2:
         raise InputError(f"--chain must be >= 2 (clip 1 and at least one hand-over), got "
                          f"{chain_clips}")
@@ -110,7 +117,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             freeze_backbone=freeze_backbone, adjacent_pairs=adjacent_pairs,
                             chain_clips=chain_clips, synth_seed=stream_seed,
                             stream_instances=instance_weights(stream_instances, data),
-                            grow_stages=grow_stages, ema_decay=ema_decay)
+                            grow_stages=grow_stages, ema_decay=ema_decay,
+                            backbone_lr_mult=backbone_lr_mult)
     if grow_stages and init_weights is None:
         raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
     if freeze_backbone and init_backbone is None and init_weights is None:

@@ -72,6 +72,8 @@ from vistoolkit.cli.threads import threads_option
               help="Keep a moving average of the trained weights with this decay (e.g. 0.995; "
               "0 = off, the paper): saved in the checkpoint, probed beside the weights, "
               "exported with export_bundled(..., ema=True).")
+@click.option("--backbone-lr-mult", type=float, default=1.0, show_default=True,
+              help="lr of the backbone + FPN relative to the rest (1.0 = the paper).")
 @click.option("--freeze-backbone", is_flag=True,
               help="Keep the backbone + FPN of --init-backbone / --init-weights fixed; train only "
               "the tracklet stages.")
@@ -82,7 +84,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   probe_data: Path, init_backbone: Path | None, freeze_backbone: bool,
                   init_weights: Path | None, pairs: str, chain_clips: int,
                   stream_seed: int | None, stream_instances: str | None,
-                  grow_stages: bool, ema_decay: float) -> None:
+                  grow_stages: bool, ema_decay: float, backbone_lr_mult: float) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -92,7 +94,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         probe_every=probe_every, init_backbone=init_backbone, freeze_backbone=freeze_backbone,
         init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
         stream_seed=stream_seed, grow_stages=grow_stages, data=data,
-        stream_instances=stream_instances, ema_decay=ema_decay)
+        stream_instances=stream_instances, ema_decay=ema_decay,
+        backbone_lr_mult=backbone_lr_mult)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

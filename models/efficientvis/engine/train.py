@@ -104,12 +104,26 @@ def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device,
     return _State(ckpt["step"], ckpt["epoch"], ckpt["epoch_step"])
 
 
+def param_groups(model: nn.Module, lr: float, backbone_lr_mult: float) -> list[dict]:
+    """AdamW groups of the trained parameters: one at ``lr``, or the rest at ``lr`` first and
+    backbone + FPN at ``lr * backbone_lr_mult`` when that multiplier is not 1."""
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    backbone = [p for n, p in trained if n.startswith("backbone.")]
+    if backbone_lr_mult == 1.0 or not backbone:
+        return [{"params": [p for _, p in trained], "lr": lr, "lr_mult": 1.0}]
+    rest = [p for n, p in trained if not n.startswith("backbone.")]
+    return [{"params": rest, "lr": lr, "lr_mult": 1.0},
+            {"params": backbone, "lr": lr * backbone_lr_mult, "lr_mult": backbone_lr_mult}]
+
+
 def _override_lr(optimizer, scheduler, lr: float, factor: float) -> None:
-    """An explicit ``lr`` given to a resumed run replaces the stored base lr from now on."""
+    """An explicit ``lr`` given to a resumed run replaces the stored base lr from now on (each
+    group keeps its multiplier)."""
     logger.info("base lr %.2e -> %.2e from the resumed iteration on", scheduler.base_lrs[0], lr)
-    scheduler.base_lrs = [lr] * len(optimizer.param_groups)
-    for group in optimizer.param_groups:
-        group["initial_lr"], group["lr"] = lr, lr * factor
+    mults = [group.get("lr_mult", 1.0) for group in optimizer.param_groups]
+    scheduler.base_lrs = [lr * m for m in mults]
+    for group, mult in zip(optimizer.param_groups, mults):
+        group["initial_lr"], group["lr"] = lr * mult, lr * mult * factor
 
 
 def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler, *,
@@ -174,8 +188,9 @@ class _Trainer:
                 [ctx.local_rank] if ctx.device.type == "cuda" else None))
         self.step_module = step
         self.params = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(self.params, lr=cfg.resolved_lr(model_cfg.name),
-                                           weight_decay=cfg.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            param_groups(self.model, cfg.resolved_lr(model_cfg.name), cfg.backbone_lr_mult),
+            weight_decay=cfg.weight_decay)
         self.schedule = {"total_iters": self.total,
                          "warmup_iters": cfg.resolved_warmup(self.total),
                          "warmup_factor": cfg.warmup_factor, "lr_drop": cfg.lr_drop}

@@ -33,7 +33,8 @@ class TrainConfig:
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
     ``ema_decay`` > 0: keep a moving average of the trained weights (``WeightAverage``; 0 = off,
-    the paper), saved in the checkpoint and probed beside the weights themselves."""
+    the paper), saved in the checkpoint and probed beside the weights themselves.
+    ``backbone_lr_mult``: lr of a trained backbone + FPN relative to the rest (1.0 = spec §9)."""
 
     epochs: int = 33
     max_iters: int | None = None
@@ -66,6 +67,7 @@ class TrainConfig:
     adjacent_pairs: bool = False
     chain_clips: int = 2
     ema_decay: float = 0.0
+    backbone_lr_mult: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
