@@ -164,7 +164,7 @@ def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
 
 
 @pytest.mark.parametrize("name", ["CHAIN_COMMAND", "FINETUNE_COMMAND", "CONTINUE_COMMAND",
-                                  "CONTINUE_AGAIN_COMMAND"])
+                                  "CONTINUE_AGAIN_COMMAND", "CONTINUE_SEED5_COMMAND"])
 def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     import shlex
 
@@ -177,10 +177,11 @@ def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     start.write_bytes(b"")
     args[args.index("--init-weights") + 1] = str(start)       # the file must exist
     p = train_command.make_context("train", args).params
-    assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, 1000, True)
+    iters = 500 if name == "CONTINUE_SEED5_COMMAND" else 1000
+    assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, iters, True)
     assert "num_queries=10" in p["overrides"]
     seeds = {"CHAIN_COMMAND": None, "FINETUNE_COMMAND": 2, "CONTINUE_COMMAND": 3,
-             "CONTINUE_AGAIN_COMMAND": 4}
+             "CONTINUE_AGAIN_COMMAND": 4, "CONTINUE_SEED5_COMMAND": 5}
     assert p["stream_seed"] == seeds[name]                     # None: the default
     assert p["ema_decay"] == (0.995 if name.startswith("CONTINUE") else 0.0)   # 0: off
 
