@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# C8 (started 2026-12-02 (l), in progress at the session's end; metrics.csv, when present, is the log so far):
+# the bundled C7f file continued 500 iterations on stream seed 6, C7f's settings otherwise (the next
+# continuation step). runs/cpu_recipe_continue3/bundled.pt is the C7f file:
+# git show 2a9c17d:models/efficientvis/weights/efficientvis_tiny_synth.pt
+# To judge: its average on the ten splits against C7f's 16.9, with a second training seed (--seed 1) before bundling.
+vistool train --preset tiny --out runs/C8 --iters 500 --lr 2e-4 --batch-size 4 \
+  --augment flip --augment color --set input_short=128 --set input_max_long=224 \
+  --set num_queries=10 --set num_stages=3 --probe-every 250 --probe-data vistool_data/synth --threads 1 \
+  --init-weights runs/cpu_recipe_continue3/bundled.pt --freeze-backbone --chain 3 \
+  --stream-seed 6 --ckpt-every 100 --ema 0.995 --resume
