@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# C8 (started 2026-12-02 (l), in progress at the session's end; metrics.csv, when present, is the log so far):
+# C8 (2026-12-02 (l), finished, 500 iterations in 28.5 min; not yet scored on the splits):
 # the bundled C7f file continued 500 iterations on stream seed 6, C7f's settings otherwise (the next
 # continuation step). runs/cpu_recipe_continue3/bundled.pt is the C7f file:
 # git show 2a9c17d:models/efficientvis/weights/efficientvis_tiny_synth.pt
