@@ -119,6 +119,10 @@ def test_train_bad_override_and_missing_data_exit_2(small: Path, tmp_path: Path)
                   "0")
     assert (res.exit_code, res.stderr) == (
         2, "error: --backbone-lr-mult must be > 0 (--freeze-backbone keeps it fixed), got 0.0\n")
+    res = _invoke("train", "--data", str(small), "--out", str(tmp_path), "--backbone-lr-mult",
+                  "0.1", "--freeze-backbone")
+    assert (res.exit_code, res.stderr) == (2, "error: --backbone-lr-mult sets the lr of a trained "
+                                               "backbone; --freeze-backbone trains none\n")
 
 
 def test_demo_without_bundled_checkpoint_exits_2_with_hint(monkeypatch: pytest.MonkeyPatch,
@@ -177,12 +181,12 @@ def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     start.write_bytes(b"")
     args[args.index("--init-weights") + 1] = str(start)       # the file must exist
     p = train_command.make_context("train", args).params
-    iters = 500 if name == "CONTINUE_SEED5_COMMAND" else 1000
+    stream_seed, iters = {"CHAIN_COMMAND": (None, 1000), "FINETUNE_COMMAND": (2, 1000),
+                          "CONTINUE_COMMAND": (3, 1000), "CONTINUE_AGAIN_COMMAND": (4, 1000),
+                          "CONTINUE_SEED5_COMMAND": (5, 500)}[name]
     assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, iters, True)
     assert "num_queries=10" in p["overrides"]
-    seeds = {"CHAIN_COMMAND": None, "FINETUNE_COMMAND": 2, "CONTINUE_COMMAND": 3,
-             "CONTINUE_AGAIN_COMMAND": 4, "CONTINUE_SEED5_COMMAND": 5}
-    assert p["stream_seed"] == seeds[name]                     # None: the default
+    assert p["stream_seed"] == stream_seed                     # None: the default
     assert p["ema_decay"] == (0.995 if name.startswith("CONTINUE") else 0.0)   # 0: off
 
 

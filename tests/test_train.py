@@ -199,8 +199,7 @@ def test_resume_with_new_lr_keeps_the_backbone_multiplier(two_videos: Path,
     steps: list[int] = []
     train(MICRO, cfg(5e-4), data_root=two_videos, out_dir=tmp_path, resume=True, progress=False,
           on_step=steps.append)
-    ckpt = torch.load(tmp_path / "checkpoint.pt", map_location="cpu", weights_only=False)
-    groups = ckpt["optimizer"]["param_groups"]
+    groups = read_checkpoint(tmp_path / "checkpoint.pt")["optimizer"]["param_groups"]
     assert [g["initial_lr"] for g in groups] == [pytest.approx(5e-4), pytest.approx(5e-5)]
     assert groups[1]["lr"] == pytest.approx(0.1 * groups[0]["lr"])
     assert steps == [3, 4]

@@ -19,8 +19,8 @@ ema=True)``). Valid split, full-video query hand-over (``vistool demo``): AP 14.
 ``tiny`` preset's duplicate-track suppression (mean of ten synthetic splits 16.9 against the
 previous file's 15.9), far below the 40 AP bar (``docs/model.md``). The files bundled before it
 scored AP 14.0 (without the last step), 14.3 (11.7 without suppression; without the two last
-steps), 10.1 (without the three last steps), 9.4 (two stages fine-tuned), 8.5 (after ``CHAIN_COMMAND``), 5.7
-(five queries, chain from 2,509 to 3,750 iterations) and 3.1 (trained on the 80 training
+steps), 10.1 (without the three last steps), 9.4 (two stages fine-tuned), 8.5 (after
+``CHAIN_COMMAND``), 5.7 (five queries, chain from 2,509 to 3,750 iterations) and 3.1 (trained on the 80 training
 videos from random initialisation, ``TRAIN_COMMAND``; it memorised its videos).
 """
 from __future__ import annotations
@@ -73,7 +73,7 @@ CONTINUE_COMMAND = (
     "--set input_max_long=224 --set num_queries=10 --set num_stages=3 --probe-every 250 "
     "--threads 1 --init-weights runs/cpu_recipe_finetune/checkpoint.pt --freeze-backbone "
     "--chain 3 --stream-seed 3 --ckpt-every 100 --ema 0.995")
-# The previous bundled file (CONTINUE_COMMAND's average, exported as below) is the start here.
+# CONTINUE_COMMAND's average, exported as below, is the start here.
 CONTINUE_AGAIN_COMMAND = (
     "vistool train --preset tiny --out runs/cpu_recipe_continue2 --iters 1000 --lr 2e-4 "
     "--batch-size 4 --augment flip --augment color --set input_short=128 "

@@ -107,11 +107,12 @@ def _resume(path: Path, model: nn.Module, optimizer, scheduler, scaler, device,
 def param_groups(model: nn.Module, lr: float, backbone_lr_mult: float) -> list[dict]:
     """AdamW groups of the trained parameters: one at ``lr``, or the rest at ``lr`` first and
     backbone + FPN at ``lr * backbone_lr_mult`` when that multiplier is not 1."""
-    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    backbone = [p for n, p in trained if n.startswith("backbone.")]
+    trained = [p for p in model.parameters() if p.requires_grad]
+    in_backbone = {id(p) for p in model.backbone.parameters()}
+    backbone = [p for p in trained if id(p) in in_backbone]
     if backbone_lr_mult == 1.0 or not backbone:
-        return [{"params": [p for _, p in trained], "lr": lr, "lr_mult": 1.0}]
-    rest = [p for n, p in trained if not n.startswith("backbone.")]
+        return [{"params": trained, "lr": lr, "lr_mult": 1.0}]
+    rest = [p for p in trained if id(p) not in in_backbone]
     return [{"params": rest, "lr": lr, "lr_mult": 1.0},
             {"params": backbone, "lr": lr * backbone_lr_mult, "lr_mult": backbone_lr_mult}]
 
