@@ -1,15 +1,17 @@
-"""Backbone + FPN memory layout, NCHW against channels-last (NHWC), side by side in one process.
+"""Backbone + FPN arithmetic, side by side in one process: memory layout (NCHW against
+channels-last) or precision (float32 against bfloat16 autocast, both channels-last).
 
-Usage: python benchmarks/bench_layout.py [--threads 1] [--repeats 5] [--backbone PATH]
+Usage: python benchmarks/bench_layout.py [--compare layout|precision] [--threads 1]
+           [--repeats 5] [--backbone PATH]
 
-Times, alternately for the two layouts of the same model (``BackboneFPN.set_channels_last``):
+Times, alternately for the two variants of the same model (``BackboneFPN.set_channels_last``,
+``BackboneFPN.precision``):
 
 * one training step of the CPU recipe: ``tiny`` at 128 x 224, a batch of 4 correspondence pairs
   from the fresh synthetic stream, backbone + FPN fixed (``freeze_``), loss and backward;
 * one inference clip (``predict_clip``, T = 4 frames, queries q*).
 
-Prints the median seconds of each (after one warm-up), their ratio, and the largest difference
-of the loss between the layouts.
+Prints the median seconds of each (after one warm-up), their ratio, and the loss of each.
 """
 
 from __future__ import annotations
@@ -31,11 +33,16 @@ from efficientvis.model import build_model
 
 from vistoolkit.data.synth import SynthConfig
 
-LAYOUTS = {"NCHW": False, "channels-last": True}
+# variant name -> (channels_last, precision); the first of each pair is the reference
+COMPARISONS = {
+    "layout": {"NCHW": (False, "float32"), "channels-last": (True, "float32")},
+    "precision": {"float32": (True, "float32"), "bfloat16": (True, "bfloat16")},
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", choices=sorted(COMPARISONS), default="layout")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--backbone", default=None,
@@ -51,13 +58,15 @@ def main() -> None:
     if args.backbone:
         load_backbone(model, args.backbone)
     freeze_(model.backbone)
+    variants = COMPARISONS[args.compare]
     sample = data[(0, 0)]
     video = data.video(0, 0)
     times: dict[tuple[str, str], list[float]] = {}
     losses: dict[str, float] = {}
     for i in range(args.repeats + 1):
-        for name, enabled in LAYOUTS.items():
-            model.backbone.set_channels_last(enabled)
+        for name, (channels_last, precision) in variants.items():
+            model.backbone.set_channels_last(channels_last)
+            model.backbone.precision = precision
             model.train()
             start = time.perf_counter()
             loss, _ = clip_pair_loss(model, criterion, batch)
@@ -74,14 +83,15 @@ def main() -> None:
                 times.setdefault((name, "infer"), []).append(infer)
     print(f"threads={args.threads} repeats={args.repeats} tiny 128x224, batch 4 pairs, "
           f"backbone {'from ' + args.backbone if args.backbone else 'random'}, fixed")
-    print("| layout | training step (s) | inference clip (s) |")
+    print(f"| {args.compare} | training step (s) | inference clip (s) |")
     print("|---|---:|---:|")
     med = {k: statistics.median(v) for k, v in times.items()}
-    for name in LAYOUTS:
+    for name in variants:
         print(f"| {name} | {med[(name, 'step')]:.3f} | {med[(name, 'infer')]:.3f} |")
-    print(f"| ratio NCHW / channels-last | {med[('NCHW', 'step')] / med[('channels-last', 'step')]:.2f}"
-          f" | {med[('NCHW', 'infer')] / med[('channels-last', 'infer')]:.2f} |")
-    print(f"loss {losses['NCHW']:.5f} (NCHW) against {losses['channels-last']:.5f} (channels-last)")
+    ref, new = variants
+    print(f"| ratio {ref} / {new} | {med[(ref, 'step')] / med[(new, 'step')]:.2f}"
+          f" | {med[(ref, 'infer')] / med[(new, 'infer')]:.2f} |")
+    print(f"loss {losses[ref]:.5f} ({ref}) against {losses[new]:.5f} ({new})")
 
 
 if __name__ == "__main__":

@@ -219,6 +219,34 @@ def test_backbone_channels_last_gives_the_same_nchw_maps():
         torch.testing.assert_close(fast[name], plain[name], rtol=1e-4, atol=1e-4)
 
 
+def test_backbone_bfloat16_gives_float32_maps_close_to_float32():
+    torch.manual_seed(0)
+    net = BackboneFPN("resnet18", channels=16).eval()
+    half = BackboneFPN("resnet18", channels=16, precision="bfloat16").eval()
+    half.load_state_dict(net.state_dict())
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        ref, low = net(x), half(x)
+    for name in ref:
+        assert low[name].dtype == torch.float32 and low[name].is_contiguous()
+        rel = (low[name] - ref[name]).abs().mean() / ref[name].abs().mean()
+        assert 0 < float(rel) < 0.03               # rounded, yet the same maps
+    with pytest.raises(ValueError, match="precision"):
+        BackboneFPN("micro", channels=16, precision="float16")
+
+
+@pytest.mark.parametrize("architecture", ["efficientvis", "dense"])
+def test_backbone_precision_reaches_the_backbone(architecture):
+    model = _model(architecture=architecture, backbone_precision="bfloat16")
+    assert model.backbone.precision == "bfloat16"
+    assert _model(architecture=architecture).backbone.precision == "float32"
+    with torch.no_grad():
+        out = model(*_clip())
+    assert out.stages[-1].logits.dtype == torch.float32
+    with pytest.raises(ValueError, match="backbone_precision"):
+        EfficientVISConfig.preset("micro", backbone_precision="int8")
+
+
 @pytest.mark.parametrize("overrides", [{}, {"query": "shared"}, {"num_stages": 3}])
 def test_final_masks_only_skips_earlier_masks_and_changes_nothing_else(overrides):
     model = _model(**overrides)

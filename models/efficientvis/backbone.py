@@ -87,11 +87,15 @@ class BackboneFPN(nn.Module):
 
     ``channels_last``: weights and activations in NHWC inside (the training step of the CPU
     recipe runs 1.04-1.09x faster, ``benchmarks/bench_layout.py``); the returned maps are NCHW.
+    ``precision="bfloat16"``: the body and FPN run under bfloat16 autocast; the maps are float32.
     """
 
     def __init__(self, name: str, *, channels: int, pretrained: bool = False,
-                 channels_last: bool = True) -> None:
+                 channels_last: bool = True, precision: str = "float32") -> None:
         super().__init__()
+        if precision not in ("float32", "bfloat16"):
+            raise ValueError(f"precision={precision!r}; choose float32 or bfloat16")
+        self.precision = precision
         if name == "micro":
             if pretrained:
                 raise ValueError("the micro backbone has no pretrained weights")
@@ -113,8 +117,11 @@ class BackboneFPN(nn.Module):
         """images: (B*T, 3, H, W) normalised. Returns {"p2".."p5"}: (B*T, C, H/2^l, W/2^l)."""
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
-        out = self.fpn(OrderedDict(zip(LEVELS, self.body(images))))
-        return OrderedDict((k, v.contiguous()) for k, v in out.items())   # RoI align reads NCHW
+        with torch.autocast(images.device.type, dtype=torch.bfloat16,
+                            enabled=self.precision == "bfloat16"):
+            out = self.fpn(OrderedDict(zip(LEVELS, self.body(images))))
+        # RoI align reads NCHW float32
+        return OrderedDict((k, v.float().contiguous()) for k, v in out.items())
 
 
 def freeze_(module: nn.Module) -> nn.Module:

@@ -22,6 +22,7 @@ _CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "mask_norm": ("bn", "gn"),
     "label_mode": ("topk", "argmax"),
     "box_delta_init": ("xavier", "zero"),
+    "backbone_precision": ("float32", "bfloat16"),
 })
 
 
@@ -60,6 +61,9 @@ class EfficientVISConfig:
     # queries of the stage before, instead of refining that stage's boxes; 0 = none (the
     # paper); a CPU-recipe deviation, docs/model.md
     reread_stage: int = 0
+    # backbone + FPN arithmetic: "bfloat16" runs them under autocast (about 2x faster on a
+    # CPU with AVX512-BF16; features returned as float32); a CPU-recipe option, docs/model.md
+    backbone_precision: str = "float32"
     input_short: int = 360
     input_max_long: int = 640
     # Table 1 ablation switches (spec §10)

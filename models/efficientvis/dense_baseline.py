@@ -58,13 +58,15 @@ class DenseVIS(nn.Module):
     def __init__(self, *, num_classes: int, backbone: str = "resnet50", pretrained: bool = False,
                  channels: int = 256, num_queries: int = 10, clip_length: int = 36,
                  num_heads: int = 8, ffn_dim: int = 2048, encoder_layers: int = 6,
-                 decoder_layers: int = 6, dropout: float = 0.0) -> None:
+                 decoder_layers: int = 6, dropout: float = 0.0,
+                 backbone_precision: str = "float32") -> None:
         super().__init__()
         self.num_classes, self.num_queries, self.channels = num_classes, num_queries, channels
         self.clip_length = clip_length
         self.register_buffer("pixel_mean", torch.tensor(PIXEL_MEAN), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(PIXEL_STD), persistent=False)
-        self.backbone = BackboneFPN(backbone, channels=channels, pretrained=pretrained)
+        self.backbone = BackboneFPN(backbone, channels=channels, pretrained=pretrained,
+                                    precision=backbone_precision)
         self.input_proj = nn.Conv2d(channels, channels, 1)
         self.mask_proj = nn.Conv2d(channels, channels, 1)
         enc = nn.TransformerEncoderLayer(channels, num_heads, ffn_dim, dropout, batch_first=True)
@@ -85,7 +87,7 @@ class DenseVIS(nn.Module):
                    channels=cfg.fpn_channels, num_queries=cfg.num_queries,
                    clip_length=cfg.clip_length, num_heads=cfg.num_heads, ffn_dim=cfg.ffn_dim,
                    encoder_layers=cfg.dense_encoder_layers, decoder_layers=cfg.num_stages,
-                   dropout=cfg.dropout)
+                   dropout=cfg.dropout, backbone_precision=cfg.backbone_precision)
 
     def initial_queries(self) -> Tensor:
         """Zero decoder content: (N, C)."""

@@ -106,7 +106,8 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
         mask_norm=cfg.mask_norm, sampling_ratio=cfg.sampling_ratio, attention=cfg.attention,
         temporal_tdc=cfg.tdc == "temporal", shared_query=cfg.query == "shared",
         dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
-    backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained)
+    backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained,
+                           precision=cfg.backbone_precision)
     return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries,
                         zero_box_deltas=cfg.box_delta_init == "zero",
                         reread_stage=cfg.reread_stage)
