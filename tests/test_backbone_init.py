@@ -94,3 +94,24 @@ def test_grow_stages_copies_the_last_stage_into_the_added_ones(tmp_path: Path) -
     grown = _train(tmp_path / "grown", init_weights=str(start), grow_stages=True,
                    model_cfg=MICRO.replace(num_stages=3))
     assert sum(k.startswith("stages.2.") for k in read_checkpoint(grown)["model"]) > 0
+
+
+def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: Path) -> None:
+    from efficientvis.engine.checkpoint import load_weights
+    from efficientvis.model import build_model
+
+    start = _train(tmp_path / "start")                           # FTSA: temporal + spatial
+    stored = read_checkpoint(start)["model"]
+    spatial = build_model(MICRO.replace(attention="spatial"))
+    with pytest.raises(InputError, match="weights do not fit"):
+        load_weights(spatial, start)                             # attn_t has no place
+    load_weights(spatial, start, drop_unused=True)
+    state = spatial.state_dict()
+    assert not any(".attn_t." in k for k in state)
+    assert all(torch.equal(v, stored[k]) for k, v in state.items()
+               if not k.endswith("num_batches_tracked"))
+    with pytest.raises(InputError, match="weights do not fit"):  # attn_j is not in the file
+        load_weights(build_model(MICRO.replace(attention="joint")), start, drop_unused=True)
+    cell = _train(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
+                  model_cfg=MICRO.replace(attention="temporal"))
+    assert not any(".attn_s." in k for k in read_checkpoint(cell)["model"])

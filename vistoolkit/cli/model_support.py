@@ -79,8 +79,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   adjacent_pairs: bool = False, chain_clips: int = 2,
                   stream_seed: int | None = None, grow_stages: bool = False,
                   data: Path | None = None, stream_instances: str | None = None,
-                  ema_decay: float = 0.0,
-                  backbone_lr_mult: float = 1.0) -> tuple[EfficientVISConfig, TrainConfig]:
+                  ema_decay: float = 0.0, backbone_lr_mult: float = 1.0,
+                  drop_unused_weights: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -118,9 +118,12 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             chain_clips=chain_clips, synth_seed=stream_seed,
                             stream_instances=instance_weights(stream_instances, data),
                             grow_stages=grow_stages, ema_decay=ema_decay,
-                            backbone_lr_mult=backbone_lr_mult)
+                            backbone_lr_mult=backbone_lr_mult,
+                            drop_unused_weights=drop_unused_weights)
     if grow_stages and init_weights is None:
         raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
+    if drop_unused_weights and init_weights is None:
+        raise InputError("--drop-unused-weights needs --init-weights (the checkpoint to drop from)")
     if freeze_backbone and init_backbone is None and init_weights is None:
         raise InputError("--freeze-backbone needs --init-backbone or --init-weights (a random "
                          "backbone would stay random)")

@@ -147,11 +147,13 @@ def grown_stages(state: Mapping[str, torch.Tensor], num_stages: int) -> dict[str
 
 
 def load_weights(model: nn.Module, path: Path | str, prefix: str = "", *,
-                 grow_stages: bool = False) -> None:
+                 grow_stages: bool = False, drop_unused: bool = False) -> None:
     """Copy the weights of checkpoint ``path`` whose names start with ``prefix`` ("" = the whole
     model) into ``model``; ``InputError`` when they do not fit (another backbone, width or
     stage count). ``grow_stages``: a checkpoint with fewer stages fits, its last stage copied
-    into the stages it lacks (``grown_stages``)."""
+    into the stages it lacks (``grown_stages``). ``drop_unused``: tensors of the checkpoint that
+    the model has no place for (a module a Table 1 switch removes) are left out; every tensor of
+    the model must still be in the checkpoint."""
     source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith(prefix)}
     target = {k: v for k, v in unwrap(model).state_dict().items() if k.startswith(prefix)}
     if grow_stages:
@@ -159,7 +161,8 @@ def load_weights(model: nn.Module, path: Path | str, prefix: str = "", *,
     counter = "num_batches_tracked"            # BatchNorm counters: see with_bn_counters
     bad = sorted(k for k in target if not k.endswith(counter)
                  and (k not in source or source[k].shape != target[k].shape))
-    bad += sorted(k for k in source if k not in target and not k.endswith(counter))
+    if not drop_unused:
+        bad += sorted(k for k in source if k not in target and not k.endswith(counter))
     if bad:
         what = "backbone does" if prefix == "backbone." else "weights do"
         raise InputError(f"its {what} not fit this model ({len(bad)} tensors differ, "

@@ -179,7 +179,8 @@ class _Trainer:
         model = build_model(model_cfg)
         for path, prefix in ((cfg.init_weights, ""), (cfg.init_backbone, "backbone.")):
             if path is not None:
-                load_weights(model, path, prefix, grow_stages=cfg.grow_stages and not prefix)
+                load_weights(model, path, prefix, grow_stages=cfg.grow_stages and not prefix,
+                             drop_unused=cfg.drop_unused_weights and not prefix)
         if cfg.freeze_backbone:
             freeze_(model.backbone)
         self.model = model.to(ctx.device).train()

@@ -28,7 +28,8 @@ class TrainConfig:
     instances (empty: the generator's default; the valid split never changes). ``probe_every``
     > 0: ``Probe`` scores ``probe_videos`` valid videos.
     ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it
-    (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest);
+    (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest;
+    ``drop_unused_weights``: its tensors that the model lacks, e.g. a removed attention, dropped);
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
@@ -63,6 +64,7 @@ class TrainConfig:
     init_weights: str | None = None
     init_backbone: str | None = None
     grow_stages: bool = False
+    drop_unused_weights: bool = False
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
     chain_clips: int = 2
