@@ -17,6 +17,7 @@ _RESNETS = {
     "resnet101": (models.resnet101, models.ResNet101_Weights, (256, 512, 1024, 2048)),
 }
 MICRO_WIDTHS: tuple[int, ...] = (8, 16, 32, 64)
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16")      # arithmetic of backbone + FPN
 PIXEL_MEAN: tuple[float, float, float] = (123.675, 116.28, 103.53)   # spec §1 (RGB, 0..255)
 PIXEL_STD: tuple[float, float, float] = (58.395, 57.12, 57.375)
 
@@ -93,8 +94,8 @@ class BackboneFPN(nn.Module):
     def __init__(self, name: str, *, channels: int, pretrained: bool = False,
                  channels_last: bool = True, precision: str = "float32") -> None:
         super().__init__()
-        if precision not in ("float32", "bfloat16"):
-            raise ValueError(f"precision={precision!r}; choose float32 or bfloat16")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision={precision!r}; choose from {', '.join(PRECISIONS)}")
         self.precision = precision
         if name == "micro":
             if pretrained:
