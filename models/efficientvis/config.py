@@ -54,6 +54,9 @@ class EfficientVISConfig:
     sampling_ratio: int = 2
     dropout: float = 0.0
     tdc_embed: bool = False
+    # each stage adds an embedding of its input boxes to the queries before FTSA (starts as the
+    # identity); False = the paper; a CPU-recipe deviation, docs/model.md
+    box_embed: bool = False
     # last box-regression layer: "xavier" like every stage weight (spec §2), or "zero" (each
     # stage first returns its input boxes); a CPU-recipe deviation, docs/model.md
     box_delta_init: str = "xavier"

@@ -49,7 +49,8 @@ class EfficientVIS(nn.Module):
     def reset_parameters(self, *, zero_box_deltas: bool = False) -> None:
         """Xavier-uniform for every stage parameter with dim > 1 (spec §2); whole-frame proposals.
         ``zero_box_deltas``: each stage's last box layer starts at zero, so that it first returns
-        its input boxes (config ``box_delta_init="zero"``)."""
+        its input boxes (config ``box_delta_init="zero"``). Box position embeddings start as the
+        identity."""
         for p in self.stages.parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
@@ -57,6 +58,9 @@ class EfficientVIS(nn.Module):
             for stage in self.stages:
                 nn.init.zeros_(stage.box_head.deltas.weight)
                 nn.init.zeros_(stage.box_head.deltas.bias)
+        for stage in self.stages:
+            if stage.box_embed is not None:
+                stage.box_embed.reset_parameters()                        # identity at init
         self.tracklet_proposal.reset_parameters()
 
     def initial_queries(self) -> Tensor:
@@ -105,7 +109,8 @@ def build_model(cfg: EfficientVISConfig) -> nn.Module:
         mask_roi=cfg.mask_roi, mask_out=cfg.mask_out, mask_convs=cfg.mask_convs,
         mask_norm=cfg.mask_norm, sampling_ratio=cfg.sampling_ratio, attention=cfg.attention,
         temporal_tdc=cfg.tdc == "temporal", shared_query=cfg.query == "shared",
-        dropout=cfg.dropout, tdc_embed=cfg.tdc_embed) for _ in range(cfg.num_stages)]
+        dropout=cfg.dropout, tdc_embed=cfg.tdc_embed,
+        box_embed=cfg.box_embed) for _ in range(cfg.num_stages)]
     backbone = BackboneFPN(cfg.backbone, channels=cfg.fpn_channels, pretrained=cfg.pretrained,
                            precision=cfg.backbone_precision)
     return EfficientVIS(backbone=backbone, stages=stages, num_queries=cfg.num_queries,

@@ -8,6 +8,7 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
+from efficientvis.box_embedding import BoxPositionEmbedding
 from efficientvis.box_ops import apply_deltas
 from efficientvis.ftsa import FactorisedTemporoSpatialAttention
 from efficientvis.heads import BoxHead, ClassHead, MaskHead, QueryUpdate
@@ -22,17 +23,19 @@ class EfficientVISStage(nn.Module):
     detached b_new -> TDC_mask -> mask head (Sparse R-CNN / QueryInst order, spec §2, §12.1).
 
     ``shared_query`` is the Table 1f time-shared query: the query passed on is its time average
-    repeated over T (spec §10f); the heads still read per-frame queries.
+    repeated over T (spec §10f); the heads still read per-frame queries. ``box_embed``: the
+    queries first get a position embedding of the stage's input boxes (off in the paper).
     """
 
     def __init__(self, *, channels: int, num_classes: int, num_heads: int, ffn_dim: int,
                  dynamic_dim: int, box_roi: int, mask_roi: int, mask_out: int, mask_convs: int = 4,
                  mask_norm: str = "bn", sampling_ratio: int = 2, attention: str = "ftsa",
                  temporal_tdc: bool = True, shared_query: bool = False, dropout: float = 0.0,
-                 tdc_embed: bool = False) -> None:
+                 tdc_embed: bool = False, box_embed: bool = False) -> None:
         super().__init__()
         self.box_roi, self.mask_roi, self.sampling_ratio = box_roi, mask_roi, sampling_ratio
         self.shared_query, self.num_classes = shared_query, num_classes
+        self.box_embed = BoxPositionEmbedding(channels) if box_embed else None
         self.attention = FactorisedTemporoSpatialAttention(channels, num_heads, variant=attention,
                                                            dropout=dropout)
         self.tdc_box = TemporalDynamicConv(channels, dynamic_dim, box_roi, temporal=temporal_tdc,
@@ -61,6 +64,8 @@ class EfficientVISStage(nn.Module):
             Next queries (B, N, T, C) and this stage's ``StageOutput``.
         """
         B, N, T, C = q.shape
+        if self.box_embed is not None:                                     # config box_embed
+            q = self.box_embed(q, boxes, (4 * features[0].shape[-2], 4 * features[0].shape[-1]))
         q_a = self.attention(q, frame_valid)                               # Eq. 1-2: (B, N, T, C)
         x = multilevel_roi_align(features, boxes, output_size=self.box_roi,
                                  sampling_ratio=self.sampling_ratio)       # (B, N, T, C, Rb, Rb)

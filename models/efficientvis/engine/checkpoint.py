@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from efficientvis.box_embedding import IDENTITY_AT_INIT
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.inference import InferenceSettings
 from efficientvis.engine.int8_weights import pack_int8, unpack_int8
@@ -153,13 +154,15 @@ def load_weights(model: nn.Module, path: Path | str, prefix: str = "", *,
     stage count). ``grow_stages``: a checkpoint with fewer stages fits, its last stage copied
     into the stages it lacks (``grown_stages``). ``drop_unused``: tensors of the checkpoint that
     the model has no place for (a module a Table 1 switch removes) are left out; every tensor of
-    the model must still be in the checkpoint."""
+    the model must still be in the checkpoint, except those of modules that start as the
+    identity (``IDENTITY_AT_INIT``, e.g. ``box_embed``), which then keep their initialisation."""
     source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith(prefix)}
     target = {k: v for k, v in unwrap(model).state_dict().items() if k.startswith(prefix)}
     if grow_stages:
         source = grown_stages(source, len(unwrap(model).stages))
     counter = "num_batches_tracked"            # BatchNorm counters: see with_bn_counters
-    bad = sorted(k for k in target if not k.endswith(counter)
+    new = {k for k in target if k not in source and any(f in k for f in IDENTITY_AT_INIT)}
+    bad = sorted(k for k in target if not k.endswith(counter) and k not in new
                  and (k not in source or source[k].shape != target[k].shape))
     if not drop_unused:
         bad += sorted(k for k in source if k not in target and not k.endswith(counter))
