@@ -29,10 +29,14 @@ TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "tab
               default=Path("runs/reproduce"), show_default=True, help="Cache and reports.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--resume", is_flag=True, help="Continue trainings that were interrupted.")
+@click.option("--evidence", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Build the tables from the scored runs listed in this manifest (e.g. "
+              "docs/results/table1/evidence.json) instead of training; reports go to --out.")
 @threads_option
 def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: str,
                       seeds: int | None, preset: str, out_dir: Path, device: str,
-                      resume: bool, threads: int | None, plan: bool) -> None:
+                      resume: bool, threads: int | None, plan: bool,
+                      evidence: Path | None) -> None:
     """Train and evaluate every row of the Table 1 TABLES (table1a..table1h or all).
 
     Finished cells are cached in --out; rerunning computes only what is missing.
@@ -42,6 +46,13 @@ def reproduce_command(tables: tuple[str, ...], data_root: Path | None, budget: s
     from vistoolkit.studies.report import format_markdown
     from vistoolkit.studies.reproduce import BUDGETS, TABLE1, cell_plan, reproduce
 
+    if evidence is not None:
+        from vistoolkit.studies.finetune_evidence import reproduce_from_evidence
+
+        for res in reproduce_from_evidence(evidence, tables, out_dir):
+            click.echo(format_markdown(res))
+        click.echo(f"reports in {out_dir}")
+        return
     if plan:
         names = list(TABLE1) if "all" in tables else list(tables)
         b = BUDGETS[budget]

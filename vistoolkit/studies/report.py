@@ -67,8 +67,10 @@ def _compute_s(res: TableResult) -> float:
     return sum(c.wall_s for r in res.rows for c in r.cells)
 
 
-def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: str = "") -> str:
-    """The sub-table in the paper's layout, ours beside the paper's numbers."""
+def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: str = "",
+                    intro: str = "") -> str:
+    """The sub-table in the paper's layout, ours beside the paper's numbers (``intro``: a
+    paragraph under the title saying how the numbers were made)."""
     t = res.table
     n = max((len(r.seeds) for r in res.rows), default=0)
     head = [f"### Table 1{t.name[-1]}: {t.title}", ""]
@@ -78,6 +80,8 @@ def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: s
                  + f", data `{budget.data_preset}`), preset `{preset}`, {n} seed(s), "
                  f"compute {_compute_s(res):.0f} s (this call {res.wall_s:.0f} s). "
                  "Cells: ours mean ± std (paper), percent.", ""]
+    if intro:
+        head += [intro, ""]
     cols = ["Row", *METRICS, "ΔAP ours [95 % CI] / paper", "verdict"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for rr in res.rows:
@@ -134,10 +138,12 @@ def _verdict_json(v: Verdict | None) -> dict[str, Any] | None:
 
 
 def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | None = None,
-                        preset: str = "") -> list[Path]:
-    """Write ``<name>.md``, ``.csv``, ``.json`` and ``.png`` (and ``_curve.png`` for 1g)."""
+                        preset: str = "", intro: str = "", curve_x: str = "epoch") -> list[Path]:
+    """Write ``<name>.md``, ``.csv``, ``.json`` and ``.png`` (and ``_curve.png`` for 1g, AP
+    against ``curve_x``)."""
     base = Path(out_dir) / res.table.name
-    write_text_atomic(base.with_suffix(".md"), format_markdown(res, budget=budget, preset=preset))
+    write_text_atomic(base.with_suffix(".md"), format_markdown(res, budget=budget, preset=preset,
+                                                               intro=intro))
     write_text_atomic(base.with_suffix(".csv"), format_csv(res))
     write_text_atomic(base.with_suffix(".json"), json.dumps(table_json(res), indent=1,
                                                             allow_nan=True))
@@ -145,7 +151,7 @@ def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | Non
     plot_table(res, paths[-1])
     if res.table.curve:
         curve_path = base.parent / f"{res.table.name}_curve.png"
-        plot_curves(curves_of(res), curve_path, title=res.table.title)
+        plot_curves(curves_of(res), curve_path, title=res.table.title, xlabel=curve_x)
         paths.append(curve_path)
     return paths
 

@@ -40,13 +40,13 @@ def plot_table(res: TableResult, path: Path) -> Path:
 
 
 def plot_curves(curves: Mapping[str, Sequence[tuple[int, float]]], path: Path, *,
-                title: str = "") -> Path:
-    """AP (%) against epoch, one line per model."""
+                title: str = "", xlabel: str = "epoch") -> Path:
+    """AP (%) against epoch (or ``xlabel``), one line per model."""
     fig = Figure(figsize=(5, 3.4))
     ax = fig.add_subplot()
     for label, pts in curves.items():
         ax.plot([e for e, _ in pts], [v for _, v in pts], marker="o", label=label)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("AP (%)")
     ax.set_title(title, fontsize=9)
     if curves:
