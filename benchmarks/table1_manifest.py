@@ -28,13 +28,18 @@ SPLITS10 = ("0", "99", "100", "101", "102", "103", "104", "105", "106", "107")
 # (table, row, training seed, run, kind, path under docs/results[, selector])
 SOURCES = [
     ("table1a", "spatial", 0, "C8att_spatial", "spread", f"{C8}_spatial/split_spread.md"),
+    ("table1a", "spatial", 1, "C8att_spatials1", "spread", f"{C8}_spatial/seed1/split_spread.md"),
     ("table1a", "temporal", 0, "C8att_temporal", "spread", f"{C8}_temporal/split_spread.md"),
+    ("table1a", "temporal", 1, "C8att_temporals1", "spread", f"{C8}_temporal/seed1/split_spread.md"),
     ("table1a", "ftsa", 0, "C8", "spread", f"{C8}/split_spread.md"),
     ("table1a", "ftsa", 1, "C8s1", "spread", f"{C8}/seed1/split_spread.md"),
+    ("table1a", "ftsa", 2, "C8s2", "spread", f"{C8}/seed2/split_spread.md"),
     ("table1b", "still", 0, "C8still", "spread", f"{C8}_still/split_spread.md"),
     ("table1b", "still", 1, "C8stills1", "spread", f"{C8}_still/seed1/split_spread.md"),
+    ("table1b", "still", 2, "C8stills2", "spread", f"{C8}_still/seed2/split_spread.md"),
     ("table1b", "temporal", 0, "C8", "spread", f"{C8}/split_spread.md"),
     ("table1b", "temporal", 1, "C8s1", "spread", f"{C8}/seed1/split_spread.md"),
+    ("table1b", "temporal", 2, "C8s2", "spread", f"{C8}/seed2/split_spread.md"),
     ("table1c", "T9", 0, "C9", "spread", f"{C9}/split_spread.md"),
     ("table1c", "T9", 1, "C9s1", "spread", f"{C9}/seed1/split_spread.md"),
     ("table1c", "T18", 0, "C9T8", "spread", f"{C9}_T8/split_spread.md"),
@@ -44,8 +49,8 @@ SOURCES = [
     ("table1f", "shared", 0, "C6q", "spread", f"{FT}_sharedquery/split_spread.md"),
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
-    ("table1g", "vistr", 0, "dense (C1 start)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
-    ("table1g", "efficientvis", 0, "EfficientVIS (C1 start)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
+    ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
+    ("table1g", "efficientvis", 0, "cpu_recipe_frozen_queries10", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
 ]
 for _seed, _run in enumerate(("C6", "C6s1", "C6t")):
     _dir = "lowfps_splits_C6" + ("" if _run == "C6" else _run[2:])

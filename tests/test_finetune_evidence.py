@@ -110,3 +110,14 @@ def test_committed_manifest_matches_its_sources():
     res = table_from_evidence("table1d", man)
     assert [r["direction"] for r in committed["rows"]] == \
         [(res.verdicts[r.row.key].label if r.row.key in res.verdicts else "ref") for r in res.rows]
+
+
+def test_summary_has_one_line_per_compared_row(tmp_path):
+    from vistoolkit.studies.finetune_evidence import summary_markdown
+
+    runs = [_run("still", 0, [20, 22, 30]), _run("temporal", 0, [18, 20, 27])]
+    res = table_from_evidence("table1b", load_manifest(_write(tmp_path, runs)))
+    lines = summary_markdown([res]).splitlines()
+    assert len(lines) == 3
+    assert lines[2].startswith("| 1b | Still-image (vs Temporal) | -1.0 | +2.3 [")
+    assert lines[2].endswith("| 1 (3) | opposite |")

@@ -19,6 +19,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from vistoolkit.atomic import write_text_atomic
 from vistoolkit.errors import InputError
 from vistoolkit.studies.records import CellResult, RowResult, TableResult
 from vistoolkit.studies.reproduce import aggregate
@@ -143,9 +144,32 @@ def intro_of(name: str, man: Manifest, source: str) -> str:
     return text + ("\n\nRuns: " + "; ".join(runs) + "." if runs else "\n\nNo run yet.")
 
 
+def summary_markdown(results: Sequence[TableResult]) -> str:
+    """One line per compared row of every table: ΔAP ours [interval] against the paper's, the
+    training seeds and splits behind it, the verdict."""
+    lines = ["| table | row (vs reference) | paper ΔAP | ours ΔAP [95 % interval] | training seeds "
+             "(splits each) | verdict |", "|---|---|---:|---|---|---|"]
+    for res in results:
+        for rr in res.rows:
+            v = res.verdicts.get(rr.row.key)
+            if v is None:
+                continue
+            ref = res.result(rr.row.reference)
+            ours = "–" if math.isnan(v.delta) else f"{v.delta:+.1f}"
+            if not math.isnan(v.low):
+                ours += f" [{v.low:+.1f}, {v.high:+.1f}]"
+            splits = sorted({len(c.extra["splits"]) for c in (*rr.cells, *ref.cells)})
+            runs = f"{v.seeds} ({'/'.join(map(str, splits))})" if v.seeds else "–"
+            note = f" [{rr.row.note}]" if rr.row.note else ""
+            lines.append(f"| 1{res.table.name[-1]} | {rr.row.label}{note} (vs {ref.row.label}) | "
+                         f"{v.paper_delta:+.1f} | {ours} | {runs} | {v.label} |")
+    return "\n".join(lines) + "\n"
+
+
 def reproduce_from_evidence(path: Path, names: Sequence[str], out_dir: Path) -> list[TableResult]:
     """Tables ``names`` (or ``all``) from the manifest at ``path``, reports written to
-    ``out_dir`` (``<table>.md``, ``.csv``, ``.json``, ``.png``; 1g also its AP curve)."""
+    ``out_dir`` (``<table>.md``, ``.csv``, ``.json``, ``.png``; 1g also its AP curve; for
+    ``all`` also ``summary.md``, every verdict on one page)."""
     from vistoolkit.studies.report import write_table_reports   # plots: matplotlib on demand
 
     man = load_manifest(path)
@@ -156,4 +180,6 @@ def reproduce_from_evidence(path: Path, names: Sequence[str], out_dir: Path) -> 
         write_table_reports(res, out_dir, intro=intro_of(name, man, Path(path).name),
                             curve_x="iteration")
         results.append(res)
+    if "all" in names:
+        write_text_atomic(Path(out_dir) / "summary.md", summary_markdown(results))
     return results
