@@ -129,6 +129,17 @@ def table_json(res: TableResult) -> dict[str, Any]:
             "rows": rows}
 
 
+def finite_or_null(obj: Any) -> Any:
+    """``obj`` with every NaN / infinite float as None, so that it is strict JSON (null)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
 def _verdict_json(v: Verdict | None) -> dict[str, Any] | None:
     if v is None:
         return None
@@ -145,8 +156,8 @@ def write_table_reports(res: TableResult, out_dir: Path, *, budget: Budget | Non
     write_text_atomic(base.with_suffix(".md"), format_markdown(res, budget=budget, preset=preset,
                                                                intro=intro))
     write_text_atomic(base.with_suffix(".csv"), format_csv(res))
-    write_text_atomic(base.with_suffix(".json"), json.dumps(table_json(res), indent=1,
-                                                            allow_nan=True))
+    write_text_atomic(base.with_suffix(".json"), json.dumps(finite_or_null(table_json(res)),
+                                                            indent=1, allow_nan=False))
     paths = [base.with_suffix(s) for s in (".md", ".csv", ".json", ".png")]
     plot_table(res, paths[-1])
     if res.table.curve:
