@@ -169,7 +169,8 @@ def test_recipe_is_what_its_train_command_runs(tmp_path: Path, which: str):
 
 @pytest.mark.parametrize("name", ["CHAIN_COMMAND", "FINETUNE_COMMAND", "CONTINUE_COMMAND",
                                   "CONTINUE_AGAIN_COMMAND", "CONTINUE_SEED5_COMMAND",
-                                  "CONTINUE_SEED6_STILL_COMMAND"])
+                                  "CONTINUE_SEED6_STILL_COMMAND",
+                                  "CONTINUE_SEED7_STILL_COMMAND"])
 def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     import shlex
 
@@ -185,7 +186,8 @@ def test_later_recipe_steps_are_valid_train_commands(tmp_path: Path, name: str):
     stream_seed, iters = {"CHAIN_COMMAND": (None, 1000), "FINETUNE_COMMAND": (2, 1000),
                           "CONTINUE_COMMAND": (3, 1000), "CONTINUE_AGAIN_COMMAND": (4, 1000),
                           "CONTINUE_SEED5_COMMAND": (5, 500),
-                          "CONTINUE_SEED6_STILL_COMMAND": (6, 500)}[name]
+                          "CONTINUE_SEED6_STILL_COMMAND": (6, 500),
+                          "CONTINUE_SEED7_STILL_COMMAND": (7, 500)}[name]
     assert (p["chain_clips"], p["iters"], p["freeze_backbone"]) == (3, iters, True)
     assert "num_queries=10" in p["overrides"]
     assert p["stream_seed"] == stream_seed                     # None: the default
