@@ -113,3 +113,14 @@ def masks_with_grad() -> Callable:
         return stage.masks_at(*(i.flatten() for i in grid)).view(stage.masks.shape)
 
     return run
+
+
+def train_micro(out: Path, model_cfg=None, **kw) -> Path:
+    """Three iterations of ``micro`` (8 classes) on the fresh synthetic stream; the checkpoint."""
+    from efficientvis.config import EfficientVISConfig
+    from efficientvis.engine.train import TrainConfig, train
+
+    cfg = TrainConfig(epochs=10**6, max_iters=3, lr=1e-3, warmup_iters=1, ckpt_every=10**6,
+                      videos_per_epoch=2, **kw)
+    model_cfg = model_cfg or EfficientVISConfig.preset("micro", num_classes=8)
+    return train(model_cfg, cfg, data_root=None, out_dir=out, progress=False)

@@ -7,20 +7,15 @@ import torch
 from efficientvis.backbone import freeze_
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.checkpoint import load_backbone, load_checkpoint, read_checkpoint
-from efficientvis.engine.train import TrainConfig, train
 from torchvision.ops import FrozenBatchNorm2d
+
+from conftest import train_micro
 
 from vistoolkit.errors import InputError
 
 MICRO = EfficientVISConfig.preset("micro", num_classes=8)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def _train(out: Path, model_cfg: EfficientVISConfig = MICRO, **kw) -> Path:
-    cfg = TrainConfig(epochs=10**6, max_iters=3, lr=1e-3, warmup_iters=1, ckpt_every=10**6,
-                      videos_per_epoch=2, **kw)
-    return train(model_cfg, cfg, data_root=None, out_dir=out, progress=False)
 
 
 def test_freeze_replaces_batchnorm_and_stops_gradients() -> None:
@@ -32,9 +27,9 @@ def test_freeze_replaces_batchnorm_and_stops_gradients() -> None:
 
 
 def test_cell_from_shared_frozen_backbone_trains_only_its_stages(tmp_path: Path) -> None:
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     ref = {k: v for k, v in read_checkpoint(start)["model"].items() if k.startswith("backbone.")}
-    cell = _train(tmp_path / "cell", init_backbone=str(start), freeze_backbone=True)
+    cell = train_micro(tmp_path / "cell", init_backbone=str(start), freeze_backbone=True)
     got = read_checkpoint(cell)["model"]
     for k, v in ref.items():
         if not k.endswith("num_batches_tracked"):
@@ -45,7 +40,7 @@ def test_cell_from_shared_frozen_backbone_trains_only_its_stages(tmp_path: Path)
 
 
 def test_load_backbone_of_another_width_is_an_input_error(tmp_path: Path) -> None:
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     from efficientvis.model import build_model
 
     other = build_model(MICRO.replace(fpn_channels=16, num_heads=2))
@@ -57,14 +52,14 @@ def test_init_weights_starts_from_the_whole_model(tmp_path: Path) -> None:
     from efficientvis.engine.checkpoint import load_weights
     from efficientvis.model import build_model
 
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     stored = read_checkpoint(start)["model"]
     model = build_model(MICRO)
     load_weights(model, start)
     for k, v in model.state_dict().items():
         if not k.endswith("num_batches_tracked"):
             assert torch.equal(v, stored[k]), k
-    fine = _train(tmp_path / "fine", init_weights=str(start), freeze_backbone=True)
+    fine = train_micro(tmp_path / "fine", init_weights=str(start), freeze_backbone=True)
     got = read_checkpoint(fine)["model"]
     assert all(torch.equal(got[k], stored[k]) for k in stored if k.startswith("backbone.")
                and not k.endswith("num_batches_tracked"))
@@ -76,7 +71,7 @@ def test_grow_stages_copies_the_last_stage_into_the_added_ones(tmp_path: Path) -
     from efficientvis.engine.checkpoint import load_weights
     from efficientvis.model import build_model
 
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     stored = read_checkpoint(start)["model"]
     deeper = build_model(MICRO.replace(num_stages=4))
     load_weights(deeper, start, grow_stages=True)
@@ -91,7 +86,7 @@ def test_grow_stages_copies_the_last_stage_into_the_added_ones(tmp_path: Path) -
     state["stages.3.box_head.deltas.weight"].add_(1.0)                  # copies, not views
     assert not torch.equal(state["stages.2.box_head.deltas.weight"],
                            state["stages.3.box_head.deltas.weight"])
-    grown = _train(tmp_path / "grown", init_weights=str(start), grow_stages=True,
+    grown = train_micro(tmp_path / "grown", init_weights=str(start), grow_stages=True,
                    model_cfg=MICRO.replace(num_stages=3))
     assert sum(k.startswith("stages.2.") for k in read_checkpoint(grown)["model"]) > 0
 
@@ -100,7 +95,7 @@ def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: P
     from efficientvis.engine.checkpoint import load_weights
     from efficientvis.model import build_model
 
-    start = _train(tmp_path / "start")                           # FTSA: temporal + spatial
+    start = train_micro(tmp_path / "start")                           # FTSA: temporal + spatial
     stored = read_checkpoint(start)["model"]
     spatial = build_model(MICRO.replace(attention="spatial"))
     with pytest.raises(InputError, match="weights do not fit"):
@@ -112,6 +107,6 @@ def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: P
                if not k.endswith("num_batches_tracked"))
     with pytest.raises(InputError, match="weights do not fit"):  # attn_j is not in the file
         load_weights(build_model(MICRO.replace(attention="joint")), start, drop_unused=True)
-    cell = _train(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
+    cell = train_micro(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
                   model_cfg=MICRO.replace(attention="temporal"))
     assert not any(".attn_s." in k for k in read_checkpoint(cell)["model"])

@@ -7,20 +7,15 @@ import pytest
 import torch
 from efficientvis.config import EfficientVISConfig
 from efficientvis.engine.checkpoint import load_weights, read_checkpoint
-from efficientvis.engine.train import TrainConfig, train
 from efficientvis.model import build_model
+
+from conftest import train_micro
 
 from vistoolkit.errors import InputError
 
 MICRO = EfficientVISConfig.preset("micro", num_classes=8)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def _train(out: Path, model_cfg: EfficientVISConfig = MICRO, **kw) -> Path:
-    cfg = TrainConfig(epochs=10**6, max_iters=3, lr=1e-3, warmup_iters=1, ckpt_every=10**6,
-                      videos_per_epoch=2, **kw)
-    return train(model_cfg, cfg, data_root=None, out_dir=out, progress=False)
 
 
 def _outputs(model: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
@@ -32,7 +27,7 @@ def _outputs(model: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_box_embedding_starts_as_identity_on_a_file_without_it(tmp_path: Path) -> None:
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     plain, embedded = build_model(MICRO), build_model(MICRO.replace(box_embed=True))
     load_weights(plain, start)
     load_weights(embedded, start)                        # its box_embed tensors keep their init
@@ -42,14 +37,14 @@ def test_box_embedding_starts_as_identity_on_a_file_without_it(tmp_path: Path) -
 
 
 def test_other_missing_tensors_still_refused(tmp_path: Path) -> None:
-    start = _train(tmp_path / "start")
+    start = train_micro(tmp_path / "start")
     with pytest.raises(InputError, match="weights do not fit"):
         load_weights(build_model(MICRO.replace(box_embed=True, num_stages=3)), start)
 
 
 def test_box_embedding_learns_from_a_file_without_it(tmp_path: Path) -> None:
-    start = _train(tmp_path / "start")
-    cell = _train(tmp_path / "cell", init_weights=str(start),
+    start = train_micro(tmp_path / "start")
+    cell = train_micro(tmp_path / "cell", init_weights=str(start),
                   model_cfg=MICRO.replace(box_embed=True))
     last = [v for k, v in read_checkpoint(cell)["model"].items()
             if ".box_embed.mlp.2.weight" in k]
