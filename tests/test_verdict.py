@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from vistoolkit.studies.verdict import paired_interval, verdict
+from vistoolkit.studies.verdict import Verdict, delta_text, paired_interval, verdict
 
 REF = {0: 30.0, 1: 32.0, 2: 31.0}
 
@@ -78,3 +78,12 @@ def test_table_verdicts_one_seed_uses_the_per_video_bootstrap(tmp_path) -> None:
     assert (v.low, v.high) == v.bootstrap and v.low <= v.delta <= v.high
     assert v.label == ("reproduced" if v.high < 0 else "within noise")
     assert table_verdicts(rows, bootstrap=False)["no_cl"].label == "within noise"
+
+
+def test_delta_text_keeps_the_sign_of_a_bound_near_zero() -> None:
+    v = Verdict("opposite", 1.22, 0.0028, 2.437, -1.0, 3, (math.nan, math.nan))
+    assert delta_text(v) == "+1.2 [+0.003, +2.4]"
+    assert delta_text(Verdict("within noise", -0.5, -1.6, 0.53, -1.1, 2,
+                              (math.nan, math.nan))) == "-0.5 [-1.6, +0.5]"
+    assert delta_text(Verdict("not run", math.nan, math.nan, math.nan, -3.3, 0,
+                              (math.nan, math.nan))) == "–"

@@ -24,7 +24,7 @@ from vistoolkit.errors import InputError
 from vistoolkit.studies.records import CellResult, RowResult, TableResult
 from vistoolkit.studies.reproduce import aggregate
 from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table
-from vistoolkit.studies.verdict import Verdict, paired_interval, verdict
+from vistoolkit.studies.verdict import Verdict, delta_text, paired_interval, verdict
 
 
 MIN_SEEDS = 3    # paired training seeds from which the interval is taken over seeds
@@ -155,9 +155,7 @@ def summary_markdown(results: Sequence[TableResult]) -> str:
             if v is None:
                 continue
             ref = res.result(rr.row.reference)
-            ours = "–" if math.isnan(v.delta) else f"{v.delta:+.1f}"
-            if not math.isnan(v.low):
-                ours += f" [{v.low:+.1f}, {v.high:+.1f}]"
+            ours = delta_text(v)
             splits = sorted({len(c.extra["splits"]) for c in (*rr.cells, *ref.cells)})
             runs = f"{v.seeds} ({'/'.join(map(str, splits))})" if v.seeds else "–"
             note = f" [{rr.row.note}]" if rr.row.note else ""

@@ -20,7 +20,7 @@ from vistoolkit.atomic import write_text_atomic
 from vistoolkit.studies.evidence import per_seed_ap
 from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
-from vistoolkit.studies.verdict import Verdict, verdict
+from vistoolkit.studies.verdict import Verdict, delta_text, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
 
@@ -56,10 +56,7 @@ def _cell(rr: RowResult, m: str) -> str:
 def _delta(v: Verdict | None) -> str:
     if v is None:
         return ""
-    ours = "–" if math.isnan(v.delta) else f"{v.delta:+.1f}"
-    if not math.isnan(v.low):
-        ours += f" [{v.low:+.1f}, {v.high:+.1f}]"
-    return f"{ours} / {v.paper_delta:+.1f}"
+    return f"{delta_text(v)} / {v.paper_delta:+.1f}"
 
 
 def _compute_s(res: TableResult) -> float:

@@ -87,3 +87,17 @@ def verdict(row_ap: Mapping[int, float], ref_ap: Mapping[int, float], paper_delt
         label = "within noise"
     return Verdict(label, delta, low, high, paper_delta, len(seeds),
                    bootstrap if bootstrap is not None else (math.nan, math.nan))
+
+
+def bound_text(x: float) -> str:
+    """An interval bound in points, one decimal; three where one would read as 0.0, since the
+    verdict turns on the bound's sign."""
+    return f"{x:+.3f}" if x != 0 and round(x, 1) == 0 else f"{x:+.1f}"
+
+
+def delta_text(v: Verdict) -> str:
+    """Our ΔAP with its 95 % interval, e.g. ``+1.2 [+0.003, +2.4]``."""
+    ours = "–" if math.isnan(v.delta) else f"{v.delta:+.1f}"
+    if not math.isnan(v.low):
+        ours += f" [{bound_text(v.low)}, {bound_text(v.high)}]"
+    return ours
