@@ -53,6 +53,10 @@ SOURCES = [
     ("table1f", "shared", 0, "C6q", "spread", f"{FT}_sharedquery/split_spread.md"),
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
+    ("table1f", "disentangled", 1, "C6s1", "spread", f"{FT}/seed1/split_spread.md"),
+    ("table1f", "disentangled", 2, "C6t", "spread", f"{FT}/seed2/split_spread.md"),
+    ("table1f", "shared", 1, "C6qs1", "spread", f"{FT}_sharedquery/seed1/split_spread.md"),
+    ("table1f", "shared", 2, "C6qs2", "spread", f"{FT}_sharedquery/seed2/split_spread.md"),
     ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
     ("table1g", "efficientvis", 0, "cpu_recipe_frozen_queries10", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
 ]
