@@ -102,8 +102,9 @@ TABLE_NOTES = {
     "table1e": "C2: the (d) file continued 1,000 iterations; C2noCL: the same with correspondence "
                "learning off. Scored 2026-12-02 (i), before duplicate-track suppression. The start "
                "was trained with CL, so this reads whether 1,000 iterations without CL lose it.",
-    "table1f": "C6q: C6's command with `--set query=shared` (same start, seed, stream, 1,000 "
-               "iterations) against C6 seed 0. The start was trained with disentangled queries.",
+    "table1f": "C6q, C6qs1, C6qs2: C6's command with `--set query=shared` (same start, seeds, "
+               "stream, 1,000 iterations) against C6, C6s1, C6t. The start was trained with "
+               "disentangled queries.",
     "table1g": "Both from the same start (backbone + FPN frozen), 2,500 iterations of 4 clips, one "
                "seed. AP is the probe's (a fixed 8-video valid subset, every 250 iterations), not the "
                "valid split's; both stay under 1.3 %, so the row reads `undertrained`. On box IoU "
