@@ -25,38 +25,31 @@ C8 = f"{FT}_seed5_seed6"
 C9 = f"{C8}_still_seed7"
 SPLITS10 = ("0", "99", "100", "101", "102", "103", "104", "105", "106", "107")
 
+
+def spread_seeds(table: str, row: str, runs: tuple[str, ...], base: str) -> list[tuple]:
+    """Sources of a row whose training seed k (run ``runs[k]``) was scored by split_spread.py
+    into ``base/`` (seed 0) or ``base/seed<k>/``."""
+    return [(table, row, k, run, "spread", f"{base}/{'' if k == 0 else f'seed{k}/'}split_spread.md")
+            for k, run in enumerate(runs)]
+
+
 # (table, row, training seed, run, kind, path under docs/results[, selector])
 SOURCES = [
-    ("table1a", "spatial", 0, "C8att_spatial", "spread", f"{C8}_spatial/split_spread.md"),
-    ("table1a", "spatial", 1, "C8att_spatials1", "spread", f"{C8}_spatial/seed1/split_spread.md"),
-    ("table1a", "spatial", 2, "C8att_spatials2", "spread", f"{C8}_spatial/seed2/split_spread.md"),
-    ("table1a", "temporal", 0, "C8att_temporal", "spread", f"{C8}_temporal/split_spread.md"),
-    ("table1a", "temporal", 1, "C8att_temporals1", "spread", f"{C8}_temporal/seed1/split_spread.md"),
-    ("table1a", "temporal", 2, "C8att_temporals2", "spread", f"{C8}_temporal/seed2/split_spread.md"),
-    ("table1a", "ftsa", 0, "C8", "spread", f"{C8}/split_spread.md"),
-    ("table1a", "ftsa", 1, "C8s1", "spread", f"{C8}/seed1/split_spread.md"),
-    ("table1a", "ftsa", 2, "C8s2", "spread", f"{C8}/seed2/split_spread.md"),
-    ("table1b", "still", 0, "C8still", "spread", f"{C8}_still/split_spread.md"),
-    ("table1b", "still", 1, "C8stills1", "spread", f"{C8}_still/seed1/split_spread.md"),
-    ("table1b", "still", 2, "C8stills2", "spread", f"{C8}_still/seed2/split_spread.md"),
-    ("table1b", "temporal", 0, "C8", "spread", f"{C8}/split_spread.md"),
-    ("table1b", "temporal", 1, "C8s1", "spread", f"{C8}/seed1/split_spread.md"),
-    ("table1b", "temporal", 2, "C8s2", "spread", f"{C8}/seed2/split_spread.md"),
-    ("table1c", "T9", 0, "C9", "spread", f"{C9}/split_spread.md"),
-    ("table1c", "T9", 1, "C9s1", "spread", f"{C9}/seed1/split_spread.md"),
-    ("table1c", "T9", 2, "C9s2", "spread", f"{C9}/seed2/split_spread.md"),
-    ("table1c", "T18", 0, "C9T8", "spread", f"{C9}_T8/split_spread.md"),
-    ("table1c", "T18", 1, "C9T8s1", "spread", f"{C9}_T8/seed1/split_spread.md"),
-    ("table1c", "T18", 2, "C9T8s2", "spread", f"{C9}_T8/seed2/split_spread.md"),
+    *spread_seeds("table1a", "spatial", ("C8att_spatial", "C8att_spatials1", "C8att_spatials2"),
+                  f"{C8}_spatial"),
+    *spread_seeds("table1a", "temporal", ("C8att_temporal", "C8att_temporals1",
+                                          "C8att_temporals2"), f"{C8}_temporal"),
+    *spread_seeds("table1a", "ftsa", ("C8", "C8s1", "C8s2"), C8),
+    *spread_seeds("table1b", "still", ("C8still", "C8stills1", "C8stills2"), f"{C8}_still"),
+    *spread_seeds("table1b", "temporal", ("C8", "C8s1", "C8s2"), C8),
+    *spread_seeds("table1c", "T9", ("C9", "C9s1", "C9s2"), C9),
+    *spread_seeds("table1c", "T18", ("C9T8", "C9T8s1", "C9T8s2"), f"{C9}_T8"),
     ("table1e", "no_cl", 0, "C2noCL", "splits_md", "cpu_recipe_frozen_queries10_finetune_stages3_noCL/splits.md", "C2noCL"),
     ("table1e", "cl", 0, "C2", "splits_md", "cpu_recipe_frozen_queries10_finetune_stages3_noCL/splits.md", "C2 (w/ CL)"),
-    ("table1f", "shared", 0, "C6q", "spread", f"{FT}_sharedquery/split_spread.md"),
+    *spread_seeds("table1f", "shared", ("C6q", "C6qs1", "C6qs2"), f"{FT}_sharedquery"),
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
-    ("table1f", "disentangled", 1, "C6s1", "spread", f"{FT}/seed1/split_spread.md"),
-    ("table1f", "disentangled", 2, "C6t", "spread", f"{FT}/seed2/split_spread.md"),
-    ("table1f", "shared", 1, "C6qs1", "spread", f"{FT}_sharedquery/seed1/split_spread.md"),
-    ("table1f", "shared", 2, "C6qs2", "spread", f"{FT}_sharedquery/seed2/split_spread.md"),
+    *spread_seeds("table1f", "disentangled", ("C6", "C6s1", "C6t"), FT)[1:],
     ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
     ("table1g", "efficientvis", 0, "cpu_recipe_frozen_queries10", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
 ]
