@@ -24,34 +24,40 @@ from vistoolkit.viz.training_curves import probe_series, read_metrics
 RESULTS = Path("docs/results")
 Q10 = "cpu_recipe_frozen_queries10"
 FT = f"{Q10}_finetune_stages3"
-# (recipe command in efficientvis.engine.bundled, run directory under docs/results)
+# (recipe command in efficientvis.engine.bundled, run name where the Table 1 manifest
+# names it, run directory under docs/results)
 STEPS = [
-    ("CPU_RECIPE_COMMAND (stopped at 2,510)", Q10),
-    ("CHAIN_COMMAND", f"{Q10}_chain3b"),
-    ("FINETUNE_COMMAND", FT),
-    ("CONTINUE_COMMAND", f"{FT}_seed3_ema"),
-    ("CONTINUE_AGAIN_COMMAND", f"{FT}_seed3_ema_seed4"),
-    ("CONTINUE_SEED5_COMMAND", f"{FT}_seed3_ema_seed4_seed5"),
-    ("CONTINUE_SEED6_STILL_COMMAND", f"{FT}_seed3_ema_seed4_seed5_seed6_still"),
-    ("CONTINUE_SEED7_STILL_COMMAND", f"{FT}_seed3_ema_seed4_seed5_seed6_still_seed7"),
+    ("CPU_RECIPE_COMMAND (stopped at 2,510)", None, Q10),
+    ("CHAIN_COMMAND", None, f"{Q10}_chain3b"),
+    ("FINETUNE_COMMAND", None, FT),
+    ("CONTINUE_COMMAND", None, f"{FT}_seed3_ema"),
+    ("CONTINUE_AGAIN_COMMAND", "C6", f"{FT}_seed3_ema_seed4"),
+    ("CONTINUE_SEED5_COMMAND", "C7f", f"{FT}_seed3_ema_seed4_seed5"),
+    ("CONTINUE_SEED6_STILL_COMMAND", "C8still", f"{FT}_seed3_ema_seed4_seed5_seed6_still"),
+    ("CONTINUE_SEED7_STILL_COMMAND", "C9", f"{FT}_seed3_ema_seed4_seed5_seed6_still_seed7"),
 ]
 
 
+def probe_curve(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, AP as a fraction) of the run's probe: the weight average's where it kept one."""
+    ema = probe_series(rows, "ema_probe_AP")
+    return ema if ema[0].size else probe_series(rows, "probe_AP")
+
+
 def step_summary(rows: list[dict]) -> tuple[int, float, float]:
-    """(iterations, training seconds, last probe AP in %) of one run's metrics rows; the weight
-    average's probe where the run kept one."""
-    iters = int(max(r["step"] for r in rows))
-    seconds = float(sum(r.get("sec", 0.0) for r in rows))
-    key = "ema_probe_AP" if probe_series(rows, "ema_probe_AP")[0].size else "probe_AP"
-    _, ap = probe_series(rows, key)
-    return iters, seconds, float(ap[-1] * 100) if ap.size else float("nan")
+    """(iterations, training seconds, last probe AP in %) of one run's metrics rows."""
+    _, ap = probe_curve(rows)
+    return (int(max(r["step"] for r in rows)), float(sum(r.get("sec", 0.0) for r in rows)),
+            float(ap[-1] * 100) if ap.size else float("nan"))
 
 
-def ten_split_mean(run_dir: Path) -> float:
-    """Mean AP of the run's ten-split score (``split_spread.md``; for C6, scored on five splits
-    there, the ten values Table 1f's manifest carries), NaN where it has none."""
-    if run_dir.name == STEPS[4][1]:
-        return float(np.mean(next(s[6] for s in SOURCES if s[3] == "C6" and s[4] == "values")))
+def ten_split_mean(run: str | None, run_dir: Path) -> float:
+    """Mean AP of the run's ten-split score: the values the Table 1 manifest carries for it
+    (C6, whose ``split_spread.md`` holds five splits), else its ``split_spread.md``; NaN where
+    it has none."""
+    carried = [s[6] for s in SOURCES if s[3] == run and s[4] == "values"]
+    if carried:
+        return float(np.mean(carried[0]))
     spread = run_dir / "split_spread.md"
     if not spread.is_file():
         return float("nan")
@@ -63,16 +69,14 @@ def ten_split_mean(run_dir: Path) -> float:
 def lineage(root: Path) -> list[dict]:
     """One record per recipe step: its curve on the cumulative iteration axis and its scores."""
     out, start, wall = [], 0, 0.0
-    for command, rel in STEPS:
+    for command, run, rel in STEPS:
         rows = read_metrics(root / rel / "metrics.csv")
         iters, seconds, last_ap = step_summary(rows)
-        key = "ema_probe_AP" if probe_series(rows, "ema_probe_AP")[0].size else "probe_AP"
-        steps, ap = probe_series(rows, key)
-        ten = ten_split_mean(root / rel)
+        steps, ap = probe_curve(rows)
         wall += seconds
         out.append({"command": command, "dir": rel, "iters": iters, "end": start + iters,
                     "minutes": seconds / 60, "cum_hours": wall / 3600, "probe_ap": last_ap,
-                    "ten_split": ten,
+                    "ten_split": ten_split_mean(run, root / rel),
                     "curve": [(start + int(s), float(a) * 100) for s, a in zip(steps, ap)]})
         start += iters
     return out

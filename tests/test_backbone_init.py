@@ -87,7 +87,7 @@ def test_grow_stages_copies_the_last_stage_into_the_added_ones(tmp_path: Path) -
     assert not torch.equal(state["stages.2.box_head.deltas.weight"],
                            state["stages.3.box_head.deltas.weight"])
     grown = train_micro(tmp_path / "grown", init_weights=str(start), grow_stages=True,
-                   model_cfg=MICRO.replace(num_stages=3))
+                        model_cfg=MICRO.replace(num_stages=3))
     assert sum(k.startswith("stages.2.") for k in read_checkpoint(grown)["model"]) > 0
 
 
@@ -95,7 +95,7 @@ def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: P
     from efficientvis.engine.checkpoint import load_weights
     from efficientvis.model import build_model
 
-    start = train_micro(tmp_path / "start")                           # FTSA: temporal + spatial
+    start = train_micro(tmp_path / "start")                      # FTSA: temporal + spatial
     stored = read_checkpoint(start)["model"]
     spatial = build_model(MICRO.replace(attention="spatial"))
     with pytest.raises(InputError, match="weights do not fit"):
@@ -108,5 +108,5 @@ def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: P
     with pytest.raises(InputError, match="weights do not fit"):  # attn_j is not in the file
         load_weights(build_model(MICRO.replace(attention="joint")), start, drop_unused=True)
     cell = train_micro(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
-                  model_cfg=MICRO.replace(attention="temporal"))
+                       model_cfg=MICRO.replace(attention="temporal"))
     assert not any(".attn_s." in k for k in read_checkpoint(cell)["model"])

@@ -45,7 +45,7 @@ def test_other_missing_tensors_still_refused(tmp_path: Path) -> None:
 def test_box_embedding_learns_from_a_file_without_it(tmp_path: Path) -> None:
     start = train_micro(tmp_path / "start")
     cell = train_micro(tmp_path / "cell", init_weights=str(start),
-                  model_cfg=MICRO.replace(box_embed=True))
+                       model_cfg=MICRO.replace(box_embed=True))
     last = [v for k, v in read_checkpoint(cell)["model"].items()
             if ".box_embed.mlp.2.weight" in k]
     assert len(last) == MICRO.num_stages and any(bool(v.abs().sum() > 0) for v in last)

@@ -126,3 +126,11 @@ def test_summary_has_one_line_per_compared_row(tmp_path):
     assert len(lines) == 3
     assert lines[2].startswith("| 1b | Still-image (vs Temporal) | -1.0 | +2.3 [")
     assert lines[2].endswith("| 1 (3) | opposite |")
+
+
+def test_reproduction_md_shows_the_committed_summary():
+    text = (ROOT / "docs" / "reproduction.md").read_text()
+    marker = "<!-- summary.md of docs/results/table1, pasted -->\n"
+    start = text.index(marker) + len(marker)
+    pasted = text[start:text.index("\n\n", start)]
+    assert pasted == (ROOT / "docs" / "results" / "table1" / "summary.md").read_text().strip()
