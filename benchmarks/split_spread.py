@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/split_spread.py CKPT [CKPT ...] [--seeds 0,99,100,101,102]
            [--root vistool_data/splits] [--threads 1] [--clip-length T]
-           [--set tau_bg=0.2 --set gate_absent_frames=true ...]
+           [--set tau_bg=0.2 --set gate_absent_frames=true ...] [--keep DIR]
 
 Each seed S is the default synthetic benchmark generated with ``--seed S`` (seed 0 is the
 standard valid split; other seeds share no video seed with it or with the training stream).
@@ -10,7 +10,9 @@ Every checkpoint runs ``vistool infer`` (full-video query hand-over) on every sp
 videos and is scored by ``vistool eval --breakdown instances``. Prints one Markdown table of AP
 per split with the mean and standard deviation over the splits, and one of AP by instances per
 video for each checkpoint. A 25-video split is a small sample: compare checkpoints on the same
-splits, not against another split's number.
+splits, not against another split's number. ``--keep DIR`` keeps each checkpoint's predictions
+as ``DIR/<checkpoint file stem>/seed<S>.json`` (for the per-video bootstrap of
+``benchmarks/table1_bootstrap.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from efficientvis.engine.inference import InferenceSettings
 
+from vistoolkit.atomic import atomic_open
 from vistoolkit.cli.model_support import run_inference
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.eval import evaluate
@@ -31,13 +35,18 @@ from vistoolkit.eval import evaluate
 SETTING_FIELDS = {f.name for f in dataclasses.fields(InferenceSettings)}
 
 
-def split_scores(ckpt: Path, data: Path, *, threads: int, settings: dict) -> tuple[float, list]:
-    """AP and the AP of each instance bucket (percent) of one checkpoint on one split."""
+def split_scores(ckpt: Path, data: Path, *, threads: int, settings: dict,
+                 keep: Path | None = None) -> tuple[float, list]:
+    """AP and the AP of each instance bucket (percent) of one checkpoint on one split; the
+    predictions are copied to ``keep`` when given."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pred.json"
         run_inference(ckpt, data=data, split="valid", out=out, ann=None, device="cpu",
                       clips=False, stride=None, threads=threads, settings=settings)
         res = evaluate(data / "valid.json", out, breakdowns=("instances",))
+        if keep is not None:
+            with atomic_open(keep, "wb") as dst, out.open("rb") as src:
+                shutil.copyfileobj(src, dst)
     table = res.breakdowns["instances"]
     return 100 * res.stats["AP"], list(zip(table.bucket, table.n_gt, 100 * table.AP))
 
@@ -51,6 +60,8 @@ def main() -> None:
     ap.add_argument("--clip-length", type=int)
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="an inference setting (InferenceSettings field), e.g. tau_bg=0.2")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="keep the predictions as DIR/<checkpoint stem>/seed<S>.json")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     settings = {"clip_length": args.clip_length} if args.clip_length else {}
@@ -67,7 +78,8 @@ def main() -> None:
     lines = [header, "|---|" + "---:|" * (len(seeds) + 2)]
     per_ckpt = []
     for ckpt in args.ckpts:
-        scores = {s: split_scores(ckpt, d, threads=args.threads, settings=settings)
+        keep = {s: args.keep / ckpt.stem / f"seed{s}.json" if args.keep else None for s in seeds}
+        scores = {s: split_scores(ckpt, d, threads=args.threads, settings=settings, keep=keep[s])
                   for s, d in splits.items()}
         aps = np.array([scores[s][0] for s in seeds])
         lines.append(f"| {ckpt} | " + " | ".join(f"{a:.1f}" for a in aps)

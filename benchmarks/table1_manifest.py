@@ -5,7 +5,8 @@ Usage: python benchmarks/table1_manifest.py [--out docs/results/table1/evidence.
 Every number is read from a committed result file under docs/results (listed in ``SOURCES``):
 `benchmarks/split_spread.py` tables (AP per split), `vistool study lowfps` outputs per split
 (AP, AP50, AP75, AR1, AR10 of each tracker), the Table 1d T = 8 tables and the Table 1g probe
-curves. Rebuild the tables with
+curves; the per-video bootstrap intervals from ``docs/results/table1/bootstrap.json``
+(``benchmarks/table1_bootstrap.py``). Rebuild the tables with
 `vistool reproduce all --evidence docs/results/table1/evidence.json --out docs/results/table1`.
 """
 
@@ -73,7 +74,10 @@ PROTOCOL = (
     "(seeds 0, 99-107). The ΔAP interval is the Student-t 95 % interval over the training "
     "seeds (each seed's mean over the splits) where three or more seeds are paired; with one or "
     "two it is over the splits, of the ΔAP of the seed-mean, so it covers the videos drawn, not "
-    "the training seed. Metrics "
+    "the training seed. The bootstrap column is the per-video paired bootstrap (1,000 "
+    "resamples) of ΔAP with every split's videos pooled into one evaluation and the training "
+    "seeds paired, from the predictions the runs kept (benchmarks/table1_bootstrap.py); its ΔAP "
+    "is the pooled one, which can differ from the mean over splits. Metrics "
     "other than AP were kept only by the low-FPS study (1d at T = 4, 1h); \"–\" elsewhere.")
 
 TABLE_NOTES = {
@@ -193,7 +197,10 @@ def collect(root: Path) -> dict:
         source = str(Path("docs") / (root / rel).resolve().relative_to((root / "..").resolve()))
         runs.append({"table": table, "row": row, "seed": seed, "run": run, "source": source,
                      "splits": splits, "curve": curve})
-    return {"protocol": PROTOCOL, "runs": runs, "rows": ROW_NOTES, "tables": TABLE_NOTES}
+    boot_file = root / "table1" / "bootstrap.json"
+    boot = json.loads(boot_file.read_text()) if boot_file.is_file() else {}
+    return {"protocol": PROTOCOL, "runs": runs, "rows": ROW_NOTES, "tables": TABLE_NOTES,
+            "bootstrap": {k: [b["low"], b["high"]] for k, b in boot.items()}}
 
 
 def main() -> None:

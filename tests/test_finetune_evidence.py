@@ -134,3 +134,19 @@ def test_reproduction_md_shows_the_committed_summary():
     start = text.index(marker) + len(marker)
     pasted = text[start:text.index("\n\n", start)]
     assert pasted == (ROOT / "docs" / "results" / "table1" / "summary.md").read_text().strip()
+
+
+def test_the_manifests_bootstrap_is_reported_beside_the_verdict(tmp_path):
+    from vistoolkit.studies.finetune_evidence import summary_markdown
+
+    runs = [_run("still", 0, [20, 22, 30]), _run("temporal", 0, [18, 20, 27])]
+    path = _write(tmp_path, runs, bootstrap={"table1b/still": [0.5, 4.25]})
+    res = table_from_evidence("table1b", load_manifest(path))
+    v = res.verdicts["still"]
+    assert v.bootstrap == (0.5, 4.25)
+    assert (v.low, v.high) == pytest.approx(paired_interval(np.array([2.0, 2.0, 3.0])))
+    assert "| [+0.5, +4.2] | 1 (3) | opposite |" in summary_markdown([res])
+    with pytest.raises(InputError, match=r"bootstrap\['table1b/nope'\]: no such Table 1 row"):
+        load_manifest(_write(tmp_path, runs, bootstrap={"table1b/nope": [0, 1]}))
+    with pytest.raises(InputError, match="low 2.0 above high 1.0"):
+        load_manifest(_write(tmp_path, runs, bootstrap={"table1b/still": [2, 1]}))

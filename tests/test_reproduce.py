@@ -71,8 +71,8 @@ def test_reproduce_fake_runner_aggregates_caches_and_writes_reports(tmp_path):
     md = format_markdown(res, budget=BUDGETS["smoke"], preset="micro")
     assert "| Temporal (T) | 26.0 ± 1.0 (30.4) |" in md
     # paired deltas are exactly -10 for every seed: a zero-width interval on the paper's side
-    assert re.search(r"\| Spatial \(S\) \|.*\| -10\.0 \[-10\.0, -10\.0\] / -4\.2 \| reproduced \|",
-                     md)
+    assert re.search(r"\| Spatial \(S\) \|.*\| -10\.0 \[-10\.0, -10\.0\] / -4\.2 \| – \| "
+                     r"reproduced \|", md)
     for suffix in (".md", ".csv", ".json", ".png"):
         assert (tmp_path / f"table1a{suffix}").stat().st_size > 0
     data = json.loads((tmp_path / "table1a.json").read_text())
@@ -131,7 +131,7 @@ def test_reproduce_undertrained_reference_gives_no_verdict(tmp_path):
 
     (res,) = reproduce(["table1h"], out_dir=tmp_path, budget="smoke", seeds=1, preset="micro",
                        data_root=tmp_path, run_cell=runner)
-    assert "| -0.4 / +0.0 | undertrained |" in format_markdown(res)
+    assert "| -0.4 / +0.0 | – | undertrained |" in format_markdown(res)
 
 
 def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_path):
@@ -148,7 +148,7 @@ def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_p
                                     str(out)])
     assert res.exit_code == 0, res.output
     assert "| Original FPS | 35.0 ± 7.1 (35.3) |" in res.output
-    assert "| +0.0 [+0.0, +0.0] / +0.0 | reproduced |" in res.output
+    assert "| +0.0 [+0.0, +0.0] / +0.0 | – | reproduced |" in res.output
     assert res.output.strip().endswith(f"reports in {out}")
 
 

@@ -6,7 +6,9 @@ scored on. A row's verdict pairs the splits: for the training seeds both rows ra
 ΔAP of the seed-mean AP, with its Student-t 95 % interval over the splits
 (``studies.verdict.paired_interval``). That interval covers the videos drawn, not the training
 seed. From ``MIN_SEEDS`` paired training seeds on, the interval is the seed-paired one of
-``studies.verdict`` instead (each seed's mean over the splits), which covers both.
+``studies.verdict`` instead (each seed's mean over the splits), which covers both. The
+manifest's ``bootstrap`` (row -> the per-video paired bootstrap interval pooled over splits and
+seeds, ``benchmarks/table1_bootstrap.py``) is reported beside it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from vistoolkit.errors import InputError
 from vistoolkit.studies.records import CellResult, RowResult, TableResult
 from vistoolkit.studies.reproduce import aggregate
 from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table
-from vistoolkit.studies.verdict import Verdict, delta_text, paired_interval, verdict
+from vistoolkit.studies.verdict import (Verdict, bootstrap_text, delta_text, paired_interval,
+                                        verdict)
 
 
 MIN_SEEDS = 3    # paired training seeds from which the interval is taken over seeds
@@ -55,6 +58,7 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=True):
     runs: list[EvidenceRun]
     rows: dict[str, RowNote] = {}              # "table1c/T9" -> note
     tables: dict[str, str] = {}                # "table1c" -> intro paragraph
+    bootstrap: dict[str, tuple[float, float]] = {}   # "table1a/spatial" -> per-video interval
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -71,6 +75,12 @@ def load_manifest(path: Path) -> Manifest:
             raise InputError(f"{where}: no such Table 1 row")
         if not r.splits or any("AP" not in v for v in r.splits.values()):
             raise InputError(f"{where}: every split needs an AP")
+    for key, (low, high) in man.bootstrap.items():
+        table, _, row = key.partition("/")
+        if table not in TABLE1 or row not in {x.key for x in TABLE1[table].rows}:
+            raise InputError(f"{path}: bootstrap[{key!r}]: no such Table 1 row")
+        if not low <= high:
+            raise InputError(f"{path}: bootstrap[{key!r}]: low {low} above high {high}")
     seen = [(r.table, r.row, r.seed) for r in man.runs]
     dup = next((k for k in seen if seen.count(k) > 1), None)
     if dup is not None:
@@ -88,9 +98,11 @@ def cell_of(run: EvidenceRun) -> CellResult:
 
 
 def split_paired_verdict(row: Sequence[EvidenceRun], ref: Sequence[EvidenceRun],
-                         paper_delta: float) -> Verdict:
+                         paper_delta: float,
+                         bootstrap: tuple[float, float] | None = None) -> Verdict:
     """Verdict of ``row`` against ``ref``: common training seeds; splits paired below
-    ``MIN_SEEDS`` of them, seeds paired from there (module doc)."""
+    ``MIN_SEEDS`` of them, seeds paired from there (module doc). ``bootstrap``: the per-video
+    interval pooled over splits and seeds, reported beside it."""
     by_seed = {r.seed: r for r in row}
     ref_seed = {r.seed: r for r in ref}
     seeds = sorted(set(by_seed) & set(ref_seed))
@@ -101,8 +113,9 @@ def split_paired_verdict(row: Sequence[EvidenceRun], ref: Sequence[EvidenceRun],
     deltas = np.array([np.mean([by_seed[s].splits[k]["AP"] - ref_seed[s].splits[k]["AP"]
                                 for s in seeds]) for k in splits], dtype=np.float64)
     if len(seeds) >= MIN_SEEDS:
-        return verdict(row_ap, ref_ap, paper_delta)
-    return verdict(row_ap, ref_ap, paper_delta, interval=paired_interval(deltas))
+        return verdict(row_ap, ref_ap, paper_delta, bootstrap=bootstrap)
+    return verdict(row_ap, ref_ap, paper_delta, interval=paired_interval(deltas),
+                   bootstrap=bootstrap)
 
 
 def noted_table(table: Table, man: Manifest) -> Table:
@@ -130,8 +143,9 @@ def table_from_evidence(name: str, man: Manifest) -> TableResult:
     for row in table.rows:
         if row.reference is not None:
             paper = row.paper["AP"] - by_key[row.reference].paper["AP"]
-            verdicts[row.key] = split_paired_verdict(runs_of[row.key], runs_of[row.reference],
-                                                     paper)
+            verdicts[row.key] = split_paired_verdict(
+                runs_of[row.key], runs_of[row.reference], paper,
+                man.bootstrap.get(f"{name}/{row.key}"))
     return TableResult(table, tuple(results), 0.0, verdicts)
 
 
@@ -147,8 +161,8 @@ def intro_of(name: str, man: Manifest, source: str) -> str:
 def summary_markdown(results: Sequence[TableResult]) -> str:
     """One line per compared row of every table: ΔAP ours [interval] against the paper's, the
     training seeds and splits behind it, the verdict."""
-    lines = ["| table | row (vs reference) | paper ΔAP | ours ΔAP [95 % interval] | training seeds "
-             "(splits each) | verdict |", "|---|---|---:|---|---|---|"]
+    lines = ["| table | row (vs reference) | paper ΔAP | ours ΔAP [95 % interval] | bootstrap "
+             "[95 %] | training seeds (splits each) | verdict |", "|---|---|---:|---|---|---|---|"]
     for res in results:
         for rr in res.rows:
             v = res.verdicts.get(rr.row.key)
@@ -160,7 +174,8 @@ def summary_markdown(results: Sequence[TableResult]) -> str:
             runs = f"{v.seeds} ({'/'.join(map(str, splits))})" if v.seeds else "–"
             note = f" [{rr.row.note}]" if rr.row.note else ""
             lines.append(f"| 1{res.table.name[-1]} | {rr.row.label}{note} (vs {ref.row.label}) | "
-                         f"{v.paper_delta:+.1f} | {ours} | {runs} | {v.label} |")
+                         f"{v.paper_delta:+.1f} | {ours} | {bootstrap_text(v)} | {runs} | "
+                         f"{v.label} |")
     return "\n".join(lines) + "\n"
 
 

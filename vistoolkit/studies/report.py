@@ -20,7 +20,7 @@ from vistoolkit.atomic import write_text_atomic
 from vistoolkit.studies.evidence import per_seed_ap
 from vistoolkit.studies.records import Budget, RowResult, TableResult
 from vistoolkit.studies.table1 import METRICS
-from vistoolkit.studies.verdict import Verdict, delta_text, verdict
+from vistoolkit.studies.verdict import Verdict, bootstrap_text, delta_text, verdict
 from vistoolkit.viz.study_plots import plot_curves, plot_table
 
 
@@ -79,12 +79,13 @@ def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: s
                  "Cells: ours mean ± std (paper), percent.", ""]
     if intro:
         head += [intro, ""]
-    cols = ["Row", *METRICS, "ΔAP ours [95 % CI] / paper", "verdict"]
+    cols = ["Row", *METRICS, "ΔAP ours [95 % CI] / paper", "bootstrap [95 %]", "verdict"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for rr in res.rows:
         v = row_verdict(res, rr)
         label = rr.row.label + (f" [{rr.row.note}]" if rr.row.note else "")
         lines.append("| " + " | ".join([label, *(_cell(rr, m) for m in METRICS), _delta(v),
+                                        "" if v is None else bootstrap_text(v),
                                         "ref" if v is None else v.label]) + " |")
     return "\n".join(head + lines) + "\n"
 

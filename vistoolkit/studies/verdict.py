@@ -101,3 +101,9 @@ def delta_text(v: Verdict) -> str:
     if not math.isnan(v.low):
         ours += f" [{bound_text(v.low)}, {bound_text(v.high)}]"
     return ours
+
+
+def bootstrap_text(v: Verdict) -> str:
+    """The per-video bootstrap interval, e.g. ``[-5.2, -2.1]``; ``–`` where none was computed."""
+    low, high = v.bootstrap
+    return "–" if math.isnan(low) else f"[{bound_text(low)}, {bound_text(high)}]"

@@ -1,0 +1,134 @@
+"""Per-video paired bootstrap of Table 1's compared rows, pooled over valid splits and training
+seeds, from the predictions the scored runs kept.
+
+Usage: python benchmarks/table1_bootstrap.py [--runs /work/runs] [--splits /work/vd/splits]
+           [--resamples 1000] [--out docs/results/table1/bootstrap.json]
+
+For every row of ``benchmarks/table1_manifest.py``'s ``SOURCES`` that has a reference row, and
+for each training seed both rows ran: the seed's predictions on every valid split are pooled
+into one evaluation (``vistoolkit.data.pool``, video ids offset per split), and the row is
+compared with its reference by ``vistoolkit.eval.compare.compare_results`` (seeds paired by
+position; the same video draws for every file). Where the predictions are looked up under
+``--runs``:
+
+- split_spread.py runs (``--keep RUNS/preds``): ``preds/<run>_ema_int8/seed<S>.json``;
+- low-FPS study runs: ``lowfps_<run>/seed<S>/fps<F>/{e2e,handcraft}.json`` (ground truth
+  resampled to F as the study did);
+- Table 1d at T = 8: ``t8_<run>/seed<S>/{e2e,hc}.json``.
+
+A row whose predictions are missing for any seed or split is left out (printed). Writes
+``{"<table>/<row>": {"delta", "low", "high", "seeds", "splits", "videos", "resamples"}}`` (ΔAP
+points of the row over its reference), which the manifest carries into the tables' bootstrap
+column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
+
+from vistoolkit.atomic import write_json_atomic
+from vistoolkit.data.pool import pool
+from vistoolkit.data.records import Dataset, PredTrack
+from vistoolkit.data.ytvis_io import load_dataset, load_predictions
+from vistoolkit.eval import evaluate
+from vistoolkit.eval.compare import compare_results
+from vistoolkit.eval.result import EvalResult
+from vistoolkit.data.resample import resample_dataset
+from vistoolkit.studies.cells import SOURCE_FPS
+from vistoolkit.studies.table1 import TABLE1
+
+BREAKDOWNS = ("video-ap", "video-curves")
+LOWFPS_FILE = {"EfficientVIS (e2e)": "e2e.json", "hand-craft linking": "handcraft.json"}
+SPLITS5 = SPLITS10[:5]
+Part = tuple[Path, Path, float]            # (split folder, predictions, test FPS)
+
+
+def parts_of(source: tuple, runs: Path, splits: Path) -> list[Part] | None:
+    """The (split, predictions, FPS) of every valid split a manifest source was scored on;
+    None for a source without kept predictions (hand-written tables, probe curves)."""
+    _table, _row, _seed, run, kind, _rel, *sel = source
+    if kind in ("spread", "values"):
+        return [(splits / f"seed{s}", runs / "preds" / f"{run}_ema_int8" / f"seed{s}.json",
+                 SOURCE_FPS) for s in SPLITS10]
+    if kind == "lowfps":
+        method, fps = sel[0]
+        return [(splits / f"seed{s}",
+                 runs / f"lowfps_{run}" / f"seed{s}" / f"fps{fps:g}" / LOWFPS_FILE[method], fps)
+                for s in SPLITS5]
+    if kind == "t8":
+        name = ("e2e.json", "hc.json")[sel[0][1]]
+        return [(splits / f"seed{s}", runs / f"t8_{run}" / f"seed{s}" / name, SOURCE_FPS)
+                for s in SPLITS5]
+    return None
+
+
+def valid_gt(split: Path, fps: float) -> Dataset:
+    """A split's valid ground truth at ``fps`` (resampled as the low-FPS study does)."""
+    gt = load_dataset(split / "valid.json")
+    return gt if fps == SOURCE_FPS else resample_dataset(gt, fps=fps, src_fps=SOURCE_FPS)
+
+
+def pooled_result(parts: Sequence[Part]) -> EvalResult:
+    """One evaluation of a training seed's predictions on all its splits' videos."""
+    loaded: list[tuple[Dataset, list[PredTrack]]] = [
+        (valid_gt(split, fps), load_predictions(preds)) for split, preds, fps in parts]
+    gt, preds = pool(loaded)
+    return evaluate(gt, preds, allow_empty=True, breakdowns=BREAKDOWNS)
+
+
+def row_sources(runs: Path, splits: Path) -> dict[tuple[str, str], dict[int, list[Part]]]:
+    """(table, row) -> training seed -> the parts of that seed's run (kept predictions only)."""
+    out: dict[tuple[str, str], dict[int, list[Part]]] = {}
+    for source in SOURCES:
+        parts = parts_of(source, runs, splits)
+        if parts is not None:
+            out.setdefault((source[0], source[1]), {})[source[2]] = parts
+    return out
+
+
+def reference_of(table: str, key: str) -> str | None:
+    note = ROW_NOTES.get(f"{table}/{key}", {})
+    return note.get("reference") or next(r.reference for r in TABLE1[table].rows if r.key == key)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=Path, default=Path("/work/runs"))
+    ap.add_argument("--splits", type=Path, default=Path("/work/vd/splits"))
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=Path("docs/results/table1/bootstrap.json"))
+    args = ap.parse_args()
+    sources = row_sources(args.runs, args.splits)
+    out = {}
+    for (table, key), by_seed in sources.items():
+        ref = reference_of(table, key)
+        if ref is None or (table, ref) not in sources:
+            continue
+        seeds = sorted(set(by_seed) & set(sources[table, ref]))
+        missing = [p for s in seeds for side in (by_seed[s], sources[table, ref][s])
+                   for _, p, _ in side if not p.is_file()]
+        if not seeds or missing:
+            print(f"{table}/{key}: left out ({missing[0] if missing else 'no paired seed'} "
+                  "not there)", file=sys.stderr)
+            continue
+        a = [pooled_result(sources[table, ref][s]) for s in seeds]
+        b = [pooled_result(by_seed[s]) for s in seeds]
+        comp = compare_results(a, b, resamples=args.resamples)
+        low, high = comp.bootstrap_interval["AP"]
+        out[f"{table}/{key}"] = {
+            "delta": 100 * comp.delta["AP"], "low": 100 * low, "high": 100 * high,
+            "seeds": len(seeds), "splits": len(by_seed[seeds[0]]),
+            "videos": len(a[0].breakdowns["video-ap"]), "resamples": args.resamples}
+        print(f"{table}/{key} vs {ref}: pooled ΔAP {100 * comp.delta['AP']:+.1f}, bootstrap "
+              f"[{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seeds)", flush=True)
+    write_json_atomic(args.out, out, indent=1)
+    print(f"{len(out)} rows -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
