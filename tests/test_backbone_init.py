@@ -110,3 +110,22 @@ def test_drop_unused_weights_starts_a_model_without_a_removed_module(tmp_path: P
     cell = train_micro(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
                        model_cfg=MICRO.replace(attention="temporal"))
     assert not any(".attn_s." in k for k in read_checkpoint(cell)["model"])
+
+
+def test_rename_weights_starts_joint_attention_from_the_spatial_one(tmp_path: Path) -> None:
+    from efficientvis.engine.checkpoint import load_weights
+    from efficientvis.model import build_model
+
+    start = train_micro(tmp_path / "start")                      # FTSA: temporal + spatial
+    stored = read_checkpoint(start)["model"]
+    joint = build_model(MICRO.replace(attention="joint"))
+    rename = ((".attn_s.", ".attn_j."), (".norm_s.", ".norm_j."))
+    load_weights(joint, start, drop_unused=True, rename=rename)
+    state = joint.state_dict()
+    moved = [k for k in state if ".attn_j." in k or ".norm_j." in k]
+    assert moved and all(torch.equal(state[k], stored[k.replace(".attn_j.", ".attn_s.")
+                                                   .replace(".norm_j.", ".norm_s.")])
+                         for k in moved)
+    cell = train_micro(tmp_path / "cell", init_weights=str(start), drop_unused_weights=True,
+                       rename_weights=rename, model_cfg=MICRO.replace(attention="joint"))
+    assert any(".attn_j." in k for k in read_checkpoint(cell)["model"])

@@ -143,6 +143,8 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--init-backbone" in res.output
     for flags, says in ((["--grow-stages"], "--init-weights"), (["--stream-seed", "0"], "seed 0"),
                         (["--drop-unused-weights"], "--init-weights"),
+                        (["--rename-weights", ".a.=.b."], "--init-weights"),
+                        (["--rename-weights", "nothing"], "OLD=NEW"),
                         (["--stream-instances", "0,0"], "not all 0"),
                         (["--stream-instances", "1,x"], "comma-separated"),
                         (["--stream-instances", "1", "--data", str(tmp_path)], "no --data"),

@@ -80,7 +80,8 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                   stream_seed: int | None = None, grow_stages: bool = False,
                   data: Path | None = None, stream_instances: str | None = None,
                   ema_decay: float = 0.0, backbone_lr_mult: float = 1.0,
-                  drop_unused_weights: bool = False) -> tuple[EfficientVISConfig, TrainConfig]:
+                  drop_unused_weights: bool = False, rename_weights: Sequence[str] = ()
+                  ) -> tuple[EfficientVISConfig, TrainConfig]:
     """Model and training configs from command-line values (``InputError`` on bad values)."""
     model_cfg = model_config(preset, overrides)
     if device == "cuda" and not torch.cuda.is_available():
@@ -106,6 +107,12 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
     if stream_seed < 1:
         raise InputError(f"--stream-seed must be >= 1 (seed 0 is the benchmark's), got "
                          f"{stream_seed}")
+    renames = tuple(tuple(item.split("=", 1)) for item in rename_weights)
+    for item, r in zip(rename_weights, renames, strict=True):
+        if len(r) != 2 or not r[0]:
+            raise InputError(f"--rename-weights takes OLD=NEW with a non-empty OLD, got {item!r}")
+    if renames and init_weights is None:
+        raise InputError("--rename-weights needs --init-weights (the checkpoint to rename)")
     train_cfg = TrainConfig(epochs=epochs if epochs is not None else (10**9 if iters else 33),
                             max_iters=iters, batch_size=batch_size, lr=lr, seed=seed,
                             device=device, ckpt_every=ckpt_every, num_workers=workers,
@@ -119,7 +126,7 @@ def build_configs(preset: str, overrides: Sequence[str], *, epochs: int | None,
                             stream_instances=instance_weights(stream_instances, data),
                             grow_stages=grow_stages, ema_decay=ema_decay,
                             backbone_lr_mult=backbone_lr_mult,
-                            drop_unused_weights=drop_unused_weights)
+                            drop_unused_weights=drop_unused_weights, rename_weights=renames)
     if grow_stages and init_weights is None:
         raise InputError("--grow-stages needs --init-weights (the checkpoint whose stages grow)")
     if drop_unused_weights and init_weights is None:

@@ -59,6 +59,10 @@ from vistoolkit.cli.threads import threads_option
 @click.option("--drop-unused-weights", is_flag=True,
               help="Leave out the --init-weights tensors this model has no place for (a Table 1 "
               "switch that removes a module, e.g. --set attention=spatial from an FTSA model).")
+@click.option("--rename-weights", "rename_weights", multiple=True, metavar="OLD=NEW",
+              help="Replace OLD by NEW in the --init-weights tensor names before loading "
+              "(repeatable), e.g. .attn_s.=.attn_j. to start --set attention=joint from an FTSA "
+              "model's spatial attention.")
 @click.option("--pairs", "pairs", type=click.Choice(["random", "adjacent"]), default="random",
               show_default=True, help="Correspondence pairs: two random windows in random "
               "order (the paper), or a window and the next one (inference's hand-over order).")
@@ -88,7 +92,7 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
                   init_weights: Path | None, pairs: str, chain_clips: int,
                   stream_seed: int | None, stream_instances: str | None,
                   grow_stages: bool, drop_unused_weights: bool, ema_decay: float,
-                  backbone_lr_mult: float) -> None:
+                  backbone_lr_mult: float, rename_weights: tuple[str, ...]) -> None:
     """Train EfficientVIS (one process, or every process under torchrun with DDP)."""
     from vistoolkit.cli.model_support import build_configs, run_training
 
@@ -99,7 +103,8 @@ def train_command(data: Path, preset: str, out: Path, epochs: int | None, iters:
         init_weights=init_weights, adjacent_pairs=pairs == "adjacent", chain_clips=chain_clips,
         stream_seed=stream_seed, grow_stages=grow_stages, data=data,
         stream_instances=stream_instances, ema_decay=ema_decay,
-        backbone_lr_mult=backbone_lr_mult, drop_unused_weights=drop_unused_weights)
+        backbone_lr_mult=backbone_lr_mult, drop_unused_weights=drop_unused_weights,
+        rename_weights=rename_weights)
     ckpt, seconds = run_training(model_cfg, train_cfg, data=data, out=out, resume=resume,
                                  threads=threads, probe_data=probe_data)
     if os.environ.get("RANK", "0") == "0":                  # torchrun: rank 0 reports

@@ -147,16 +147,31 @@ def grown_stages(state: Mapping[str, torch.Tensor], num_stages: int) -> dict[str
     return out
 
 
+def renamed(state: Mapping[str, torch.Tensor], rename: Sequence[tuple[str, str]]
+            ) -> dict[str, torch.Tensor]:
+    """``state`` with every ``old`` part of a tensor name replaced by ``new``, in order."""
+    out = {}
+    for k, v in state.items():
+        for old, new in rename:
+            k = k.replace(old, new)
+        out[k] = v
+    return out
+
+
 def load_weights(model: nn.Module, path: Path | str, prefix: str = "", *,
-                 grow_stages: bool = False, drop_unused: bool = False) -> None:
+                 grow_stages: bool = False, drop_unused: bool = False,
+                 rename: Sequence[tuple[str, str]] = ()) -> None:
     """Copy the weights of checkpoint ``path`` whose names start with ``prefix`` ("" = the whole
     model) into ``model``; ``InputError`` when they do not fit (another backbone, width or
     stage count). ``grow_stages``: a checkpoint with fewer stages fits, its last stage copied
     into the stages it lacks (``grown_stages``). ``drop_unused``: tensors of the checkpoint that
     the model has no place for (a module a Table 1 switch removes) are left out; every tensor of
     the model must still be in the checkpoint, except those of modules that start as the
-    identity (``IDENTITY_AT_INIT``, e.g. ``box_embed``), which then keep their initialisation."""
-    source = {k: v for k, v in read_checkpoint(path)["model"].items() if k.startswith(prefix)}
+    identity (``IDENTITY_AT_INIT``, e.g. ``box_embed``), which then keep their initialisation.
+    ``rename``: (old, new) parts of the checkpoint's tensor names replaced first (``renamed``),
+    e.g. ``(".attn_s.", ".attn_j.")`` starts a joint attention from a spatial one."""
+    source = renamed({k: v for k, v in read_checkpoint(path)["model"].items()
+                      if k.startswith(prefix)}, rename)
     target = {k: v for k, v in unwrap(model).state_dict().items() if k.startswith(prefix)}
     if grow_stages:
         source = grown_stages(source, len(unwrap(model).stages))

@@ -180,7 +180,8 @@ class _Trainer:
         for path, prefix in ((cfg.init_weights, ""), (cfg.init_backbone, "backbone.")):
             if path is not None:
                 load_weights(model, path, prefix, grow_stages=cfg.grow_stages and not prefix,
-                             drop_unused=cfg.drop_unused_weights and not prefix)
+                             drop_unused=cfg.drop_unused_weights and not prefix,
+                             rename=cfg.rename_weights if not prefix else ())
         if cfg.freeze_backbone:
             freeze_(model.backbone)
         self.model = model.to(ctx.device).train()

@@ -29,7 +29,8 @@ class TrainConfig:
     > 0: ``Probe`` scores ``probe_videos`` valid videos.
     ``init_weights`` / ``init_backbone``: checkpoint whose whole model / backbone + FPN start it
     (``grow_stages``: ``init_weights`` may have fewer stages, its last one copied into the rest;
-    ``drop_unused_weights``: its tensors that the model lacks, e.g. a removed attention, dropped);
+    ``drop_unused_weights``: its tensors that the model lacks, e.g. a removed attention, dropped;
+    ``rename_weights``: (old, new) parts of its tensor names replaced before loading);
     ``freeze_backbone``: keep backbone + FPN fixed (``backbone.freeze_``), train the rest.
     ``adjacent_pairs``: a pair is a window and the next (inference's order), not spec §7's any two.
     ``chain_clips``: clips per training item (2 = spec §7's pair; more = a chain of hand-overs).
@@ -65,6 +66,7 @@ class TrainConfig:
     init_backbone: str | None = None
     grow_stages: bool = False
     drop_unused_weights: bool = False
+    rename_weights: tuple[tuple[str, str], ...] = ()
     freeze_backbone: bool = False
     adjacent_pairs: bool = False
     chain_clips: int = 2
