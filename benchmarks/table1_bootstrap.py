@@ -5,8 +5,9 @@ Usage: python benchmarks/table1_bootstrap.py [--runs /work/runs] [--splits /work
            [--resamples 1000] [--out docs/results/table1/bootstrap.json]
 
 For every row of ``benchmarks/table1_manifest.py``'s ``SOURCES`` that has a reference row, and
-for each training seed both rows ran: the seed's predictions on every valid split are pooled
-into one evaluation (``vistoolkit.data.pool``, video ids offset per split), and the row is
+for each training seed both rows ran: the seed's predictions on the five valid splits 0, 99-102
+(those every row was scored on; the ten-split rows kept theirs with ``split_spread.py --keep``)
+are pooled into one evaluation (``vistoolkit.data.pool``, video ids offset per split), and the row is
 compared with its reference by ``vistoolkit.eval.compare.compare_results`` (seeds paired by
 position; the same video draws for every file). Where the predictions are looked up under
 ``--runs``:
@@ -44,7 +45,7 @@ from vistoolkit.studies.table1 import TABLE1
 
 BREAKDOWNS = ("video-ap", "video-curves")
 LOWFPS_FILE = {"EfficientVIS (e2e)": "e2e.json", "hand-craft linking": "handcraft.json"}
-SPLITS5 = SPLITS10[:5]
+SPLITS = SPLITS10[:5]                      # the splits every row was scored on
 Part = tuple[Path, Path, float]            # (split folder, predictions, test FPS)
 
 
@@ -54,16 +55,16 @@ def parts_of(source: tuple, runs: Path, splits: Path) -> list[Part] | None:
     _table, _row, _seed, run, kind, _rel, *sel = source
     if kind in ("spread", "values"):
         return [(splits / f"seed{s}", runs / "preds" / f"{run}_ema_int8" / f"seed{s}.json",
-                 SOURCE_FPS) for s in SPLITS10]
+                 SOURCE_FPS) for s in SPLITS]
     if kind == "lowfps":
         method, fps = sel[0]
         return [(splits / f"seed{s}",
                  runs / f"lowfps_{run}" / f"seed{s}" / f"fps{fps:g}" / LOWFPS_FILE[method], fps)
-                for s in SPLITS5]
+                for s in SPLITS]
     if kind == "t8":
         name = ("e2e.json", "hc.json")[sel[0][1]]
         return [(splits / f"seed{s}", runs / f"t8_{run}" / f"seed{s}" / name, SOURCE_FPS)
-                for s in SPLITS5]
+                for s in SPLITS]
     return None
 
 

@@ -40,13 +40,15 @@ SOURCES = [
                   f"{C8}_spatial"),
     *spread_seeds("table1a", "temporal", ("C8att_temporal", "C8att_temporals1",
                                           "C8att_temporals2"), f"{C8}_temporal"),
+    *spread_seeds("table1a", "joint", ("C8att_joint", "C8att_joints1", "C8att_joints2"),
+                  f"{C8}_joint"),
     *spread_seeds("table1a", "ftsa", ("C8", "C8s1", "C8s2"), C8),
     *spread_seeds("table1b", "still", ("C8still", "C8stills1", "C8stills2"), f"{C8}_still"),
     *spread_seeds("table1b", "temporal", ("C8", "C8s1", "C8s2"), C8),
     *spread_seeds("table1c", "T9", ("C9", "C9s1", "C9s2"), C9),
     *spread_seeds("table1c", "T18", ("C9T8", "C9T8s1", "C9T8s2"), f"{C9}_T8"),
-    ("table1e", "no_cl", 0, "C2noCL", "splits_md", "cpu_recipe_frozen_queries10_finetune_stages3_noCL/splits.md", "C2noCL"),
-    ("table1e", "cl", 0, "C2", "splits_md", "cpu_recipe_frozen_queries10_finetune_stages3_noCL/splits.md", "C2 (w/ CL)"),
+    *spread_seeds("table1e", "no_cl", ("C8noCL", "C8noCLs1", "C8noCLs2"), f"{C8}_noCL"),
+    *spread_seeds("table1e", "cl", ("C8", "C8s1", "C8s2"), C8),
     *spread_seeds("table1f", "shared", ("C6q", "C6qs1", "C6qs2"), f"{FT}_sharedquery"),
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
@@ -75,15 +77,18 @@ PROTOCOL = (
     "seeds (each seed's mean over the splits) where three or more seeds are paired; with one or "
     "two it is over the splits, of the ΔAP of the seed-mean, so it covers the videos drawn, not "
     "the training seed. The bootstrap column is the per-video paired bootstrap (1,000 "
-    "resamples) of ΔAP with every split's videos pooled into one evaluation and the training "
-    "seeds paired, from the predictions the runs kept (benchmarks/table1_bootstrap.py); its ΔAP "
-    "is the pooled one, which can differ from the mean over splits. Metrics "
+    "resamples) of ΔAP with the videos of the five splits 0, 99-102 pooled into one evaluation "
+    "and the training seeds paired, from the predictions the runs kept "
+    "(benchmarks/table1_bootstrap.py); its ΔAP is the pooled one, which can differ from the "
+    "mean over splits. Metrics "
     "other than AP were kept only by the low-FPS study (1d at T = 4, 1h); \"–\" elsewhere.")
 
 TABLE_NOTES = {
     "table1a": "Runs C8att_* against C8 (the C7f file continued 500 iterations on stream seed 6); "
                "the spatial and temporal rows drop the weights they do not use "
-               "(`--drop-unused-weights`). Joint T-S not run.",
+               "(`--drop-unused-weights`); the joint row's attention (one MSA over all N*T "
+               "embeddings) starts from the start's spatial attention (`--rename-weights "
+               ".attn_s.=.attn_j.`), its temporal attention dropped.",
     "table1b": "The C7f file continued 500 iterations on stream seed 6 with tdc=still (C8still) "
                "or the paper's temporal TDC (C8). The start was trained with the temporal TDC.",
     "table1c": "Our lengths are T = 4 (the trained length, standing for the paper's T = 9) and "
@@ -96,9 +101,13 @@ TABLE_NOTES = {
                "trained length) stands for T = 9 on five splits with all metrics; T = 8 at inference "
                "stands for T = 18 (AP only, one decimal). VisTR not run to the level of a verdict "
                "(Table 1g).",
-    "table1e": "C2: the (d) file continued 1,000 iterations; C2noCL: the same with correspondence "
-               "learning off. Scored 2026-12-02 (i), before duplicate-track suppression. The start "
-               "was trained with CL, so this reads whether 1,000 iterations without CL lose it.",
+    "table1e": "C8noCL, C8noCLs1, C8noCLs2: C8's command with correspondence learning off "
+               "(each clip of a chain starts from q* and is matched on its own instances; no "
+               "query hand-over is trained) against C8, C8s1, C8s2. The start was trained with "
+               "CL, so this reads whether 500 iterations without CL lose it. An earlier "
+               "one-seed pair on an older start (C2noCL vs C2, 1,000 iterations, five splits, "
+               "docs/results/cpu_recipe_frozen_queries10_finetune_stages3_noCL/) read -1.5 "
+               "[-4.5, +1.5].",
     "table1f": "C6q, C6qs1, C6qs2: C6's command with `--set query=shared` (same start, seeds, "
                "stream, 1,000 iterations) against C6, C6s1, C6t. The start was trained with "
                "disentangled queries.",
@@ -133,16 +142,6 @@ def spread_ap(path: Path) -> dict[str, dict[str, float]]:
     head = next(i for i, line in enumerate(lines) if line.startswith("| checkpoint | seed"))
     names = [c.strip().removeprefix("seed ") for c in lines[head].split("|")[2:-1]]
     vals = [c.strip() for c in lines[head + 2].split("|")[2:-1]]
-    return {k: {"AP": float(v)} for k, v in zip(names, vals, strict=True) if k.isdigit()}
-
-
-def splits_md_ap(path: Path, name: str) -> dict[str, dict[str, float]]:
-    """The row starting with ``name`` of a hand-written 'checkpoint | seed ...' table."""
-    lines = path.read_text().splitlines()
-    head = next(i for i, line in enumerate(lines) if line.startswith("| checkpoint | seed"))
-    names = [c.strip().removeprefix("seed ") for c in lines[head].split("|")[2:-1]]
-    row = next(line for line in lines[head:] if line.startswith(f"| {name}"))
-    vals = [c.strip() for c in row.split("|")[2:-1]]
     return {k: {"AP": float(v)} for k, v in zip(names, vals, strict=True) if k.isdigit()}
 
 
@@ -183,8 +182,6 @@ def collect(root: Path) -> dict:
         curve: list[tuple[int, float]] = []
         if kind == "spread":
             splits = spread_ap(path)
-        elif kind == "splits_md":
-            splits = splits_md_ap(path, sel[0])
         elif kind == "values":
             splits = {k: {"AP": v} for k, v in zip(SPLITS10, sel[0], strict=True)}
         elif kind == "lowfps":

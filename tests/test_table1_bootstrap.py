@@ -21,7 +21,7 @@ def boot(monkeypatch):
                                                   ROOT / "benchmarks" / "table1_bootstrap.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    monkeypatch.setattr(mod, "SPLITS10", SPLITS)
+    monkeypatch.setattr(mod, "SPLITS", SPLITS)
     monkeypatch.setattr(mod, "SOURCES", [
         (table, row, seed, f"{row}{seed}", "spread", "unused")
         for table, row in (("table1b", "still"), ("table1b", "temporal")) for seed in (0, 1)])
