@@ -32,7 +32,7 @@ from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
-from vistoolkit.studies.cells import valid_annotations
+from vistoolkit.studies.cells import valid_gt
 from vistoolkit.studies.table1 import LOWFPS_ROWS, paper_delta
 from vistoolkit.studies.verdict import verdict
 
@@ -43,7 +43,7 @@ def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[Pre
     """Ground truth at ``fps`` and the three trackers' predictions the study saved."""
     data = Path(json.loads((study / "provenance.json").read_text())["data"])
     work = study / f"fps{fps:g}"
-    gt, _ = valid_annotations(data, work, fps)
+    gt = valid_gt(data, fps)
     return gt, {name: load_predictions(work / f"{name}.json")
                 for name in ("e2e", "handcraft", "motion")}
 

@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from efficientvis.engine.inference import InferenceSettings
 
-from vistoolkit.atomic import atomic_open
 from vistoolkit.cli.model_support import run_inference
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.eval import evaluate
@@ -38,15 +36,12 @@ SETTING_FIELDS = {f.name for f in dataclasses.fields(InferenceSettings)}
 def split_scores(ckpt: Path, data: Path, *, threads: int, settings: dict,
                  keep: Path | None = None) -> tuple[float, list]:
     """AP and the AP of each instance bucket (percent) of one checkpoint on one split; the
-    predictions are copied to ``keep`` when given."""
+    predictions are written to ``keep`` when given (atomically), else to a temporary file."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "pred.json"
+        out = keep or Path(tmp) / "pred.json"
         run_inference(ckpt, data=data, split="valid", out=out, ann=None, device="cpu",
                       clips=False, stride=None, threads=threads, settings=settings)
         res = evaluate(data / "valid.json", out, breakdowns=("instances",))
-        if keep is not None:
-            with atomic_open(keep, "wb") as dst, out.open("rb") as src:
-                shutil.copyfileobj(src, dst)
     table = res.breakdowns["instances"]
     return 100 * res.stats["AP"], list(zip(table.bucket, table.n_gt, 100 * table.AP))
 

@@ -26,8 +26,8 @@ column.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
@@ -35,12 +35,11 @@ from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.pool import pool
 from vistoolkit.data.records import Dataset, PredTrack
-from vistoolkit.data.ytvis_io import load_dataset, load_predictions
+from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
 from vistoolkit.eval.result import EvalResult
-from vistoolkit.data.resample import resample_dataset
-from vistoolkit.studies.cells import SOURCE_FPS
+from vistoolkit.studies.cells import SOURCE_FPS, valid_gt
 from vistoolkit.studies.table1 import TABLE1
 
 BREAKDOWNS = ("video-ap", "video-curves")
@@ -49,42 +48,38 @@ SPLITS = SPLITS10[:5]                      # the splits every row was scored on
 Part = tuple[Path, Path, float]            # (split folder, predictions, test FPS)
 
 
-def parts_of(source: tuple, runs: Path, splits: Path) -> list[Part] | None:
+def parts_of(source: tuple, runs: Path, splits: Path) -> tuple[Part, ...] | None:
     """The (split, predictions, FPS) of every valid split a manifest source was scored on;
     None for a source without kept predictions (hand-written tables, probe curves)."""
     _table, _row, _seed, run, kind, _rel, *sel = source
     if kind in ("spread", "values"):
-        return [(splits / f"seed{s}", runs / "preds" / f"{run}_ema_int8" / f"seed{s}.json",
-                 SOURCE_FPS) for s in SPLITS]
+        return tuple((splits / f"seed{s}", runs / "preds" / f"{run}_ema_int8" / f"seed{s}.json",
+                      SOURCE_FPS) for s in SPLITS)
     if kind == "lowfps":
         method, fps = sel[0]
-        return [(splits / f"seed{s}",
-                 runs / f"lowfps_{run}" / f"seed{s}" / f"fps{fps:g}" / LOWFPS_FILE[method], fps)
-                for s in SPLITS]
+        return tuple((splits / f"seed{s}", runs / f"lowfps_{run}" / f"seed{s}" / f"fps{fps:g}"
+                      / LOWFPS_FILE[method], fps) for s in SPLITS)
     if kind == "t8":
         name = ("e2e.json", "hc.json")[sel[0][1]]
-        return [(splits / f"seed{s}", runs / f"t8_{run}" / f"seed{s}" / name, SOURCE_FPS)
-                for s in SPLITS]
+        return tuple((splits / f"seed{s}", runs / f"t8_{run}" / f"seed{s}" / name, SOURCE_FPS)
+                     for s in SPLITS)
     return None
 
 
-def valid_gt(split: Path, fps: float) -> Dataset:
-    """A split's valid ground truth at ``fps`` (resampled as the low-FPS study does)."""
-    gt = load_dataset(split / "valid.json")
-    return gt if fps == SOURCE_FPS else resample_dataset(gt, fps=fps, src_fps=SOURCE_FPS)
-
-
-def pooled_result(parts: Sequence[Part]) -> EvalResult:
-    """One evaluation of a training seed's predictions on all its splits' videos."""
+@functools.cache
+def pooled_result(parts: tuple[Part, ...]) -> EvalResult:
+    """One evaluation of a training seed's predictions on all its splits' videos (cached: a
+    reference row serves several rows)."""
     loaded: list[tuple[Dataset, list[PredTrack]]] = [
         (valid_gt(split, fps), load_predictions(preds)) for split, preds, fps in parts]
     gt, preds = pool(loaded)
     return evaluate(gt, preds, allow_empty=True, breakdowns=BREAKDOWNS)
 
 
-def row_sources(runs: Path, splits: Path) -> dict[tuple[str, str], dict[int, list[Part]]]:
+def row_sources(runs: Path, splits: Path
+                ) -> dict[tuple[str, str], dict[int, tuple[Part, ...]]]:
     """(table, row) -> training seed -> the parts of that seed's run (kept predictions only)."""
-    out: dict[tuple[str, str], dict[int, list[Part]]] = {}
+    out: dict[tuple[str, str], dict[int, tuple[Part, ...]]] = {}
     for source in SOURCES:
         parts = parts_of(source, runs, splits)
         if parts is not None:

@@ -41,13 +41,20 @@ def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
     return dict(evaluate(gt, preds, allow_empty=True).stats)
 
 
+def valid_gt(data_root: Path, test_fps: float | None) -> Dataset:
+    """The valid ground truth, resampled to ``test_fps`` if given."""
+    gt = load_dataset(Path(data_root) / "valid.json")
+    if test_fps is None or test_fps == SOURCE_FPS:
+        return gt
+    return resample_dataset(gt, fps=test_fps, src_fps=SOURCE_FPS)
+
+
 def valid_annotations(data_root: Path, work_dir: Path, test_fps: float | None
                      ) -> tuple[Dataset, Path | None]:
     """The valid ground truth (resampled to ``test_fps`` and saved, if given) and its file."""
-    gt = load_dataset(Path(data_root) / "valid.json")
+    gt = valid_gt(data_root, test_fps)
     if test_fps is None or test_fps == SOURCE_FPS:
         return gt, None
-    gt = resample_dataset(gt, fps=test_fps, src_fps=SOURCE_FPS)
     ann = Path(work_dir) / f"valid_fps{test_fps:g}.json"
     save_dataset(gt, ann)
     return gt, ann

@@ -61,6 +61,11 @@ class Manifest(msgspec.Struct, forbid_unknown_fields=True):
     bootstrap: dict[str, tuple[float, float]] = {}   # "table1a/spatial" -> per-video interval
 
 
+def is_row(table: str, row: str) -> bool:
+    """Whether Table 1 has sub-table ``table`` with a row ``row``."""
+    return table in TABLE1 and row in {x.key for x in TABLE1[table].rows}
+
+
 def load_manifest(path: Path) -> Manifest:
     """Decode and check a manifest; ``InputError`` names the file and the record."""
     try:
@@ -71,13 +76,13 @@ def load_manifest(path: Path) -> Manifest:
         raise InputError(f"{path}: {err}") from None
     for i, r in enumerate(man.runs):
         where = f"{path}: runs[{i}] ({r.table}/{r.row} seed {r.seed})"
-        if r.table not in TABLE1 or r.row not in {x.key for x in TABLE1[r.table].rows}:
+        if not is_row(r.table, r.row):
             raise InputError(f"{where}: no such Table 1 row")
         if not r.splits or any("AP" not in v for v in r.splits.values()):
             raise InputError(f"{where}: every split needs an AP")
     for key, (low, high) in man.bootstrap.items():
         table, _, row = key.partition("/")
-        if table not in TABLE1 or row not in {x.key for x in TABLE1[table].rows}:
+        if not is_row(table, row):
             raise InputError(f"{path}: bootstrap[{key!r}]: no such Table 1 row")
         if not low <= high:
             raise InputError(f"{path}: bootstrap[{key!r}]: low {low} above high {high}")
