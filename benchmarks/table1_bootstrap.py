@@ -87,9 +87,15 @@ def row_sources(runs: Path, splits: Path
     return out
 
 
-def reference_of(table: str, key: str) -> str | None:
+def reference_of(table: str, key: str) -> tuple[str, str] | None:
+    """(table, row) whose runs row ``key`` is compared against (the manifest's row notes:
+    ``reference_runs``, else ``reference``, else the paper's reference row)."""
     note = ROW_NOTES.get(f"{table}/{key}", {})
-    return note.get("reference") or next(r.reference for r in TABLE1[table].rows if r.key == key)
+    if note.get("reference_runs"):
+        ref_table, ref_row = note["reference_runs"].split("/", 1)
+        return ref_table, ref_row
+    ref = note.get("reference") or next(r.reference for r in TABLE1[table].rows if r.key == key)
+    return None if ref is None else (table, ref)
 
 
 def main() -> None:
@@ -103,16 +109,16 @@ def main() -> None:
     out = {}
     for (table, key), by_seed in sources.items():
         ref = reference_of(table, key)
-        if ref is None or (table, ref) not in sources:
+        if ref is None or ref not in sources:
             continue
-        seeds = sorted(set(by_seed) & set(sources[table, ref]))
-        missing = [p for s in seeds for side in (by_seed[s], sources[table, ref][s])
+        seeds = sorted(set(by_seed) & set(sources[ref]))
+        missing = [p for s in seeds for side in (by_seed[s], sources[ref][s])
                    for _, p, _ in side if not p.is_file()]
         if not seeds or missing:
             print(f"{table}/{key}: left out ({missing[0] if missing else 'no paired seed'} "
                   "not there)", file=sys.stderr)
             continue
-        a = [pooled_result(sources[table, ref][s]) for s in seeds]
+        a = [pooled_result(sources[ref][s]) for s in seeds]
         b = [pooled_result(by_seed[s]) for s in seeds]
         comp = compare_results(a, b, resamples=args.resamples)
         low, high = comp.bootstrap_interval["AP"]
@@ -120,8 +126,8 @@ def main() -> None:
             "delta": 100 * comp.delta["AP"], "low": 100 * low, "high": 100 * high,
             "seeds": len(seeds), "splits": len(by_seed[seeds[0]]),
             "videos": len(a[0].breakdowns["video-ap"]), "resamples": args.resamples}
-        print(f"{table}/{key} vs {ref}: pooled ΔAP {100 * comp.delta['AP']:+.1f}, bootstrap "
-              f"[{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seeds)", flush=True)
+        print(f"{table}/{key} vs {'/'.join(ref)}: pooled ΔAP {100 * comp.delta['AP']:+.1f}, "
+              f"bootstrap [{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seeds)", flush=True)
     write_json_atomic(args.out, out, indent=1)
     print(f"{len(out)} rows -> {args.out}")
 

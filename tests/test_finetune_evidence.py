@@ -150,3 +150,28 @@ def test_the_manifests_bootstrap_is_reported_beside_the_verdict(tmp_path):
         load_manifest(_write(tmp_path, runs, bootstrap={"table1b/nope": [0, 1]}))
     with pytest.raises(InputError, match="low 2.0 above high 1.0"):
         load_manifest(_write(tmp_path, runs, bootstrap={"table1b/still": [2, 1]}))
+
+
+def test_reference_runs_take_another_rows_runs(tmp_path):
+    from vistoolkit.studies.finetune_evidence import summary_markdown
+
+    row = [[20, 21, 22], [21, 22, 23], [19, 21, 22]]
+    ref = [[18, 19, 20], [19, 19, 21], [18, 20, 20]]
+    runs = [_run("efficientvis_ms", s, a, "table1g") for s, a in enumerate(row)]
+    runs += [_run("temporal", s, a, "table1b") for s, a in enumerate(ref)]
+    runs += [_run("efficientvis", 0, [1.0], "table1g")]        # a probe AP measured otherwise
+    notes = {"table1g/efficientvis_ms": {"note": "vs C8", "reference_runs": "table1b/temporal"}}
+    res = table_from_evidence("table1g", load_manifest(_write(tmp_path, runs, rows=notes)))
+    v = res.verdicts["efficientvis_ms"]
+    seed_deltas = np.array([np.mean(a) - np.mean(b) for a, b in zip(row, ref)])
+    assert v.delta == pytest.approx(seed_deltas.mean()) and v.seeds == 3
+    assert (v.low, v.high) == pytest.approx(paired_interval(seed_deltas))
+    assert v.paper_delta == pytest.approx(paper_delta("table1g", "efficientvis_ms"))
+    assert v.label == "reproduced"                      # the paper's +0.9, interval above 0
+    assert res.verdicts["vistr"].label == "not run"     # still against the probe row
+    line = next(x for x in summary_markdown([res]).splitlines() if "multi-scale" in x)
+    assert "[vs C8] (vs EfficientVIS (no aug., 33 epochs))" in line and "| 3 (3) |" in line
+    with pytest.raises(InputError, match=r"rows\['table1g/efficientvis_ms'\]: reference_runs "
+                                         r"'table1b/nope' is no Table 1 row"):
+        load_manifest(_write(tmp_path, runs, rows={"table1g/efficientvis_ms": {
+            "reference_runs": "table1b/nope"}}))

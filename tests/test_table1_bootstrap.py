@@ -86,3 +86,13 @@ def test_sources_map_to_their_prediction_files(boot, tmp_path):
     assert boot.parts_of(t8, tmp_path, tmp_path)[1][1] == tmp_path / "t8_C6" / "seed99" / "hc.json"
     assert boot.parts_of(("table1g", "vistr", 0, "D", "curve", "x", "dense"), tmp_path,
                          tmp_path) is None
+
+
+def test_reference_of_follows_the_manifests_row_notes(boot, monkeypatch):
+    monkeypatch.setattr(boot, "ROW_NOTES", {
+        "table1g/efficientvis_ms": {"note": "vs C8", "reference_runs": "table1b/temporal"},
+        "table1c/T9": {"reference": "T18"}})
+    assert boot.reference_of("table1g", "efficientvis_ms") == ("table1b", "temporal")
+    assert boot.reference_of("table1c", "T9") == ("table1c", "T18")
+    assert boot.reference_of("table1b", "still") == ("table1b", "temporal")   # the paper's
+    assert boot.reference_of("table1b", "temporal") is None

@@ -46,11 +46,14 @@ class EvidenceRun(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RowNote(msgspec.Struct, forbid_unknown_fields=True):
-    """How our run of a row differs from the paper's (shown in the table), and, where the
-    paper's reference row was not run, the row compared against instead."""
+    """How our run of a row differs from the paper's (shown in the table); where the paper's
+    reference row was not run, the row compared against instead (``reference``); where the
+    reference row's own runs measure something else, the ``"table/row"`` whose runs stand for
+    it in this row's verdict (``reference_runs``; the paper's ΔAP stays the reference row's)."""
 
     note: str = ""
     reference: str | None = None
+    reference_runs: str | None = None
 
 
 class Manifest(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,6 +83,10 @@ def load_manifest(path: Path) -> Manifest:
             raise InputError(f"{where}: no such Table 1 row")
         if not r.splits or any("AP" not in v for v in r.splits.values()):
             raise InputError(f"{where}: every split needs an AP")
+    for key, n in man.rows.items():
+        if n.reference_runs is not None and not is_row(*n.reference_runs.partition("/")[::2]):
+            raise InputError(f"{path}: rows[{key!r}]: reference_runs {n.reference_runs!r} is "
+                             "no Table 1 row")
     for key, (low, high) in man.bootstrap.items():
         table, _, row = key.partition("/")
         if not is_row(table, row):
@@ -135,6 +142,16 @@ def noted_table(table: Table, man: Manifest) -> Table:
     return dataclasses.replace(table, rows=tuple(rows))
 
 
+def reference_runs(man: Manifest, name: str, row: Row) -> list[EvidenceRun]:
+    """The runs ``row`` of table ``name`` is compared against: its reference row's, or those of
+    the manifest's ``reference_runs`` row."""
+    n = man.rows.get(f"{name}/{row.key}")
+    table, key = (n.reference_runs.split("/", 1) if n is not None and n.reference_runs
+                  else (name, row.reference))
+    return sorted((r for r in man.runs if r.table == table and r.row == key),
+                  key=lambda r: r.seed)
+
+
 def table_from_evidence(name: str, man: Manifest) -> TableResult:
     """One sub-table: every row with its runs (none: ``not run``) and the verdicts."""
     table = noted_table(TABLE1[name], man)
@@ -149,7 +166,7 @@ def table_from_evidence(name: str, man: Manifest) -> TableResult:
         if row.reference is not None:
             paper = row.paper["AP"] - by_key[row.reference].paper["AP"]
             verdicts[row.key] = split_paired_verdict(
-                runs_of[row.key], runs_of[row.reference], paper,
+                runs_of[row.key], reference_runs(man, name, row), paper,
                 man.bootstrap.get(f"{name}/{row.key}"))
     return TableResult(table, tuple(results), 0.0, verdicts)
 
@@ -175,7 +192,7 @@ def summary_markdown(results: Sequence[TableResult]) -> str:
                 continue
             ref = res.result(rr.row.reference)
             ours = delta_text(v)
-            splits = sorted({len(c.extra["splits"]) for c in (*rr.cells, *ref.cells)})
+            splits = sorted({len(c.extra["splits"]) for c in rr.cells})
             runs = f"{v.seeds} ({'/'.join(map(str, splits))})" if v.seeds else "–"
             note = f" [{rr.row.note}]" if rr.row.note else ""
             lines.append(f"| 1{res.table.name[-1]} | {rr.row.label}{note} (vs {ref.row.label}) | "
