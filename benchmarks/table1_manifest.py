@@ -122,7 +122,10 @@ TABLE_NOTES = {
                "EfficientVIS reached at 250 iterations (0.323) what the dense model reached at 2,500 "
                "(0.285); see docs/results/cpu_recipe_frozen_queries10_dense/table1g_curves.md.",
     "table1h": "C6's three training seeds (trained at 6 FPS, T = 4), end to end at the original "
-               "6 FPS and on the valid split resampled to 1.5 FPS, five splits, all metrics.",
+               "6 FPS and on the valid split resampled to 1.5 FPS, five splits, all metrics. "
+               "Without TDC the loss goes: on the same splits C8's seeds (TDC) lose -3.8 [-5.0, "
+               "-2.6] AP at 1.5 FPS, C8still's (still-image dynamic conv) -0.7 [-2.7, +1.2] "
+               "(table1/lowfps_still.md).",
 }
 
 ROW_NOTES = {
