@@ -53,6 +53,8 @@ SOURCES = [
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
     *spread_seeds("table1f", "disentangled", ("C6", "C6s1", "C6t"), FT)[1:],
+    *spread_seeds("table1g", "efficientvis_ms", ("C8ms", "C8mss1", "C8mss2"),
+                  f"{C8}_multiscale"),
     ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
     ("table1g", "efficientvis", 0, "cpu_recipe_frozen_queries10", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
 ]
@@ -120,7 +122,11 @@ TABLE_NOTES = {
                "seed. AP is the probe's (a fixed 8-video valid subset, every 250 iterations), not the "
                "valid split's; both stay under 1.3 %, so the row reads `undertrained`. On box IoU "
                "EfficientVIS reached at 250 iterations (0.323) what the dense model reached at 2,500 "
-               "(0.285); see docs/results/cpu_recipe_frozen_queries10_dense/table1g_curves.md.",
+               "(0.285); see docs/results/cpu_recipe_frozen_queries10_dense/table1g_curves.md. "
+               "The multi-scale row is a fine-tune like 1a-1f: C8's command (the C7f file, 500 "
+               "iterations on stream seed 6, flip + colour in both arms) with `--set "
+               "multi_scale=true` (one short side per clip from {288, .., 512} x 128 / 360, "
+               "tested at 128), C8ms / C8mss1 / C8mss2 against C8 / C8s1 / C8s2.",
     "table1h": "C6's three training seeds (trained at 6 FPS, T = 4), end to end at the original "
                "6 FPS and on the valid split resampled to 1.5 FPS, five splits, all metrics. "
                "Without TDC the loss goes: on the same splits C8's seeds (TDC) lose -3.8 [-5.0, "
@@ -139,6 +145,9 @@ ROW_NOTES = {
     "table1e/cl": {"note": "ours T = 4"},
     "table1g/vistr": {"note": "dense-attention baseline (spec §11), probe AP after 2,500 iterations"},
     "table1g/efficientvis": {"note": "probe AP after 2,500 iterations"},
+    "table1g/efficientvis_ms": {"note": "C8's fine-tune with multi-scale training; against C8's "
+                                        "seeds (no multi-scale), not the probe row",
+                                "reference_runs": "table1b/temporal"},
     "table1h/original": {"note": "ours T = 4"},
     "table1h/fps1.5": {"note": "ours T = 4; trained at 6 FPS, valid resampled"},
 }
