@@ -111,7 +111,10 @@ TABLE_NOTES = {
                "query hand-over is trained) against C8, C8s1, C8s2. The start was trained with "
                "CL, so this reads whether 500 iterations without CL lose it; they do not lose "
                "the hand-over: the probe's hand-over box IoU at 500 iterations is 0.536 / 0.521 "
-               "/ 0.543 without CL against 0.505 / 0.499 / 0.476 with it. An earlier "
+               "/ 0.543 without CL against 0.505 / 0.499 / 0.476 with it. Trained from the "
+               "beginning (table1e_scratch/, one seed per arm), the hand-over IoU stays at "
+               "0.11-0.13 without CL while it reaches 0.180 with it at 1,000 iterations, box "
+               "IoU level: the hand-over is not learned without CL. An earlier "
                "one-seed pair on an older start (C2noCL vs C2, 1,000 iterations, five splits, "
                "docs/results/cpu_recipe_frozen_queries10_finetune_stages3_noCL/) read -1.5 "
                "[-4.5, +1.5].",
