@@ -113,8 +113,9 @@ TABLE_NOTES = {
                "the hand-over: the probe's hand-over box IoU at 500 iterations is 0.536 / 0.521 "
                "/ 0.543 without CL against 0.505 / 0.499 / 0.476 with it. Trained from the "
                "beginning (table1e_scratch/, one seed per arm), the hand-over IoU stays at "
-               "0.11-0.13 without CL while it reaches 0.180 with it at 1,000 iterations, box "
-               "IoU level: the hand-over is not learned without CL. An earlier "
+               "0.11-0.13 without CL up to 1,750 iterations while it reaches 0.180 / 0.264 "
+               "with it at 1,000 / 1,500, box IoU level; without CL it climbs to 0.22 by 2,500 "
+               "(with CL 0.30 in the committed run): learned later and lower. An earlier "
                "one-seed pair on an older start (C2noCL vs C2, 1,000 iterations, five splits, "
                "docs/results/cpu_recipe_frozen_queries10_finetune_stages3_noCL/) read -1.5 "
                "[-4.5, +1.5].",
