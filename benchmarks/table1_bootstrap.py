@@ -30,6 +30,7 @@ import functools
 import sys
 from pathlib import Path
 
+import msgspec
 from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
 
 from vistoolkit.atomic import write_json_atomic
@@ -40,6 +41,7 @@ from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.studies.cells import SOURCE_FPS, valid_gt
+from vistoolkit.studies.finetune_evidence import RowNote, reference_key
 from vistoolkit.studies.table1 import TABLE1
 
 BREAKDOWNS = ("video-ap", "video-curves")
@@ -88,14 +90,9 @@ def row_sources(runs: Path, splits: Path
 
 
 def reference_of(table: str, key: str) -> tuple[str, str] | None:
-    """(table, row) whose runs row ``key`` is compared against (the manifest's row notes:
-    ``reference_runs``, else ``reference``, else the paper's reference row)."""
-    note = ROW_NOTES.get(f"{table}/{key}", {})
-    if note.get("reference_runs"):
-        ref_table, ref_row = note["reference_runs"].split("/", 1)
-        return ref_table, ref_row
-    ref = note.get("reference") or next(r.reference for r in TABLE1[table].rows if r.key == key)
-    return None if ref is None else (table, ref)
+    """(table, row) whose runs row ``key`` is compared against, as the tables read it."""
+    row = next(r for r in TABLE1[table].rows if r.key == key)
+    return reference_key(msgspec.convert(ROW_NOTES, dict[str, RowNote]), table, row)
 
 
 def main() -> None:

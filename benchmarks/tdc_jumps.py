@@ -19,13 +19,16 @@ whose neighbours show the object elsewhere).
 from __future__ import annotations
 
 import argparse
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from track_switches import distinct_tracks
 
 from vistoolkit.atomic import write_text_atomic
 from vistoolkit.data.records import Dataset, PredTrack, Track
 from vistoolkit.data.ytvis_io import load_dataset, load_predictions
+from vistoolkit.errors import InputError
 from vistoolkit.eval.frame_iou import frame_overlaps
 from vistoolkit.eval.video_iou import agnostic_video_iou
 from vistoolkit.studies.verdict import paired_interval
@@ -59,26 +62,18 @@ def frame_kinds(track: Track, length: int, width: int, jump: float) -> list[str 
     return kinds
 
 
-def distinct(preds: list[PredTrack]) -> tuple[PredTrack, ...]:
-    """A track listed under several categories once."""
-    seen, out = set(), []
-    for p in preds:
-        key = repr(p.segmentations)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return tuple(out)
-
-
 def kind_ious(gt: Dataset, preds: list[PredTrack], jump: float) -> dict[str, list[float]]:
     """kind -> the per-frame IoU of every GT instance's best track on frames of that kind."""
-    by_video: dict[int, list[PredTrack]] = {}
+    by_video: dict[int, list[PredTrack]] = defaultdict(list)
     for p in preds:
-        by_video.setdefault(p.video_id, []).append(p)
+        by_video[p.video_id].append(p)
+    gt_by_video: dict[int, list[Track]] = defaultdict(list)
+    for t in gt.tracks:
+        gt_by_video[t.video_id].append(t)
     out: dict[str, list[float]] = {k: [] for k in KINDS}
     for video in gt.videos:
-        tracks = tuple(t for t in gt.tracks if t.video_id == video.id)
-        cands = distinct(by_video.get(video.id, []))
+        tracks = tuple(gt_by_video[video.id])
+        cands = tuple(distinct_tracks(by_video.get(video.id, []), min_score=0.0))
         if not tracks:
             continue
         if cands:
@@ -122,7 +117,12 @@ def main() -> None:
     args = ap.parse_args()
     seeds = args.split_seeds.split(",")
     row, ref = args.row.split(","), args.ref.split(",")
-    means = {r: run_means(r, args.preds, args.splits, seeds, args.jump) for r in row + ref}
+    if len(row) != len(ref):
+        ap.exit(2, f"error: --row has {len(row)} runs, --ref {len(ref)}: pair them by seed\n")
+    try:
+        means = {r: run_means(r, args.preds, args.splits, seeds, args.jump) for r in row + ref}
+    except (InputError, OSError) as err:
+        ap.exit(2, f"error: {err}\n")
     lines = ["| run | " + " | ".join(f"{k} IoU (frames)" for k in KINDS) + " |",
              "|---|" + "---:|" * len(KINDS)]
     lines += [f"| {r} | " + " | ".join(f"{m[k][0]:.3f} ({m[k][1]})" for k in KINDS) + " |"

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ H = W = 24
 
 
 @pytest.fixture
-def jumps():
+def jumps(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     spec = importlib.util.spec_from_file_location("tdc_jumps", ROOT / "benchmarks" / "tdc_jumps.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -50,7 +52,25 @@ def test_each_instance_is_scored_on_its_best_track_frame_by_frame(jumps, tmp_pat
     # the track follows the drift but stays behind at the jump: IoU 0 on frame 3, 1 elsewhere
     pred = [_box(0), _box(1), _box(2), _box(3), _box(15), None, _box(17)]
     gt, preds = _case(tmp_path, pred)
-    assert len(jumps.distinct(preds)) == 2
+    assert len(jumps.distinct_tracks(preds, 0.0)) == 2
     out = jumps.kind_ious(gt, preds, jump=6.0)
     assert out["jump"] == pytest.approx([1.0, 0.0])            # frames 2 and 3
     assert out["smooth"] == pytest.approx([1.0, 1.0, 1.0])     # frames 0, 1 and 4
+
+
+def test_bad_input_is_one_line_and_exit_2(jumps, monkeypatch, tmp_path, capsys):
+    def run(*argv):
+        monkeypatch.setattr(sys, "argv", ["tdc_jumps.py", *argv])
+        with pytest.raises(SystemExit) as exc:
+            jumps.main()
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and err.count("\n") == 1, err
+        return err
+
+    assert "--row has 2 runs, --ref 1" in run("--row", "A,B", "--ref", "C")
+    (tmp_path / "splits" / "seed0").mkdir(parents=True)
+    _case(tmp_path / "splits" / "seed0", GT_SEGS)
+    (tmp_path / "splits" / "seed0" / "gt.json").rename(tmp_path / "splits" / "seed0" / "valid.json")
+    err = run("--row", "A", "--ref", "B", "--preds", str(tmp_path / "preds"), "--splits",
+              str(tmp_path / "splits"), "--split-seeds", "0")
+    assert "A_ema_int8" in err and "seed0.json" in err

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import msgspec
@@ -142,12 +142,19 @@ def noted_table(table: Table, man: Manifest) -> Table:
     return dataclasses.replace(table, rows=tuple(rows))
 
 
-def reference_runs(man: Manifest, name: str, row: Row) -> list[EvidenceRun]:
-    """The runs ``row`` of table ``name`` is compared against: its reference row's, or those of
-    the manifest's ``reference_runs`` row."""
-    n = man.rows.get(f"{name}/{row.key}")
-    table, key = (n.reference_runs.split("/", 1) if n is not None and n.reference_runs
-                  else (name, row.reference))
+def reference_key(notes: Mapping[str, RowNote], table: str, row: Row) -> tuple[str, str] | None:
+    """(table, row) whose runs ``row`` of ``table`` is compared against: the note's
+    ``reference_runs``, else the note's ``reference``, else the paper's reference row."""
+    n = notes.get(f"{table}/{row.key}")
+    if n is not None and n.reference_runs:
+        ref_table, _, ref_row = n.reference_runs.partition("/")
+        return ref_table, ref_row
+    ref = (n.reference if n is not None else None) or row.reference
+    return None if ref is None else (table, ref)
+
+
+def runs_for(man: Manifest, table: str, key: str) -> list[EvidenceRun]:
+    """The manifest's runs of row ``key`` of ``table``, by training seed."""
     return sorted((r for r in man.runs if r.table == table and r.row == key),
                   key=lambda r: r.seed)
 
@@ -155,9 +162,7 @@ def reference_runs(man: Manifest, name: str, row: Row) -> list[EvidenceRun]:
 def table_from_evidence(name: str, man: Manifest) -> TableResult:
     """One sub-table: every row with its runs (none: ``not run``) and the verdicts."""
     table = noted_table(TABLE1[name], man)
-    runs_of: dict[str, list[EvidenceRun]] = {
-        row.key: sorted((r for r in man.runs if r.table == name and r.row == row.key),
-                        key=lambda r: r.seed) for row in table.rows}
+    runs_of = {row.key: runs_for(man, name, row.key) for row in table.rows}
     results = [aggregate(row, [r.seed for r in runs_of[row.key]],
                          [cell_of(r) for r in runs_of[row.key]]) for row in table.rows]
     by_key: dict[str, Row] = {row.key: row for row in table.rows}
@@ -166,7 +171,7 @@ def table_from_evidence(name: str, man: Manifest) -> TableResult:
         if row.reference is not None:
             paper = row.paper["AP"] - by_key[row.reference].paper["AP"]
             verdicts[row.key] = split_paired_verdict(
-                runs_of[row.key], reference_runs(man, name, row), paper,
+                runs_of[row.key], runs_for(man, *reference_key(man.rows, name, row)), paper,
                 man.bootstrap.get(f"{name}/{row.key}"))
     return TableResult(table, tuple(results), 0.0, verdicts)
 
