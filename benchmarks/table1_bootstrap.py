@@ -17,7 +17,9 @@ position; the same video draws for every file). Where the predictions are looked
   resampled to F as the study did);
 - Table 1d at T = 8: ``t8_<run>/seed<S>/{e2e,hc}.json``.
 
-A row whose predictions are missing for any seed or split is left out (printed). Writes
+A row whose predictions are missing for any seed or split is left out (printed); if ``--out``
+already holds that row (an earlier run, on the machine that had its predictions), its entry is
+kept as it was, so a rerun elsewhere adds rows without erasing the committed ones. Writes
 ``{"<table>/<row>": {"delta", "low", "high", "seeds", "splits", "videos", "resamples"}}`` (ΔAP
 points of the row over its reference), which the manifest carries into the tables' bootstrap
 column.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -103,6 +106,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("docs/results/table1/bootstrap.json"))
     args = ap.parse_args()
     sources = row_sources(args.runs, args.splits)
+    before = json.loads(args.out.read_text()) if args.out.is_file() else {}
     out = {}
     for (table, key), by_seed in sources.items():
         ref = reference_of(table, key)
@@ -112,8 +116,12 @@ def main() -> None:
         missing = [p for s in seeds for side in (by_seed[s], sources[ref][s])
                    for _, p, _ in side if not p.is_file()]
         if not seeds or missing:
+            kept = f"{table}/{key}" in before
             print(f"{table}/{key}: left out ({missing[0] if missing else 'no paired seed'} "
-                  "not there)", file=sys.stderr)
+                  f"not there){'; the entry already in ' + str(args.out) + ' kept' if kept else ''}",
+                  file=sys.stderr)
+            if kept:
+                out[f"{table}/{key}"] = before[f"{table}/{key}"]
             continue
         a = [pooled_result(sources[ref][s]) for s in seeds]
         b = [pooled_result(by_seed[s]) for s in seeds]

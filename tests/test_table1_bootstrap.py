@@ -77,6 +77,16 @@ def test_a_row_without_every_prediction_is_left_out(boot, monkeypatch, tmp_path,
     assert "table1b/still: left out" in capsys.readouterr().err
 
 
+def test_a_left_out_row_keeps_the_entry_already_written(boot, monkeypatch, tmp_path, capsys):
+    splits, runs = _write_case(tmp_path, {"still0": 3, "still1": 4, "temporal0": 6,
+                                          "temporal1": 6})
+    out = tmp_path / "b.json"
+    first = _main(boot, monkeypatch, splits, runs, out)["table1b/still"]
+    (runs / "preds" / "temporal0_ema_int8" / "seed0.json").unlink()   # a machine without them
+    assert _main(boot, monkeypatch, splits, runs, out) == {"table1b/still": first}
+    assert "kept" in capsys.readouterr().err
+
+
 def test_sources_map_to_their_prediction_files(boot, tmp_path):
     lowfps = ("table1h", "fps1.5", 1, "C6s1", "lowfps", "x", ("EfficientVIS (e2e)", 1.5))
     parts = boot.parts_of(lowfps, tmp_path, tmp_path / "splits")
