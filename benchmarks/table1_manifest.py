@@ -47,6 +47,7 @@ SOURCES = [
     *spread_seeds("table1b", "temporal", ("C8", "C8s1", "C8s2"), C8),
     *spread_seeds("table1c", "T9", ("C9", "C9s1", "C9s2"), C9),
     *spread_seeds("table1c", "T18", ("C9T8", "C9T8s1", "C9T8s2"), f"{C9}_T8"),
+    *spread_seeds("table1c", "T36", ("C9T16", "C9T16s1", "C9T16s2"), f"{C9}_T16"),
     *spread_seeds("table1e", "no_cl", ("C8noCL", "C8noCLs1", "C8noCLs2"), f"{C8}_noCL"),
     *spread_seeds("table1e", "cl", ("C8", "C8s1", "C8s2"), C8),
     *spread_seeds("table1f", "shared", ("C6q", "C6qs1", "C6qs2"), f"{FT}_sharedquery"),
@@ -141,6 +142,7 @@ TABLE_NOTES = {
 ROW_NOTES = {
     "table1c/T9": {"note": "ours T = 4", "reference": "T18"},
     "table1c/T18": {"note": "ours T = 8"},
+    "table1c/T36": {"note": "ours T = 16"},
     "table1d/T9_handcraft": {"note": "ours T = 4; best theta over 0.1..0.9"},
     "table1d/T9_e2e": {"note": "ours T = 4"},
     "table1d/T18_handcraft": {"note": "ours T = 8 at inference; best theta over 0.1..0.9"},
