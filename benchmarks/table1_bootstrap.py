@@ -116,12 +116,12 @@ def main() -> None:
         missing = [p for s in seeds for side in (by_seed[s], sources[ref][s])
                    for _, p, _ in side if not p.is_file()]
         if not seeds or missing:
-            kept = f"{table}/{key}" in before
-            print(f"{table}/{key}: left out ({missing[0] if missing else 'no paired seed'} "
-                  f"not there){'; the entry already in ' + str(args.out) + ' kept' if kept else ''}",
-                  file=sys.stderr)
+            name = f"{table}/{key}"
+            kept = f"; the entry already in {args.out} kept" if name in before else ""
+            print(f"{name}: left out ({missing[0] if missing else 'no paired seed'} not there)"
+                  f"{kept}", file=sys.stderr)
             if kept:
-                out[f"{table}/{key}"] = before[f"{table}/{key}"]
+                out[name] = before[name]
             continue
         a = [pooled_result(sources[ref][s]) for s in seeds]
         b = [pooled_result(by_seed[s]) for s in seeds]

@@ -73,9 +73,9 @@ def kind_ious(gt: Dataset, preds: list[PredTrack], jump: float) -> dict[str, lis
     out: dict[str, list[float]] = {k: [] for k in KINDS}
     for video in gt.videos:
         tracks = tuple(gt_by_video[video.id])
-        cands = tuple(distinct_tracks(by_video.get(video.id, []), min_score=0.0))
         if not tracks:
             continue
+        cands = tuple(distinct_tracks(by_video[video.id], min_score=0.0))
         if cands:
             best = agnostic_video_iou(video, tracks, cands).argmax(axis=0)         # (G,)
             frames = frame_overlaps(video, [t.segmentations for t in tracks],
