@@ -8,3 +8,4 @@ exec vistool train --preset tiny --out /work/runs/C9T16s1 --iters 500 --lr 2e-4 
   --init-weights /work/runs/C8still_bundled.pt --freeze-backbone --chain 3 \
   --stream-seed 7 --ckpt-every 50 --ema 0.995 --resume >> /work/runs/C9T16s1.log 2>&1
 # (s): iterations 1-161 at --threads 1 beside C9T16, 162-177 beside the scoring, then --threads 2 alone; stopped for the session end (resume with --resume)
+# (t): resumed from iteration 250 at --threads 1 (a few iterations at --threads 2 alone, 255-262), 263-500 at --threads 1 beside C9T16s2; finished
