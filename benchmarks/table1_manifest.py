@@ -101,7 +101,7 @@ TABLE_NOTES = {
                "T = 8 (for T = 18) and T = 16 (for T = 36), trained and tested at that length: "
                "the C8still file continued 500 iterations on stream seed 7 (C9, C9T8, C9T16). "
                "The T = 9 row is read against T = 18 (paper: -1.1), as before T = 36 was run. "
-               "T = 36 has two training seeds so far (C9T16, C9T16s1; the stream's videos hold "
+               "T = 36 has three training seeds (C9T16, C9T16s1, C9T16s2; the stream's videos hold "
                "two clips of 16, so their chains of three are cut to two), and no bootstrap column: C9T8's "
                "kept predictions were lost with the previous machine. The start was trained at "
                "T = 4.",
