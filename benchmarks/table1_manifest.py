@@ -59,13 +59,17 @@ SOURCES = [
     ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
     ("table1g", "efficientvis", 0, "cpu_recipe_frozen_queries10", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "EfficientVIS"),
 ]
-for _seed, _run in enumerate(("C6", "C6s1", "C6t")):
-    _dir = "lowfps_splits_C6" + ("" if _run == "C6" else _run[2:])
+# Table 1d / 1h: the reference model's training seeds, each through the low-FPS study on five
+# splits (lowfps_splits_<run>/) and at T = 8 (the first seed's folder, table1d_T8.md)
+LOWFPS_RUNS = ("C6", "C6s1", "C6t")
+T8_TABLE = f"lowfps_splits_{LOWFPS_RUNS[0]}/table1d_T8.md"
+for _seed, _run in enumerate(LOWFPS_RUNS):
+    _dir = f"lowfps_splits_{_run}"
     SOURCES += [
         ("table1d", "T9_e2e", _seed, _run, "lowfps", _dir, ("EfficientVIS (e2e)", 6.0)),
         ("table1d", "T9_handcraft", _seed, _run, "lowfps", _dir, ("hand-craft linking", 6.0)),
-        ("table1d", "T18_e2e", _seed, _run, "t8", "lowfps_splits_C6/table1d_T8.md", (_run, 0)),
-        ("table1d", "T18_handcraft", _seed, _run, "t8", "lowfps_splits_C6/table1d_T8.md", (_run, 1)),
+        ("table1d", "T18_e2e", _seed, _run, "t8", T8_TABLE, (_run, 0)),
+        ("table1d", "T18_handcraft", _seed, _run, "t8", T8_TABLE, (_run, 1)),
         ("table1h", "original", _seed, _run, "lowfps", _dir, ("EfficientVIS (e2e)", 6.0)),
         ("table1h", "fps1.5", _seed, _run, "lowfps", _dir, ("EfficientVIS (e2e)", 1.5)),
     ]
