@@ -1,0 +1,156 @@
+"""One cell of Table 1's fine-tune protocol: train, export the weight average, score on the splits.
+
+Usage:
+  python benchmarks/table1_cell.py ROW --seed K --start FILE --stream-seed S --runs DIR
+         [--name NAME] [--splits DIR] [--docs DIR] [--print]
+
+A cell is the shared start (a bundled-format file) continued 500 iterations on a fresh synthetic
+stream with the reference recipe (tiny, three stages, ten queries, still-image dynamic conv, flip
++ colour, frozen backbone + FPN, chains of three clips, EMA 0.995, batch 4, --threads 1) and only
+the row's switch (``ROWS``) changed; ``reference`` changes nothing. The run is resumable: rerun
+the same command after an interruption. Its weight average is exported as the bundled file is
+(int8 layer4) and scored by ``benchmarks/split_spread.py`` on the ten valid splits (seeds 0,
+99-107) at the row's clip length. ``--docs DIR`` copies the score table, the metrics log and the
+commands under DIR (training seed k > 0 in DIR/seed<k>/), as ``benchmarks/table1_manifest.py``
+reads them. ``--print`` prints the commands and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ITERS = 500
+SPLIT_SEEDS = "0,99,100,101,102,103,104,105,106,107"
+# the reference recipe's model settings; a row's --set entries replace these
+BASE_SET = {"input_short": "128", "input_max_long": "224", "num_queries": "10",
+            "num_stages": "3", "tdc": "still"}
+# row -> (model settings, other train flags, clip length at test)
+ROWS: dict[str, tuple[dict[str, str], list[str], int]] = {
+    "reference": ({}, [], 4),
+    "spatial": ({"attention": "spatial"}, ["--drop-unused-weights"], 4),        # 1a
+    "temporal": ({"attention": "temporal"}, ["--drop-unused-weights"], 4),      # 1a
+    "joint": ({"attention": "joint"}, ["--rename-weights", ".attn_s.=.attn_j.",  # 1a
+                                       "--rename-weights", ".norm_s.=.norm_j.",
+                                       "--drop-unused-weights"], 4),
+    "tdc_temporal": ({"tdc": "temporal"}, [], 4),                               # 1b
+    "T8": ({"clip_length": "8"}, [], 8),                                        # 1c
+    "T16": ({"clip_length": "16"}, [], 16),                                     # 1c
+    "no_cl": ({"correspondence_learning": "false"}, [], 4),                     # 1e
+    "shared_query": ({"query": "shared"}, [], 4),                               # 1f
+    "multiscale": ({"multi_scale": "true"}, [], 4),                             # 1g
+}
+
+
+class CellError(Exception):
+    """Bad arguments or a missing input: one line, exit 2."""
+
+
+def train_argv(row: str, *, name: str, seed: int, start: Path, stream_seed: int,
+               runs: Path) -> list[str]:
+    """The `vistool train` command of one cell."""
+    if row not in ROWS:
+        raise CellError(f"unknown row {row!r}; rows: {', '.join(ROWS)}")
+    sets, flags, _ = ROWS[row]
+    argv = ["vistool", "train", "--preset", "tiny", "--out", str(runs / name),
+            "--iters", str(ITERS), "--lr", "2e-4", "--batch-size", "4",
+            "--augment", "flip", "--augment", "color"]
+    for key, value in {**BASE_SET, **sets}.items():
+        argv += ["--set", f"{key}={value}"]
+    return argv + [*flags, "--probe-every", "250", "--threads", "1", "--seed", str(seed),
+                   "--init-weights", str(start), "--freeze-backbone", "--chain", "3",
+                   "--stream-seed", str(stream_seed), "--ckpt-every", "50", "--ema", "0.995",
+                   "--resume"]
+
+
+def export_argv(name: str, runs: Path) -> list[str]:
+    """Export the run's weight average as the bundled file is (int8 layer4)."""
+    code = ("import sys; from efficientvis.engine.bundled import BUNDLED_INT8, export_bundled; "
+            "export_bundled(sys.argv[1], sys.argv[2], int8=BUNDLED_INT8, ema=True)")
+    return [sys.executable, "-c", code, str(runs / name / "checkpoint.pt"), str(exported(name, runs))]
+
+
+def exported(name: str, runs: Path) -> Path:
+    return runs / name / f"{name}_ema_int8.pt"
+
+
+def score_argv(row: str, name: str, runs: Path, splits: Path) -> list[str]:
+    """Score the export on the ten splits at the row's clip length, keeping the predictions."""
+    return [sys.executable, str(HERE / "split_spread.py"), str(exported(name, runs)),
+            "--seeds", SPLIT_SEEDS, "--root", str(splits), "--threads", "1",
+            "--clip-length", str(ROWS[row][2]), "--keep", str(runs / "preds")]
+
+
+def score_table(out: str, name: str, export: Path) -> str:
+    """The part of split_spread.py's output the docs keep, the export named by its run."""
+    lines = out.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("AP over splits")), None)
+    if start is None:
+        raise CellError(f"{name}: no 'AP over splits' table in the scorer's output")
+    text = "\n".join(lines[start:]) + "\n"
+    return text.replace(str(export), f"{name} (average, int8 layer4)")
+
+
+def _run(argv: list[str], log: Path | None = None) -> str:
+    if log is None:
+        return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    with log.open("a") as f:
+        subprocess.run(argv, check=True, stdout=f, stderr=subprocess.STDOUT)
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("row", help=f"one of: {', '.join(ROWS)}")
+    ap.add_argument("--seed", type=int, required=True, help="training seed")
+    ap.add_argument("--start", type=Path, required=True, help="the shared start (bundled format)")
+    ap.add_argument("--stream-seed", type=int, required=True)
+    ap.add_argument("--runs", type=Path, required=True, help="folder of the run directories")
+    ap.add_argument("--name", help="run name [ROW_s<seed>]")
+    ap.add_argument("--splits", type=Path, default=Path("vistool_data/splits"),
+                    help="folder of the valid splits (generated there if missing)")
+    ap.add_argument("--docs", type=Path, help="copy the results under this folder")
+    ap.add_argument("--print", dest="dry", action="store_true", help="print the commands and exit")
+    args = ap.parse_args(argv)
+    try:
+        name = args.name or f"{args.row}_s{args.seed}"
+        runs = args.runs.resolve()
+        commands = [train_argv(args.row, name=name, seed=args.seed, start=args.start.resolve(),
+                               stream_seed=args.stream_seed, runs=runs),
+                    export_argv(name, runs), score_argv(args.row, name, runs, args.splits.resolve())]
+        text = "\n".join(shlex.join(c) for c in commands) + "\n"
+        if args.dry:
+            sys.stdout.write(text)
+            return 0
+        if not args.start.is_file():
+            raise CellError(f"{args.start}: no such start file")
+        (runs / name).mkdir(parents=True, exist_ok=True)
+        (runs / name / "command.sh").write_text(text)
+        _run(commands[0], log=runs / f"{name}.log")
+        _run(commands[1])
+        table = score_table(_run(commands[2]), name, exported(name, runs))
+        (runs / name / "split_spread.md").write_text(table)
+        if args.docs is not None:
+            dest = args.docs if args.seed == 0 else args.docs / f"seed{args.seed}"
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / "split_spread.md").write_text(table)
+            shutil.copyfile(runs / name / "metrics.csv", dest / "metrics.csv")
+            shutil.copyfile(runs / name / "command.sh", dest / "command.sh")
+        print(table, end="")
+    except CellError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as e:
+        print(f"error: {shlex.join(e.cmd[:2])} ... exited {e.returncode} (see {args.runs}/)",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
