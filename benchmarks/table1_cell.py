@@ -12,7 +12,8 @@ the same command after an interruption. Its weight average is exported as the bu
 (int8 layer4) and scored by ``benchmarks/split_spread.py`` on the ten valid splits (seeds 0,
 99-107) at the row's clip length. ``--docs DIR`` copies the score table, the metrics log and the
 commands under DIR (training seed k > 0 in DIR/seed<k>/), as ``benchmarks/table1_manifest.py``
-reads them. ``--print`` prints the commands and exits.
+reads them. A cell whose score exists (``RUNS/NAME/split_spread.md``) is not run again, so a
+queue of cells can be rerun as a whole. ``--print`` prints the commands and exits.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from vistoolkit.atomic import write_text_atomic
 
 HERE = Path(__file__).resolve().parent
 ITERS = 500
@@ -129,16 +132,20 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.start.is_file():
             raise CellError(f"{args.start}: no such start file")
-        (runs / name).mkdir(parents=True, exist_ok=True)
-        (runs / name / "command.sh").write_text(text)
-        _run(commands[0], log=runs / f"{name}.log")
-        _run(commands[1])
-        table = score_table(_run(commands[2]), name, exported(name, runs))
-        (runs / name / "split_spread.md").write_text(table)
+        scored = runs / name / "split_spread.md"
+        if scored.is_file():                       # a finished cell: its score is reused
+            table = scored.read_text()
+        else:
+            scored.parent.mkdir(parents=True, exist_ok=True)
+            (runs / name / "command.sh").write_text(text)
+            _run(commands[0], log=runs / f"{name}.log")
+            _run(commands[1])
+            table = score_table(_run(commands[2]), name, exported(name, runs))
+            write_text_atomic(scored, table)
         if args.docs is not None:
             dest = args.docs if args.seed == 0 else args.docs / f"seed{args.seed}"
             dest.mkdir(parents=True, exist_ok=True)
-            (dest / "split_spread.md").write_text(table)
+            write_text_atomic(dest / "split_spread.md", table)
             shutil.copyfile(runs / name / "metrics.csv", dest / "metrics.csv")
             shutil.copyfile(runs / name / "command.sh", dest / "command.sh")
         print(table, end="")

@@ -81,3 +81,19 @@ def test_print_and_bad_input(tmp_path):
     r = subprocess.run([sys.executable, str(SCRIPT), "no_cl", *args], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.strip().endswith("start.pt: no such start file")
     assert not (tmp_path / "no_cl_s1").exists()                  # nothing written before the check
+
+
+def test_a_scored_cell_is_reused_and_copied_to_docs(tmp_path, cell):
+    run = tmp_path / "runs" / "spatial_s2"
+    run.mkdir(parents=True)
+    (run / "split_spread.md").write_text("AP over splits\n| spatial_s2 | 19.0 |\n")
+    (run / "metrics.csv").write_text("step,loss\n500,1.0\n")
+    (run / "command.sh").write_text("vistool train ...\n")
+    (tmp_path / "start.pt").write_bytes(b"")
+    docs = tmp_path / "docs"
+    assert cell.main(["spatial", "--seed", "2", "--start", str(tmp_path / "start.pt"),
+                      "--stream-seed", "10", "--runs", str(tmp_path / "runs"),
+                      "--docs", str(docs)]) == 0
+    assert (docs / "seed2" / "split_spread.md").read_text().endswith("| spatial_s2 | 19.0 |\n")
+    assert (docs / "seed2" / "metrics.csv").is_file() and (docs / "seed2" / "command.sh").is_file()
+    assert not (tmp_path / "runs" / "spatial_s2.log").exists()    # nothing trained again
