@@ -24,6 +24,10 @@ RESULTS = Path("docs/results")
 FT = "cpu_recipe_frozen_queries10_finetune_stages3_seed3_ema_seed4"
 C8 = f"{FT}_seed5_seed6"
 C9 = f"{C8}_still_seed7"
+# the new set (decision_rules.md, C11 / C12): C11's export + 500 its on stream seed 10; the
+# reference row C12, each row's cells N_<row> / N_<row>s1 / N_<row>s2 under f"{C12}_<row>"
+C12 = f"{C9}_seed8_seed9_seed10"
+C12_RUNS = ("C12", "C12s1", "C12s2")
 SPLITS10 = ("0", "99", "100", "101", "102", "103", "104", "105", "106", "107")
 
 
@@ -32,6 +36,11 @@ def spread_seeds(table: str, row: str, runs: tuple[str, ...], base: str) -> list
     into ``base/`` (seed 0) or ``base/seed<k>/``."""
     return [(table, row, k, run, "spread", f"{base}/{'' if k == 0 else f'seed{k}/'}split_spread.md")
             for k, run in enumerate(runs)]
+
+
+def new_set_seeds(table: str, row: str, cell: str) -> list[tuple]:
+    """Sources of a row of the new set: the three seeds of ``benchmarks/table1_cell.py``'s cell."""
+    return spread_seeds(table, row, (f"N_{cell}", f"N_{cell}s1", f"N_{cell}s2"), f"{C12}_{cell}")
 
 
 # (table, row, training seed, run, kind, path under docs/results[, selector])
@@ -48,8 +57,8 @@ SOURCES = [
     *spread_seeds("table1c", "T9", ("C9", "C9s1", "C9s2"), C9),
     *spread_seeds("table1c", "T18", ("C9T8", "C9T8s1", "C9T8s2"), f"{C9}_T8"),
     *spread_seeds("table1c", "T36", ("C9T16", "C9T16s1", "C9T16s2"), f"{C9}_T16"),
-    *spread_seeds("table1e", "no_cl", ("C8noCL", "C8noCLs1", "C8noCLs2"), f"{C8}_noCL"),
-    *spread_seeds("table1e", "cl", ("C8", "C8s1", "C8s2"), C8),
+    *new_set_seeds("table1e", "no_cl", "no_cl"),
+    *spread_seeds("table1e", "cl", C12_RUNS, C12),
     *spread_seeds("table1f", "shared", ("C6q", "C6qs1", "C6qs2"), f"{FT}_sharedquery"),
     ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
      (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
@@ -117,19 +126,19 @@ TABLE_NOTES = {
                "for T = 18 (AP only, one decimal). Reference AP 20.1 (five splits). On C6's three "
                "seeds (paper's TDC, reference 17.2) the rows read -7.4 [-8.4, -6.5] and -4.9 [-6.0, "
                "-3.7] (lowfps_splits_C6/). VisTR not run to the level of a verdict (Table 1g).",
-    "table1e": "C8noCL, C8noCLs1, C8noCLs2: C8's command with correspondence learning off "
-               "(each clip of a chain starts from q* and is matched on its own instances; no "
-               "query hand-over is trained) against C8, C8s1, C8s2. The start was trained with "
-               "CL, so this reads whether 500 iterations without CL lose it; they do not lose "
-               "the hand-over: the probe's hand-over box IoU at 500 iterations is 0.536 / 0.521 "
-               "/ 0.543 without CL against 0.505 / 0.499 / 0.476 with it. Trained from the "
-               "beginning (table1e_scratch/, one seed per arm), the hand-over IoU stays at "
-               "0.11-0.13 without CL up to 1,750 iterations while it reaches 0.180 / 0.264 "
-               "with it at 1,000 / 1,500, box IoU level; without CL it climbs to 0.22 by 2,500 "
-               "(with CL 0.30 in the committed run): learned later and lower. An earlier "
-               "one-seed pair on an older start (C2noCL vs C2, 1,000 iterations, five splits, "
-               "docs/results/cpu_recipe_frozen_queries10_finetune_stages3_noCL/) read -1.5 "
-               "[-4.5, +1.5].",
+    "table1e": "The new set (decision_rules.md, C11 / C12): N_no_cl, N_no_cls1, N_no_cls2 = C11's "
+               "export continued 500 iterations on stream seed 10 with correspondence learning off "
+               "(each clip of a chain starts from q* and is matched on its own instances; no query "
+               "hand-over is trained), against C12, C12s1, C12s2 (the same, CL on; ten-split mean "
+               "20.0). The start was trained with CL, so this reads whether 500 iterations without "
+               "CL lose it: the probe's hand-over box IoU at 500 iterations is 0.522 / 0.523 / "
+               "0.513 without CL against 0.536 / 0.544 / 0.553 with it, lower on every seed but "
+               "still far above a model never trained with CL. On the older C8 start the same "
+               "row read -0.4 [-1.7, +0.9] (C8noCL*, against C8*). Trained from the beginning "
+               "(table1e_scratch/, one seed per arm), the hand-over IoU stays at 0.11-0.13 "
+               "without CL up to 1,750 iterations while it reaches 0.180 / 0.264 with it at "
+               "1,000 / 1,500, box IoU level; without CL it climbs to 0.22 by 2,500 (with CL 0.30 "
+               "in the committed run): learned later and lower.",
     "table1f": "C6q, C6qs1, C6qs2: C6's command with `--set query=shared` (same start, seeds, "
                "stream, 1,000 iterations) against C6, C6s1, C6t. The start was trained with "
                "disentangled queries.",
