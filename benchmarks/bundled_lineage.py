@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from table1_manifest import SOURCES, SPLITS10, spread_ap
+from table1_manifest import CARRIED_SPLITS, SPLITS10, spread_ap
 
 from vistoolkit.atomic import write_text_atomic
 from vistoolkit.viz.study_plots import plot_curves
@@ -55,9 +55,8 @@ def ten_split_mean(run: str | None, run_dir: Path) -> float:
     """Mean AP of the run's ten-split score: the values the Table 1 manifest carries for it
     (C6, whose ``split_spread.md`` holds five splits), else its ``split_spread.md``; NaN where
     it has none."""
-    carried = [s[6] for s in SOURCES if s[3] == run and s[4] == "values"]
-    if carried:
-        return float(np.mean(carried[0]))
+    if run in CARRIED_SPLITS:
+        return float(np.mean(CARRIED_SPLITS[run]))
     spread = run_dir / "split_spread.md"
     if not spread.is_file():
         return float("nan")

@@ -18,11 +18,12 @@ position; the same video draws for every file). Where the predictions are looked
 - Table 1d at T = 8: ``t8_<run>/seed<S>/{e2e,hc}.json``.
 
 A row whose predictions are missing for any seed or split is left out (printed); if ``--out``
-already holds that row (an earlier run, on the machine that had its predictions), its entry is
-kept as it was, so a rerun elsewhere adds rows without erasing the committed ones. Writes
-``{"<table>/<row>": {"delta", "low", "high", "seeds", "splits", "videos", "resamples"}}`` (ΔAP
-points of the row over its reference), which the manifest carries into the tables' bootstrap
-column.
+already holds that row computed from the same runs (an earlier run, on the machine that had its
+predictions), its entry is kept as it was, so a rerun elsewhere adds rows without erasing the
+committed ones; an entry of a row that has moved to other runs is dropped. Writes
+``{"<table>/<row>": {"delta", "low", "high", "seeds", "splits", "videos", "resamples", "runs"}}``
+(ΔAP points of the row over its reference; ``runs``: the row's and the reference's runs), which
+the manifest carries into the tables' bootstrap column while ``runs`` are still its own.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import json
 import sys
 from pathlib import Path
 
-import msgspec
+import table1_manifest
 from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
 
 from vistoolkit.atomic import write_json_atomic
@@ -44,8 +45,6 @@ from vistoolkit.eval import evaluate
 from vistoolkit.eval.compare import compare_results
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.studies.cells import SOURCE_FPS, valid_gt
-from vistoolkit.studies.finetune_evidence import RowNote, reference_key
-from vistoolkit.studies.table1 import TABLE1
 
 BREAKDOWNS = ("video-ap", "video-curves")
 LOWFPS_FILE = {"EfficientVIS (e2e)": "e2e.json", "hand-craft linking": "handcraft.json"}
@@ -57,7 +56,7 @@ def parts_of(source: tuple, runs: Path, splits: Path) -> tuple[Part, ...] | None
     """The (split, predictions, FPS) of every valid split a manifest source was scored on;
     None for a source without kept predictions (hand-written tables, probe curves)."""
     _table, _row, _seed, run, kind, _rel, *sel = source
-    if kind in ("spread", "values"):
+    if kind == "spread":
         return tuple((splits / f"seed{s}", runs / "preds" / f"{run}_ema_int8" / f"seed{s}.json",
                       SOURCE_FPS) for s in SPLITS)
     if kind == "lowfps":
@@ -94,8 +93,7 @@ def row_sources(runs: Path, splits: Path
 
 def reference_of(table: str, key: str) -> tuple[str, str] | None:
     """(table, row) whose runs row ``key`` is compared against, as the tables read it."""
-    row = next(r for r in TABLE1[table].rows if r.key == key)
-    return reference_key(msgspec.convert(ROW_NOTES, dict[str, RowNote]), table, row)
+    return table1_manifest.reference_of(table, key, ROW_NOTES)
 
 
 def main() -> None:
@@ -112,12 +110,14 @@ def main() -> None:
         ref = reference_of(table, key)
         if ref is None or ref not in sources:
             continue
+        runs = table1_manifest.bootstrap_runs(table, key, SOURCES, ROW_NOTES)
         seeds = sorted(set(by_seed) & set(sources[ref]))
         missing = [p for s in seeds for side in (by_seed[s], sources[ref][s])
                    for _, p, _ in side if not p.is_file()]
         if not seeds or missing:
             name = f"{table}/{key}"
-            kept = f"; the entry already in {args.out} kept" if name in before else ""
+            kept = (f"; the entry already in {args.out} kept"
+                    if before.get(name, {}).get("runs") == runs else "")
             print(f"{name}: left out ({missing[0] if missing else 'no paired seed'} not there)"
                   f"{kept}", file=sys.stderr)
             if kept:
@@ -130,7 +130,8 @@ def main() -> None:
         out[f"{table}/{key}"] = {
             "delta": 100 * comp.delta["AP"], "low": 100 * low, "high": 100 * high,
             "seeds": len(seeds), "splits": len(by_seed[seeds[0]]),
-            "videos": len(a[0].breakdowns["video-ap"]), "resamples": args.resamples}
+            "videos": len(a[0].breakdowns["video-ap"]), "resamples": args.resamples,
+            "runs": runs}
         print(f"{table}/{key} vs {'/'.join(ref)}: pooled ΔAP {100 * comp.delta['AP']:+.1f}, "
               f"bootstrap [{100 * low:+.1f}, {100 * high:+.1f}] ({len(seeds)} seeds)", flush=True)
     write_json_atomic(args.out, out, indent=1)

@@ -17,8 +17,11 @@ import json
 import re
 from pathlib import Path
 
+import msgspec
+
 from vistoolkit.atomic import write_json_atomic
-from vistoolkit.studies.table1 import METRICS
+from vistoolkit.studies.finetune_evidence import RowNote, reference_key
+from vistoolkit.studies.table1 import METRICS, TABLE1
 
 RESULTS = Path("docs/results")
 FT = "cpu_recipe_frozen_queries10_finetune_stages3_seed3_ema_seed4"
@@ -29,6 +32,8 @@ C9 = f"{C8}_still_seed7"
 C12 = f"{C9}_seed8_seed9_seed10"
 C12_RUNS = ("C12", "C12s1", "C12s2")
 SPLITS10 = ("0", "99", "100", "101", "102", "103", "104", "105", "106", "107")
+# ten-split AP of a run whose split_spread.md holds five splits (the other five in reproduction.md)
+CARRIED_SPLITS = {"C6": (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)}
 
 
 def spread_seeds(table: str, row: str, runs: tuple[str, ...], base: str) -> list[tuple]:
@@ -52,17 +57,15 @@ SOURCES = [
     *spread_seeds("table1a", "joint", ("C8att_joint", "C8att_joints1", "C8att_joints2"),
                   f"{C8}_joint"),
     *spread_seeds("table1a", "ftsa", ("C8", "C8s1", "C8s2"), C8),
-    *spread_seeds("table1b", "still", ("C8still", "C8stills1", "C8stills2"), f"{C8}_still"),
-    *spread_seeds("table1b", "temporal", ("C8", "C8s1", "C8s2"), C8),
+    *spread_seeds("table1b", "still", C12_RUNS, C12),
+    *new_set_seeds("table1b", "temporal", "tdc_temporal"),
     *spread_seeds("table1c", "T9", ("C9", "C9s1", "C9s2"), C9),
     *spread_seeds("table1c", "T18", ("C9T8", "C9T8s1", "C9T8s2"), f"{C9}_T8"),
     *spread_seeds("table1c", "T36", ("C9T16", "C9T16s1", "C9T16s2"), f"{C9}_T16"),
     *new_set_seeds("table1e", "no_cl", "no_cl"),
     *spread_seeds("table1e", "cl", C12_RUNS, C12),
-    *spread_seeds("table1f", "shared", ("C6q", "C6qs1", "C6qs2"), f"{FT}_sharedquery"),
-    ("table1f", "disentangled", 0, "C6", "values", "../reproduction.md",
-     (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)),
-    *spread_seeds("table1f", "disentangled", ("C6", "C6s1", "C6t"), FT)[1:],
+    *new_set_seeds("table1f", "shared", "shared_query"),
+    *spread_seeds("table1f", "disentangled", C12_RUNS, C12),
     *spread_seeds("table1g", "efficientvis_ms", ("C8ms", "C8mss1", "C8mss2"),
                   f"{C8}_multiscale"),
     ("table1g", "vistr", 0, "D1g (dense)", "curve", "cpu_recipe_frozen_queries10_dense/table1g_curves.md", "dense"),
@@ -105,11 +108,18 @@ TABLE_NOTES = {
                "(`--drop-unused-weights`); the joint row's attention (one MSA over all N*T "
                "embeddings) starts from the start's spatial attention (`--rename-weights "
                ".attn_s.=.attn_j.`), its temporal attention dropped.",
-    "table1b": "The C7f file continued 500 iterations on stream seed 6 with tdc=still (C8still) "
-               "or the paper's temporal TDC (C8). The start was trained with the temporal TDC. "
-               "By frame (table1/tdc_jumps.md), the still-image seeds gain +0.071 [+0.068, "
-               "+0.074] mask IoU on frames next to a synthetic jump and -0.009 [-0.020, +0.001] "
-               "on smooth frames: TDC's near-uniform three-frame average blurs across the jumps.",
+    "table1b": "The new set (decision_rules.md, C11 / C12): C12, C12s1, C12s2 (C11's export "
+               "continued 500 iterations on stream seed 10 with still-image dynamic conv, as the "
+               "start was trained since C9) against N_tdc_temporal, N_tdc_temporals1, "
+               "N_tdc_temporals2 (the same with the paper's temporal TDC, `--set tdc=temporal`); "
+               "still-image ahead by +1.39 / +1.64 / +1.54 on the three seeds. On the older C8 "
+               "start, trained with the temporal TDC, switching to still-image for 500 "
+               "iterations read +1.2 [+0.003, +2.4] (C8still* against C8*, bootstrap [+0.9, "
+               "+2.4]): still-image wins from either start. By frame (table1/tdc_jumps.md, on "
+               "the C8 set), the still-image seeds gain +0.071 [+0.068, +0.074] mask IoU on "
+               "frames next to a synthetic jump and -0.009 [-0.020, +0.001] on smooth frames: "
+               "TDC's near-uniform three-frame average blurs across the jumps. No bootstrap "
+               "column: C12's kept predictions were lost with the previous machine.",
     "table1c": "Our lengths are T = 4 (the trained length, standing for the paper's T = 9), "
                "T = 8 (for T = 18) and T = 16 (for T = 36), trained and tested at that length: "
                "the C8still file continued 500 iterations on stream seed 7 (C9, C9T8, C9T16). "
@@ -126,22 +136,27 @@ TABLE_NOTES = {
                "for T = 18 (AP only, one decimal). Reference AP 20.1 (five splits). On C6's three "
                "seeds (paper's TDC, reference 17.2) the rows read -7.4 [-8.4, -6.5] and -4.9 [-6.0, "
                "-3.7] (lowfps_splits_C6/). VisTR not run to the level of a verdict (Table 1g).",
-    "table1e": "The new set (decision_rules.md, C11 / C12): N_no_cl, N_no_cls1, N_no_cls2 = C11's "
-               "export continued 500 iterations on stream seed 10 with correspondence learning off "
-               "(each clip of a chain starts from q* and is matched on its own instances; no query "
-               "hand-over is trained), against C12, C12s1, C12s2 (the same, CL on; ten-split mean "
-               "20.0). The start was trained with CL, so this reads whether 500 iterations without "
-               "CL lose it: the probe's hand-over box IoU at 500 iterations is 0.522 / 0.523 / "
-               "0.513 without CL against 0.536 / 0.544 / 0.553 with it, lower on every seed but "
-               "about four times what 1,750 iterations from the beginning without CL reach. On the older C8 start the same "
-               "row read -0.4 [-1.7, +0.9] (C8noCL*, against C8*). Trained from the beginning "
-               "(table1e_scratch/, one seed per arm), the hand-over IoU stays at 0.11-0.13 "
-               "without CL up to 1,750 iterations while it reaches 0.180 / 0.264 with it at "
-               "1,000 / 1,500, box IoU level; without CL it climbs to 0.22 by 2,500 (with CL 0.30 "
-               "in the committed run): learned later and lower.",
-    "table1f": "C6q, C6qs1, C6qs2: C6's command with `--set query=shared` (same start, seeds, "
-               "stream, 1,000 iterations) against C6, C6s1, C6t. The start was trained with "
-               "disentangled queries.",
+    "table1e": "The new set (decision_rules.md, C11 / C12): N_no_cl, N_no_cls1, N_no_cls2 = "
+               "C11's export continued 500 iterations on stream seed 10 with correspondence "
+               "learning off (each clip of a chain starts from q* and is matched on its own "
+               "instances; no query hand-over is trained), against C12, C12s1, C12s2 (the same, "
+               "CL on; ten-split mean 20.0). The start was trained with CL, so this reads "
+               "whether 500 iterations without CL lose it: the probe's hand-over box IoU at 500 "
+               "iterations is 0.522 / 0.523 / 0.513 without CL against 0.536 / 0.544 / 0.553 "
+               "with it, lower on every seed but about four times what 1,750 iterations from the "
+               "beginning without CL reach. On the older C8 start the same row read -0.4 [-1.7, "
+               "+0.9] (C8noCL*, against C8*). Trained from the beginning (table1e_scratch/, one "
+               "seed per arm), the hand-over IoU stays at 0.11-0.13 without CL up to 1,750 "
+               "iterations while it reaches 0.180 / 0.264 with it at 1,000 / 1,500, box IoU "
+               "level; without CL it climbs to 0.22 by 2,500 (with CL 0.30 in the committed "
+               "run): learned later and lower.",
+    "table1f": "The new set (decision_rules.md, C11 / C12): N_shared_query, N_shared_querys1, "
+               "N_shared_querys2 = C11's export continued 500 iterations on stream seed 10 with "
+               "`--set query=shared` (one query per object for all frames), against C12, C12s1, "
+               "C12s2 (disentangled, as the start was trained). Per seed -1.15 / -0.01 / +0.33: "
+               "one seed loses, two do not. On the older C6 start (1,000 iterations, C6q* "
+               "against C6, C6s1, C6t) the row read -0.2 [-1.0, +0.5], bootstrap [-1.1, +0.1]. "
+               "No bootstrap column: C12's kept predictions were lost with the previous machine.",
     "table1g": "Both from the same start (backbone + FPN frozen), 2,500 iterations of 4 clips, one "
                "seed. AP is the probe's (a fixed 8-video valid subset, every 250 iterations), not the "
                "valid split's; both stay under 1.3 %, so the row reads `undertrained`. On box IoU "
@@ -174,10 +189,44 @@ ROW_NOTES = {
     "table1g/efficientvis": {"note": "probe AP after 2,500 iterations"},
     "table1g/efficientvis_ms": {"note": "C8's fine-tune with multi-scale training; against C8's "
                                         "seeds (no multi-scale), not the probe row",
-                                "reference_runs": "table1b/temporal"},
+                                "reference_runs": "table1a/ftsa"},
     "table1h/original": {"note": "ours T = 4"},
     "table1h/fps1.5": {"note": "ours T = 4; trained at 6 FPS, valid resampled"},
 }
+
+
+def row_runs(table: str, row: str, sources: list[tuple] | None = None) -> list[str]:
+    """The runs of a row in training-seed order: what a bootstrap entry must have been computed
+    from to be carried into the tables."""
+    mine = [src for src in (sources or SOURCES) if src[:2] == (table, row)]
+    return [src[3] for src in sorted(mine, key=lambda src: src[2])]
+
+
+def reference_of(table: str, key: str, notes: dict | None = None) -> tuple[str, str] | None:
+    """(table, row) whose runs row ``key`` is compared against, as the tables read it."""
+    row = next(r for r in TABLE1[table].rows if r.key == key)
+    return reference_key(msgspec.convert(ROW_NOTES if notes is None else notes,
+                                         dict[str, RowNote]), table, row)
+
+
+def bootstrap_runs(table: str, key: str, sources: list[tuple] | None = None,
+                   notes: dict | None = None) -> dict[str, list[str]]:
+    """The runs a bootstrap entry of row ``key`` compares: the row's and its reference's."""
+    ref = reference_of(table, key, notes)
+    return {"row": row_runs(table, key, sources),
+            "reference": row_runs(*ref, sources) if ref else []}
+
+
+def current_bootstrap(boot: dict) -> dict[str, list[float]]:
+    """The bootstrap intervals whose entry was computed from the manifest's current runs; an
+    entry of a row that has moved to other runs since is left out (printed)."""
+    out = {}
+    for key, b in boot.items():
+        if b.get("runs") == bootstrap_runs(*key.split("/")):
+            out[key] = [b["low"], b["high"]]
+        else:
+            print(f"bootstrap {key}: computed from other runs than the manifest's; left out")
+    return out
 
 
 def spread_ap(path: Path) -> dict[str, dict[str, float]]:
@@ -226,8 +275,6 @@ def collect(root: Path) -> dict:
         curve: list[tuple[int, float]] = []
         if kind == "spread":
             splits = spread_ap(path)
-        elif kind == "values":
-            splits = {k: {"AP": v} for k, v in zip(SPLITS10, sel[0], strict=True)}
         elif kind == "lowfps":
             splits = lowfps_stats(path, *sel[0])
         elif kind == "t8":
@@ -241,7 +288,7 @@ def collect(root: Path) -> dict:
     boot_file = root / "table1" / "bootstrap.json"
     boot = json.loads(boot_file.read_text()) if boot_file.is_file() else {}
     return {"protocol": PROTOCOL, "runs": runs, "rows": ROW_NOTES, "tables": TABLE_NOTES,
-            "bootstrap": {k: [b["low"], b["high"]] for k, b in boot.items()}}
+            "bootstrap": current_bootstrap(boot)}
 
 
 def main() -> None:

@@ -117,6 +117,20 @@ def test_committed_manifest_matches_its_sources():
         [(res.verdicts[r.row.key].label if r.row.key in res.verdicts else "ref") for r in res.rows]
 
 
+def test_manifest_carries_only_bootstrap_entries_of_its_current_runs(capsys):
+    spec = importlib.util.spec_from_file_location("table1_manifest",
+                                                  ROOT / "benchmarks" / "table1_manifest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    runs = mod.bootstrap_runs("table1e", "no_cl")
+    assert runs == {"row": ["N_no_cl", "N_no_cls1", "N_no_cls2"], "reference": list(mod.C12_RUNS)}
+    moved = {"row": ["C8noCL", "C8noCLs1", "C8noCLs2"], "reference": ["C8", "C8s1", "C8s2"]}
+    boot = {"table1e/no_cl": {"low": -1.5, "high": 0.0, "runs": runs},
+            "table1f/shared": {"low": -1.1, "high": 0.1, "runs": moved}}
+    assert mod.current_bootstrap(boot) == {"table1e/no_cl": [-1.5, 0.0]}
+    assert "table1f/shared: computed from other runs" in capsys.readouterr().out
+
+
 def test_summary_has_one_line_per_compared_row(tmp_path):
     from vistoolkit.studies.finetune_evidence import summary_markdown
 

@@ -106,3 +106,16 @@ def test_reference_of_follows_the_manifests_row_notes(boot, monkeypatch):
     assert boot.reference_of("table1c", "T9") == ("table1c", "T18")
     assert boot.reference_of("table1b", "still") == ("table1b", "temporal")   # the paper's
     assert boot.reference_of("table1b", "temporal") is None
+
+
+def test_an_entry_of_a_row_moved_to_other_runs_is_dropped(boot, monkeypatch, tmp_path, capsys):
+    splits, runs = _write_case(tmp_path, {"still0": 3, "still1": 4, "temporal0": 6,
+                                          "temporal1": 6})
+    out = tmp_path / "b.json"
+    assert _main(boot, monkeypatch, splits, runs, out)["table1b/still"]["runs"] == {
+        "row": ["still0", "still1"], "reference": ["temporal0", "temporal1"]}
+    monkeypatch.setattr(boot, "SOURCES", [                 # the row now reads other runs
+        (t, row, seed, f"new_{row}{seed}", "spread", "unused")
+        for t, row, seed, *_ in boot.SOURCES])
+    assert _main(boot, monkeypatch, splits, runs, out) == {}
+    assert "kept" not in capsys.readouterr().err
