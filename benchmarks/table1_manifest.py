@@ -32,7 +32,7 @@ C9 = f"{C8}_still_seed7"
 C12 = f"{C9}_seed8_seed9_seed10"
 C12_RUNS = ("C12", "C12s1", "C12s2")
 SPLITS10 = ("0", "99", "100", "101", "102", "103", "104", "105", "106", "107")
-# ten-split AP of a run whose split_spread.md holds five splits (the other five in reproduction.md)
+# ten-split AP of a run whose split_spread.md holds five splits (all ten in reproduction_history.md)
 CARRIED_SPLITS = {"C6": (14.0, 9.0, 18.6, 16.6, 27.3, 19.8, 14.3, 10.6, 10.9, 17.6)}
 
 
