@@ -57,7 +57,10 @@ def test_link_motion_greedy_and_hungarian_differ_when_a_pair_is_gated():
     # gated) unlinked; Hungarian links P1-C2 (10 px) and P2-C1 (12 px) instead.
     dets = [det(0, 10, slot=0), det(0, 0, slot=1), det(1, 12, slot=0), det(1, 20, slot=1)]
     opts = {"video": VIDEO, "min_affinity": 0.0, "max_distance": 0.26}
-    xs = lambda tracks: sorted(tuple(d.boxes[0][0] for d in tr) for tr in tracks)
+
+    def xs(tracks):
+        return sorted(tuple(d.boxes[0][0] for d in tr) for tr in tracks)
+
     assert xs(link_motion(dets, **opts)) == [(0.0, 12.0), (10.0, 20.0)]
     assert xs(link_motion(dets, method="greedy", **opts)) == [(0.0,), (10.0, 12.0), (20.0,)]
 

@@ -177,7 +177,7 @@ def test_load_dataset_top_level_not_a_list_names_the_key(write_json, key, value)
      "`$[1].segmentations[0]`"),
     ({"video_id": 1, "category_id": 1, "score": 0.5,
       "segmentations": [{"size": [4, 6], "counts": {}}]}, "`$[1].segmentations[0].counts`"),
-    ({"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": [], "bboxes": 1,
+    ({"category_id": 1, "score": 0.5, "segmentations": [], "bboxes": 1,
       "id": "x", "category_id_": 1, "video_id": None}, "`$[1].video_id`"),   # extras path too
 ])
 def test_load_predictions_structure_error_names_record_and_field(write_json, entry, field):

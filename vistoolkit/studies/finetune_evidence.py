@@ -23,7 +23,7 @@ import numpy as np
 
 from vistoolkit.atomic import write_text_atomic
 from vistoolkit.errors import InputError
-from vistoolkit.studies.records import CellResult, RowResult, TableResult
+from vistoolkit.studies.records import CellResult, TableResult
 from vistoolkit.studies.reproduce import aggregate
 from vistoolkit.studies.table1 import METRICS, TABLE1, Row, Table
 from vistoolkit.studies.verdict import (Verdict, bootstrap_text, delta_text, paired_interval,
