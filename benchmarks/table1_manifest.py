@@ -189,7 +189,8 @@ ROW_NOTES = {
     "table1g/vistr": {"note": "dense-attention baseline (spec §11), probe AP after 2,500 iterations"},
     "table1g/efficientvis": {"note": "probe AP after 2,500 iterations"},
     "table1g/efficientvis_ms": {"note": "C12's fine-tune with multi-scale training; against "
-                                        "C12's seeds (no multi-scale), not the probe row",
+                                        "C12's seeds (AP 20.0, no multi-scale), not the probe "
+                                        "row",
                                 "reference_runs": "table1e/cl"},
     "table1h/original": {"note": "ours T = 4"},
     "table1h/fps1.5": {"note": "ours T = 4; trained at 6 FPS, valid resampled"},
