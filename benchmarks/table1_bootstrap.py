@@ -110,7 +110,7 @@ def main() -> None:
         ref = reference_of(table, key)
         if ref is None or ref not in sources:
             continue
-        runs = table1_manifest.bootstrap_runs(table, key, SOURCES, ROW_NOTES)
+        runs = table1_manifest.bootstrap_runs(table, key, ref, SOURCES)
         seeds = sorted(set(by_seed) & set(sources[ref]))
         missing = [p for s in seeds for side in (by_seed[s], sources[ref][s])
                    for _, p, _ in side if not p.is_file()]

@@ -165,8 +165,8 @@ TABLE_NOTES = {
                "N_multiscale, N_multiscales1, N_multiscales2 = C11's export continued 500 "
                "iterations on stream seed 10 with `--set multi_scale=true` (one short side per "
                "clip from {288, .., 512} x 128 / 360, tested at 128; flip + colour in both arms) "
-               "against C12, C12s1, C12s2; per seed -0.53 / -0.67 / -0.69. On the older C8 start (C8ms* "
-               "against C8*) it read -1.4 [-2.1, -0.8], bootstrap [-1.3, +0.1].",
+               "against C12, C12s1, C12s2; per seed -0.53 / -0.67 / -0.69. On the older C8 "
+               "start (C8ms* against C8*) it read -1.4 [-2.1, -0.8], bootstrap [-1.3, +0.1].",
     "table1h": "C10's three training seeds (trained at 6 FPS, T = 4, still-image dynamic conv as "
                "bundled), end to end at the original 6 FPS and on the valid split resampled to 1.5 "
                "FPS, five splits, all metrics; reference AP 20.1. The interval contains 0 but is "
@@ -200,7 +200,7 @@ ROW_NOTES = {
 def row_runs(table: str, row: str, sources: list[tuple] | None = None) -> list[str]:
     """The runs of a row in training-seed order: what a bootstrap entry must have been computed
     from to be carried into the tables."""
-    mine = [src for src in (sources or SOURCES) if src[:2] == (table, row)]
+    mine = [src for src in (SOURCES if sources is None else sources) if src[:2] == (table, row)]
     return [src[3] for src in sorted(mine, key=lambda src: src[2])]
 
 
@@ -211,10 +211,10 @@ def reference_of(table: str, key: str, notes: dict | None = None) -> tuple[str, 
                                          dict[str, RowNote]), table, row)
 
 
-def bootstrap_runs(table: str, key: str, sources: list[tuple] | None = None,
-                   notes: dict | None = None) -> dict[str, list[str]]:
-    """The runs a bootstrap entry of row ``key`` compares: the row's and its reference's."""
-    ref = reference_of(table, key, notes)
+def bootstrap_runs(table: str, key: str, ref: tuple[str, str] | None,
+                   sources: list[tuple] | None = None) -> dict[str, list[str]]:
+    """The runs a bootstrap entry of row ``key`` compares: the row's and its reference
+    ``ref``'s (``reference_of``)."""
     return {"row": row_runs(table, key, sources),
             "reference": row_runs(*ref, sources) if ref else []}
 
@@ -222,9 +222,12 @@ def bootstrap_runs(table: str, key: str, sources: list[tuple] | None = None,
 def current_bootstrap(boot: dict) -> dict[str, list[float]]:
     """The bootstrap intervals whose entry was computed from the manifest's current runs; an
     entry of a row that has moved to other runs since is left out (printed)."""
+    rows = {f"{t}/{r.key}": (t, r.key) for t, table in TABLE1.items() for r in table.rows}
     out = {}
     for key, b in boot.items():
-        if b.get("runs") == bootstrap_runs(*key.split("/")):
+        if key not in rows:
+            print(f"bootstrap {key}: no such Table 1 row; left out")
+        elif b.get("runs") == bootstrap_runs(*rows[key], reference_of(*rows[key])):
             out[key] = [b["low"], b["high"]]
         else:
             print(f"bootstrap {key}: computed from other runs than the manifest's; left out")

@@ -122,13 +122,16 @@ def test_manifest_carries_only_bootstrap_entries_of_its_current_runs(capsys):
                                                   ROOT / "benchmarks" / "table1_manifest.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    runs = mod.bootstrap_runs("table1e", "no_cl")
+    runs = mod.bootstrap_runs("table1e", "no_cl", mod.reference_of("table1e", "no_cl"))
     assert runs == {"row": ["N_no_cl", "N_no_cls1", "N_no_cls2"], "reference": list(mod.C12_RUNS)}
     moved = {"row": ["C8noCL", "C8noCLs1", "C8noCLs2"], "reference": ["C8", "C8s1", "C8s2"]}
     boot = {"table1e/no_cl": {"low": -1.5, "high": 0.0, "runs": runs},
-            "table1f/shared": {"low": -1.1, "high": 0.1, "runs": moved}}
+            "table1f/shared": {"low": -1.1, "high": 0.1, "runs": moved},
+            "table1z/none": {"low": 0.0, "high": 1.0, "runs": runs}}
     assert mod.current_bootstrap(boot) == {"table1e/no_cl": [-1.5, 0.0]}
-    assert "table1f/shared: computed from other runs" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "table1f/shared: computed from other runs" in printed
+    assert "table1z/none: no such Table 1 row" in printed
 
 
 def test_summary_has_one_line_per_compared_row(tmp_path):
