@@ -1,28 +1,52 @@
 #!/usr/bin/env bash
-# One GPU check (at most ~8 minutes on one GPU), run through the device tool from the repo root:
+# One GPU check (about 6 minutes on one GPU), run from the repo root:
 #   1. train `tiny` on the fresh synthetic stream with AMP, batch 16, native 128 x 224 input,
-#      flip + colour (the CPU recipe's model at GPU batch size) for at most 4 minutes;
+#      flip + colour (the CPU recipe's model at GPU batch size) for TRAIN_S seconds (default 200);
 #   2. evaluate it on the synthetic valid split with full-video query hand-over;
 #   3. frames per second of the `paper` preset (R-50, short side 360, T = 36) on the GPU.
-# Results go to $OUT (the device tool brings them back): train log, metrics, eval JSON, summary.
+# Results go to $OUT: gpu.txt, train.log, infer.log, metrics.csv, eval.json, summary.txt.
+# Offline machines: wheels for missing packages (pycocotools, msgspec) in .whl/ are installed to
+# /tmp/site; the project runs from this checkout (PYTHONPATH), so no build or index is needed.
+# Dry run without a GPU: DEVICE=cpu TRAIN_S=20 OUT=/tmp/gpu_out bash benchmarks/gpu_check.sh
 set -euo pipefail
 OUT=${OUT:-gpu_out}
+DEVICE=${DEVICE:-cuda}
+TRAIN_S=${TRAIN_S:-200}
+PY=$(command -v python3 || command -v python)
 mkdir -p "$OUT"
-python -c "import torch" 2>/dev/null || pip install -q "torch>=2.2" "torchvision>=0.17"
-pip install -q -e ".[model]" >/dev/null
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-vistool data synth vistool_data/synth --no-progress >/dev/null 2>&1 || true
-# 1. train: SIGTERM after 240 s saves the checkpoint (the run stops cleanly, exit 143)
-timeout -s TERM 240 vistool train --preset tiny --device cuda --batch-size 16 --iters 3000 \
-    --lr 4e-4 --augment flip --augment color --set input_short=128 --set input_max_long=224 \
-    --workers 6 --threads 4 --probe-every 500 --probe-data vistool_data/synth \
-    --out "$OUT/tiny_gpu" 2> "$OUT/train.log" || echo "train stopped: $?" | tee -a "$OUT/summary.txt"
-cp "$OUT/tiny_gpu/metrics.csv" "$OUT/" 2>/dev/null || true
+if ! "$PY" -c "import pycocotools, msgspec" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/site .whl/*.whl
+    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
+if ! "$PY" -c "import vistoolkit, efficientvis" 2>/dev/null; then
+    export PYTHONPATH=$PWD:$PWD/models${PYTHONPATH:+:$PYTHONPATH}
+fi
+BIN=$(mktemp -d)
+printf '#!/bin/sh\nexec %s -m vistoolkit.cli "$@"\n' "$PY" > "$BIN/vistool"
+chmod +x "$BIN/vistool"
+export PATH=$BIN:$PATH PYTHONUNBUFFERED=1
+{ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo "no GPU";
+  "$PY" -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision',
+torchvision.__version__, 'cuda', torch.cuda.is_available())"; } | tee "$OUT/gpu.txt"
+start=$(date +%s)
+vistool data synth vistool_data/synth --no-progress > /dev/null
+echo "synthetic data: $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
+# 1. train: SIGTERM after TRAIN_S seconds saves the checkpoint (the run stops cleanly, exit 143)
+timeout -s TERM "$TRAIN_S" vistool train --preset tiny --device "$DEVICE" --batch-size 16 \
+    --iters 3000 --lr 4e-4 --augment flip --augment color --set input_short=128 \
+    --set input_max_long=224 --workers 6 --threads 4 --probe-every 500 \
+    --probe-data vistool_data/synth --out "$OUT/tiny_gpu" 2> "$OUT/train.log" \
+    || echo "train stopped after ${TRAIN_S} s: exit $?" | tee -a "$OUT/summary.txt"
+cp "$OUT/tiny_gpu/metrics.csv" "$OUT/"
+tail -n 1 "$OUT/metrics.csv" | tee -a "$OUT/summary.txt"
 # 2. evaluate
-vistool infer --ckpt "$OUT/tiny_gpu/checkpoint.pt" --data vistool_data/synth --device cuda \
-    -o "$OUT/results.json" 2>/dev/null
+start=$(date +%s)
+vistool infer --ckpt "$OUT/tiny_gpu/checkpoint.pt" --data vistool_data/synth --device "$DEVICE" \
+    -o "$OUT/results.json" 2> "$OUT/infer.log" | tee -a "$OUT/summary.txt"
 vistool eval vistool_data/synth/valid.json "$OUT/results.json" --json "$OUT/eval.json" \
     | tee -a "$OUT/summary.txt"
+echo "infer + eval: $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
 # 3. paper-preset inference speed (random weights; speed does not depend on them)
-python benchmarks/bench_infer.py --repeat 2 --threads 4 | tee -a "$OUT/summary.txt"
-rm -f "$OUT/tiny_gpu/checkpoint.pt"
+"$PY" benchmarks/bench_infer.py --repeat 2 --threads 4 | tee -a "$OUT/summary.txt"
+rm -rf "$OUT/tiny_gpu" "$OUT/results.json" "$BIN"
