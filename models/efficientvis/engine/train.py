@@ -137,13 +137,15 @@ def _step(step_module: nn.Module, batch: PairBatch, optimizer, scheduler, scaler
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(params, grad_clip)      # full-model L2 (spec §9)
     lr = optimizer.param_groups[0]["lr"]
+    scale = {"loss_scale": scaler.get_scale()} if use_amp else {}        # this step's scale
     if torch.isfinite(grad_norm):
         scaler.step(optimizer)
     else:
         logger.warning("non-finite gradient norm; update skipped")
     scaler.update()
     scheduler.step()
-    return {"lr": lr, "loss": float(loss.detach()), "grad_norm": float(grad_norm), **logs}
+    return {"lr": lr, "loss": float(loss.detach()), "grad_norm": float(grad_norm), **scale,
+            **logs}
 
 
 class _Trainer:
