@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# One GPU check (about 6 minutes on one GPU), run from the repo root:
+# One GPU check (about 5 minutes on one GPU), run from the repo root:
 #   1. train `tiny` on the fresh synthetic stream with AMP, batch 16, native 128 x 224 input,
 #      flip + colour (the CPU recipe's model at GPU batch size) for TRAIN_S seconds (default 200);
 #   2. evaluate it on the synthetic valid split with full-video query hand-over;
-#   3. frames per second of the `paper` preset (R-50, short side 360, T = 36) on the GPU.
-# Results go to $OUT: gpu.txt, train.log, infer.log, metrics.csv, eval.json, summary.txt.
+#   3. frames per second of the `paper` preset (R-50, short side 360, T = 36) on the GPU;
+#   4. the CUDA tests (tests/test_cuda.py: inference agrees with the CPU, AMP training resumes).
+# Results go to $OUT: gpu.txt, train.log, infer.log, metrics.csv, eval.json, summary.txt, pytest.txt.
 # Offline machines: wheels for missing packages (pycocotools, msgspec) in .whl/ are installed to
 # /tmp/site; the project runs from this checkout (PYTHONPATH), so no build or index is needed.
 # Dry run without a GPU: DEVICE=cpu TRAIN_S=20 OUT=/tmp/gpu_out bash benchmarks/gpu_check.sh
@@ -49,4 +50,8 @@ vistool eval vistool_data/synth/valid.json "$OUT/results.json" --json "$OUT/eval
 echo "infer + eval: $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
 # 3. paper-preset inference speed (random weights; speed does not depend on them)
 "$PY" benchmarks/bench_infer.py --repeat 2 --threads 4 | tee -a "$OUT/summary.txt"
-rm -rf "$OUT/tiny_gpu" "$OUT/results.json" "$BIN"
+rm -rf "$OUT/tiny_gpu" "$OUT/results.json"
+# 4. CUDA tests (skipped where there is no GPU)
+"$PY" -m pytest -q -p no:cacheprovider tests/test_cuda.py 2>&1 | tee "$OUT/pytest.txt" | tail -n 1 \
+    | tee -a "$OUT/summary.txt"
+rm -rf "$BIN"
