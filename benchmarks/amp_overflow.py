@@ -16,7 +16,7 @@ import argparse
 import math
 
 import torch
-from efficientvis.config import EfficientVISConfig
+from efficientvis.config import PRESETS, EfficientVISConfig
 from efficientvis.criterion import ClipCriterion
 from efficientvis.engine.dataset import collate_pairs
 from efficientvis.engine.synth_stream import SynthStreamClipDataset
@@ -54,12 +54,12 @@ def module_grad_watch(model: torch.nn.Module) -> tuple[list[str], dict[str, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="tiny")
+    parser.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
     if not torch.cuda.is_available():
-        raise SystemExit("amp_overflow.py: needs a CUDA device")
+        parser.error("needs a CUDA device")                         # one line, exit code 2
     torch.manual_seed(0)
     cfg = EfficientVISConfig.preset(args.preset)
     train_cfg = TrainConfig()
@@ -73,12 +73,12 @@ def main() -> None:
     for b in range(args.batches):
         batch = collate_pairs([data[b * args.batch_size + i] for i in range(args.batch_size)])
         batch = batch.to("cuda")
+        with torch.autocast("cuda", dtype=torch.float16):
+            loss, _ = step(batch)                            # one forward, one backward per scale
         for scale in SCALES:
             peaks.clear()
             model.zero_grad(set_to_none=True)
-            with torch.autocast("cuda", dtype=torch.float16):
-                loss, _ = step(batch)
-            (loss * scale).backward()
+            (loss * scale).backward(retain_graph=scale != SCALES[-1])
             bad = [n for n, p in model.named_parameters()
                    if p.grad is not None and not torch.isfinite(p.grad).all()]
             first = next((n for n in order if not math.isfinite(peaks.get(n, 0.0))), "-")

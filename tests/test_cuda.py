@@ -89,7 +89,6 @@ def test_cuda_amp_training_steps_checkpoints_and_resumes(synth: Path, tmp_path: 
     rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(1, 13))
     assert all(r["loss"] is not None and np.isfinite(r["loss"]) for r in rows)
-    print("loss scale by step:", [(r["loss_scale"], r["grad_norm"]) for r in rows])
     for r, nxt in zip(rows, rows[1:]):           # a skipped update halves the scale
         skipped = r["grad_norm"] is None or not np.isfinite(r["grad_norm"])
         assert nxt["loss_scale"] == (r["loss_scale"] / 2 if skipped else r["loss_scale"])
