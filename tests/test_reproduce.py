@@ -152,16 +152,50 @@ def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_p
     assert res.output.strip().endswith(f"reports in {out}")
 
 
+def _start(tmp_path, digest="d0"):
+    from vistoolkit.studies.records import Start
+    from vistoolkit.studies.table1 import ABLATION_DEFAULTS
+
+    return Start(path=tmp_path / "start.pt", digest=digest, preset="tiny",
+                 switches={**ABLATION_DEFAULTS, "tdc": "still"}, clip_length=4)
+
+
 def test_cpu_budget_cell_plan_counts_shared_trainings_once(tmp_path):
     from vistoolkit.studies.reproduce import cell_plan
     from vistoolkit.studies.table1 import TABLE1
 
     plan = cell_plan(list(TABLE1), seeds=[0, 1, 2], preset="tiny", budget=BUDGETS["cpu"],
-                     data_root=tmp_path)
-    # 23 rows x 3 seeds; rows that are one experiment (1a FTSA = 1b temporal = 1c T9 ...) or
-    # one model tested differently (1d linking, 1h frame rate) share 13 trainings per seed
-    assert (plan["cells"], plan["trainings"]) == (69, 39)
-    assert plan["iterations"] == 39 * BUDGETS["cpu"].max_iters
+                     data_root=tmp_path, start=_start(tmp_path))
+    # 21 rows x 3 seeds (the two dense-baseline rows have no cells from a start); one reference
+    # training (1a FTSA = 1b still = 1c T9 = 1d, 1h ...) and nine switches: 10 per seed
+    assert (plan["cells"], plan["distinct_cells"], plan["trainings"]) == (63, 39, 30)
+    assert plan["iterations"] == 30 * 500
+
+
+def test_cpu_budget_rows_continue_the_start_with_one_switch(tmp_path):
+    from vistoolkit.studies.reproduce import cell_specs
+    from vistoolkit.studies.table1 import TABLE1
+
+    def spec(table, row, start=_start(tmp_path)):
+        t = TABLE1[table]
+        specs = cell_specs(t, t.row(row), seeds=[0], preset="tiny", budget=BUDGETS["cpu"],
+                           data_root=tmp_path, device="cpu", start=start)
+        return specs[0] if specs else None
+
+    refs = [("table1a", "ftsa"), ("table1b", "still"), ("table1c", "T9"), ("table1d", "T9_e2e"),
+            ("table1e", "cl"), ("table1f", "disentangled"), ("table1g", "efficientvis"),
+            ("table1h", "original")]
+    assert len({spec(*r).train_key for r in refs}) == 1
+    ref = spec("table1a", "ftsa")
+    assert dict(ref.model) == {"attention": "ftsa", "tdc": "still", "query": "disentangled",
+                               "correspondence_learning": True, "architecture": "efficientvis",
+                               "clip_length": 4}
+    assert not ref.curve and ref.start == tmp_path / "start.pt"
+    assert spec("table1b", "temporal").model["tdc"] == "temporal"
+    assert [spec("table1c", r).model["clip_length"] for r in ("T9", "T18", "T36")] == [4, 8, 16]
+    assert spec("table1c", "T18").train_key == spec("table1d", "T18_e2e").train_key
+    assert spec("table1d", "T18_vistr") is None and spec("table1g", "vistr") is None
+    assert spec("table1a", "ftsa", _start(tmp_path, "d1")).train_key != ref.train_key
 
 
 def test_cpu_budget_recipe_is_part_of_the_training_key(tmp_path):
@@ -170,9 +204,23 @@ def test_cpu_budget_recipe_is_part_of_the_training_key(tmp_path):
 
     t = TABLE1["table1e"]
     quick, cpu = (cell_specs(t, t.row("cl"), seeds=[0], preset="tiny", budget=BUDGETS[b],
-                             data_root=tmp_path, device="cpu")[0] for b in ("quick", "cpu"))
+                             data_root=tmp_path, device="cpu",
+                             start=_start(tmp_path) if b == "cpu" else None)[0]
+                  for b in ("quick", "cpu"))
     assert quick.train_key != cpu.train_key
-    assert BUDGETS["cpu"].recipe()["freeze_backbone"] and BUDGETS["cpu"].stream
+    recipe = BUDGETS["cpu"].recipe()
+    assert recipe["freeze_backbone"] and recipe["start"] and BUDGETS["cpu"].stream
+    assert (recipe["chain_clips"], recipe["ema_decay"], recipe["stream_seed"]) == (3, 0.995, 10)
+    assert recipe["valid_seeds"] == [0, *range(99, 108)]
+
+
+def test_a_start_goes_with_the_cpu_budget_only(tmp_path):
+    from vistoolkit.errors import InputError
+    from vistoolkit.studies.reproduce import resolve_start
+
+    with pytest.raises(InputError, match="only the cpu budget continues a start"):
+        resolve_start(BUDGETS["quick"], tmp_path / "start.pt", "tiny")
+    assert resolve_start(BUDGETS["quick"], None, "tiny") is None
 
 
 def test_paper_delta_of_the_low_fps_rows():

@@ -3,9 +3,12 @@ checkpoint key, then test it with end-to-end inference or a linking baseline.
 
 Layout under the reproduce output directory:
 
-* ``train/<train_key>/`` the trainer's directory (``checkpoint.pt``), ``done.json`` once training
-  finished, ``curve/<epoch>.json`` per-epoch metrics for Table 1g;
-* ``eval/<cell_key>/`` result files, resampled annotation files, the hand-craft sweep.
+* ``train/<train_key>/`` the trainer's directory (``checkpoint.pt``; with a weight average,
+  ``average_int8.pt``, the average exported as the bundled file is, which is what is scored),
+  ``done.json`` once training finished, ``curve/<epoch>.json`` per-epoch metrics for Table 1g;
+* ``eval/<cell_key>/`` result files, resampled annotation files, the hand-craft sweep (one
+  folder ``seed<S>/`` per valid split where the budget scores several);
+* ``data/splits/seed<S>/`` the synthetic valid splits of such a budget, shared by all cells.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from vistoolkit.data.clip_results import load_clip_results
 from vistoolkit.data.json_io import read_json
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.resample import resample_dataset
+from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.data.ytvis_io import (
     load_dataset,
     load_predictions,
@@ -29,11 +33,27 @@ from vistoolkit.data.ytvis_io import (
 from vistoolkit.eval import evaluate
 from vistoolkit.linking.link import link_results, sweep_handcraft
 from vistoolkit.linking.tracks import video_infos
-from vistoolkit.studies.records import CellResult, CellSpec
+from vistoolkit.provenance import file_sha256
+from vistoolkit.studies.records import CellResult, CellSpec, Start
+from vistoolkit.studies.table1 import ABLATION_DEFAULTS
 
 log = logging.getLogger(__name__)
 
 SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 FPS
+# a joint-attention row continued from a factorised start: its one attention starts from the
+# start's spatial one (the temporal one is dropped)
+JOINT_RENAMES = ((".attn_s.", ".attn_j."), (".norm_s.", ".norm_j."))
+
+
+def read_start(path: Path) -> Start:
+    """The shared start file of a ``start`` budget (a checkpoint or bundled-format file)."""
+    from efficientvis.config import EfficientVISConfig
+    from efficientvis.engine.checkpoint import read_checkpoint
+
+    cfg = EfficientVISConfig.from_dict(read_checkpoint(path)["model_config"])
+    return Start(path=Path(path).resolve(), digest=file_sha256(path)[:16], preset=cfg.name,
+                 switches={k: getattr(cfg, k) for k in ABLATION_DEFAULTS},
+                 clip_length=cfg.clip_length)
 
 
 def score(gt: Dataset, preds: list[PredTrack]) -> dict[str, float]:
@@ -117,21 +137,31 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
         info = read_json(done)
         return Path(info["checkpoint"]), info.get("curve", [])
     from efficientvis.config import EfficientVISConfig
-    from efficientvis.engine.checkpoint import load_checkpoint
+    from efficientvis.engine.bundled import BUNDLED_INT8, export_bundled
+    from efficientvis.engine.checkpoint import load_checkpoint, read_checkpoint
     from efficientvis.engine.train import TrainConfig, train
 
     budget = spec.budget
-    native = {"input_short": 128, "input_max_long": 224} if budget.native_input else {}
-    model_cfg = EfficientVISConfig.preset(spec.preset, num_classes=_num_classes(spec.data_root),
-                                          **{**native, **spec.model})
-    init = None
-    if budget.init_backbone:
-        from efficientvis.engine.bundled import require_bundled
-        init = str(require_bundled())
+    if spec.start is not None:
+        start_cfg = EfficientVISConfig.from_dict(read_checkpoint(spec.start)["model_config"])
+        model_cfg = start_cfg.replace(**spec.model)
+        joint = spec.model.get("attention") == "joint" and start_cfg.attention != "joint"
+        init = {"init_weights": str(spec.start), "drop_unused_weights": True,
+                "rename_weights": JOINT_RENAMES if joint else ()}
+    else:
+        native = {"input_short": 128, "input_max_long": 224} if budget.native_input else {}
+        model_cfg = EfficientVISConfig.preset(spec.preset,
+                                              num_classes=_num_classes(spec.data_root),
+                                              **{**native, **spec.model})
+        init = {}
+    stream = {} if budget.stream_seed is None else {"synth_seed": budget.stream_seed}
     train_cfg = TrainConfig(epochs=budget.epochs, max_iters=budget.max_iters, seed=spec.seed,
                             device=spec.device, batch_size=budget.batch_size, lr=budget.lr,
                             flip=budget.augment, color_jitter=budget.augment,
-                            init_backbone=init, freeze_backbone=budget.freeze_backbone)
+                            freeze_backbone=budget.freeze_backbone,
+                            chain_clips=budget.chain_clips, ema_decay=budget.ema_decay,
+                            ckpt_every=max(1, budget.max_iters // 10) if budget.max_iters
+                            else 500, **stream, **init)
     curve_dir = train_dir / "curve"
 
     def on_epoch_end(epoch: int, ckpt: Path) -> None:
@@ -145,6 +175,8 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     ckpt = train(model_cfg, train_cfg, data_root=None if budget.stream else spec.data_root,
                  out_dir=train_dir,
                  resume=resume, progress=False, on_epoch_end=on_epoch_end if spec.curve else None)
+    if budget.ema_decay > 0:                       # the weight average is what is scored
+        ckpt = export_bundled(ckpt, train_dir / "average_int8.pt", int8=BUNDLED_INT8, ema=True)
     points = [read_json(p) for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
     curve = [[point["epoch"], point["stats"]["AP"]] for point in points]
     write_json_atomic(done, {"checkpoint": str(ckpt), "curve": curve})
@@ -159,10 +191,34 @@ def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool) -> CellRe
     ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume)
     t_train = time.perf_counter() - t0
     loaded = load_checkpoint(ckpt, map_location=spec.device)
-    stats, extra = evaluate_model(loaded.model, settings=loaded.settings, linking=spec.linking,
-                                  data_root=spec.data_root,
-                                  work_dir=Path(out_dir) / "eval" / spec.cell_key,
-                                  test_fps=spec.test_fps, device=spec.device)
+    eval_dir = Path(out_dir) / "eval" / spec.cell_key
+    if spec.budget.valid_seeds:
+        stats, extra = evaluate_on_splits(loaded, spec, Path(out_dir) / "data" / "splits",
+                                          eval_dir)
+    else:
+        stats, extra = evaluate_model(loaded.model, settings=loaded.settings,
+                                      linking=spec.linking, data_root=spec.data_root,
+                                      work_dir=eval_dir, test_fps=spec.test_fps,
+                                      device=spec.device)
     extra = {**extra, "curve": curve, "train_s": t_train,
              "eval_s": time.perf_counter() - t0 - t_train}
     return CellResult(stats, extra, time.perf_counter() - t0)
+
+
+def evaluate_on_splits(loaded: Any, spec: CellSpec, splits_dir: Path, eval_dir: Path
+                       ) -> tuple[dict[str, float], dict[str, Any]]:
+    """A model's metrics on each synthetic valid split of the budget (``valid_seeds``, generated
+    once under ``splits_dir``) and their mean; the extras keep each split's metrics and files."""
+    per_split: dict[str, dict[str, Any]] = {}
+    for seed in spec.budget.valid_seeds:
+        root = ensure_dataset(splits_dir / f"seed{seed}", spec.budget.data_preset, seed=seed,
+                              progress=False)
+        stats, extra = evaluate_model(loaded.model, settings=loaded.settings,
+                                      linking=spec.linking, data_root=root,
+                                      work_dir=eval_dir / f"seed{seed}",
+                                      test_fps=spec.test_fps, device=spec.device)
+        per_split[str(seed)] = {"stats": stats, **extra}
+    keys = per_split[str(spec.budget.valid_seeds[0])]["stats"]
+    mean = {k: sum(float(v["stats"][k]) for v in per_split.values()) / len(per_split)
+            for k in keys}
+    return mean, {"splits": per_split}

@@ -20,10 +20,12 @@ class Budget:
 
     ``stream``: train on the fresh synthetic stream (``data_preset`` is then only the valid
     split). ``batch_size``, ``lr``, ``augment`` (flip + colour), ``native_input`` (the synthetic
-    frames' 128 x 224): the bundled model's recipe. ``init_backbone``: every cell starts its
-    backbone + FPN from the bundled checkpoint (the shared, once pre-trained start; the paper
-    starts from ImageNet) and ``freeze_backbone`` keeps it fixed, so each cell trains only its
-    own tracklet stages.
+    frames' 128 x 224): the bundled model's recipe. ``start``: every cell continues one shared
+    start file (all its weights and model settings; ``CellSpec.start``) with only its row's
+    switch changed, ``freeze_backbone`` keeping its backbone + FPN fixed, on clip chains of
+    ``chain_clips``, with a weight average of decay ``ema_decay`` (the average is what is
+    scored), on the stream of ``stream_seed``. ``valid_seeds``: score each cell on these
+    synthetic valid splits (the mean over them) instead of the data's valid split.
     """
 
     name: str
@@ -36,14 +38,32 @@ class Budget:
     lr: float | None = None
     augment: bool = False
     native_input: bool = False
-    init_backbone: bool = False
+    start: bool = False
     freeze_backbone: bool = False
+    chain_clips: int = 2
+    ema_decay: float = 0.0
+    stream_seed: int | None = None
+    valid_seeds: tuple[int, ...] = ()
 
     def recipe(self) -> dict[str, Any]:
         """The training fields beyond length (part of every checkpoint's key)."""
         return {"stream": self.stream, "batch_size": self.batch_size, "lr": self.lr,
                 "augment": self.augment, "native_input": self.native_input,
-                "init_backbone": self.init_backbone, "freeze_backbone": self.freeze_backbone}
+                "start": self.start, "freeze_backbone": self.freeze_backbone,
+                "chain_clips": self.chain_clips, "ema_decay": self.ema_decay,
+                "stream_seed": self.stream_seed, "valid_seeds": list(self.valid_seeds)}
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """The shared start of a ``start`` budget: its file, content hash, model preset, ablation
+    switches and clip length (``studies.cells.read_start``)."""
+
+    path: Path
+    digest: str
+    preset: str
+    switches: Mapping[str, Any]
+    clip_length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +81,8 @@ class CellSpec:
     budget: Budget
     data_root: Path
     device: str = "cpu"
+    start: Path | None = None          # the shared start file of a ``start`` budget
+    start_digest: str = ""             # its content hash (part of the key)
 
     @property
     def train_key(self) -> str:
@@ -71,6 +93,8 @@ class CellSpec:
         recipe = self.budget.recipe()
         if recipe != Budget("", 0, None, "", 0).recipe():      # keys of older caches unchanged
             what["recipe"] = recipe
+        if self.start is not None:
+            what["start"] = self.start_digest
         return f"{self.preset}-{_digest(what)}-s{self.seed}"
 
     @property

@@ -149,7 +149,25 @@ def clip_length_for(paper_clip_length: int, preset: str) -> int:
     return SMALL_CLIP_LENGTHS[paper_clip_length]
 
 
-def model_overrides(row: Row, preset: str) -> dict[str, Any]:
+def model_overrides(row: Row, preset: str, *, defaults: Mapping[str, Any] = ABLATION_DEFAULTS,
+                    clip_length: int | None = None) -> dict[str, Any]:
     """``EfficientVISConfig.preset(preset, **overrides)`` arguments for a row: the ablation
-    switches (defaults = the proposed setting) and the clip length."""
-    return {**ABLATION_DEFAULTS, **row.model, "clip_length": clip_length_for(row.paper_clip_length, preset)}
+    switches (``defaults``: the proposed setting, or a shared start's own) and the clip length
+    (``clip_length``, else the paper's mapped by ``clip_length_for``)."""
+    if clip_length is None:
+        clip_length = clip_length_for(row.paper_clip_length, preset)
+    return {**defaults, **row.model, "clip_length": clip_length}
+
+
+def compares_clip_lengths(table: Table) -> bool:
+    """Whether the table's rows differ in clip length (1c, 1d)."""
+    return len({r.paper_clip_length for r in table.rows}) > 1
+
+
+def finetune_clip_length(table: Table, row: Row, start_clip_length: int) -> int:
+    """Clip length of a row continued from a shared start trained at ``start_clip_length``:
+    the start's T stands for the paper's T = 9, so a table that compares lengths runs
+    9 / 18 / 36 at 1 / 2 / 4 times it; every other table runs at the start's own T."""
+    if not compares_clip_lengths(table):
+        return start_clip_length
+    return start_clip_length * row.paper_clip_length // 9
