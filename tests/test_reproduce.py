@@ -148,6 +148,7 @@ def test_reproduce_command_with_cached_cells_prints_table_without_training(tmp_p
                                     str(out)])
     assert res.exit_code == 0, res.output
     assert "| Original FPS | 35.0 ± 7.1 (35.3) |" in res.output
+    assert "table1h fps1.5 seed 1: AP 40.0, AP50 40.0 (0 s)" in res.output   # a line per cell
     assert "| +0.0 [+0.0, +0.0] / +0.0 | – | reproduced |" in res.output
     assert res.output.strip().endswith(f"reports in {out}")
 

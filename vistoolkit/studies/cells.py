@@ -129,9 +129,10 @@ def _num_classes(data_root: Path) -> int:
     return len(read_json(Path(data_root) / "train.json")["categories"])
 
 
-def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
+def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool, progress: bool = False
                    ) -> tuple[Path, list[list[float]]]:
-    """The cell's checkpoint (training it unless ``done.json`` exists) and its AP curve."""
+    """The cell's checkpoint (training it unless ``done.json`` exists) and its AP curve
+    (``progress``: the training's bar on stderr)."""
     done = train_dir / "done.json"
     if done.is_file():
         info = read_json(done)
@@ -174,7 +175,8 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
 
     ckpt = train(model_cfg, train_cfg, data_root=None if budget.stream else spec.data_root,
                  out_dir=train_dir,
-                 resume=resume, progress=False, on_epoch_end=on_epoch_end if spec.curve else None)
+                 resume=resume, progress=progress,
+                 on_epoch_end=on_epoch_end if spec.curve else None)
     if budget.ema_decay > 0:                       # the weight average is what is scored
         ckpt = export_bundled(ckpt, train_dir / "average_int8.pt", int8=BUNDLED_INT8, ema=True)
     points = [read_json(p) for p in sorted(curve_dir.glob("*.json"))] if spec.curve else []
@@ -183,12 +185,15 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool
     return Path(ckpt), curve
 
 
-def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool) -> CellResult:
-    """Train (or reuse) the cell's checkpoint and evaluate it as the row asks."""
+def run_cell_efficientvis(spec: CellSpec, out_dir: Path, resume: bool, *,
+                          progress: bool = False) -> CellResult:
+    """Train (or reuse) the cell's checkpoint and evaluate it as the row asks (``progress``:
+    the training's bar under the caller's)."""
     from efficientvis.engine.checkpoint import load_checkpoint
 
     t0 = time.perf_counter()
-    ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume)
+    ckpt, curve = ensure_trained(spec, Path(out_dir) / "train" / spec.train_key, resume=resume,
+                                 progress=progress)
     t_train = time.perf_counter() - t0
     loaded = load_checkpoint(ckpt, map_location=spec.device)
     eval_dir = Path(out_dir) / "eval" / spec.cell_key

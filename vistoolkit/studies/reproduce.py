@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -152,6 +153,12 @@ def _spec_json(spec: CellSpec) -> dict[str, Any]:
             "train_key": spec.train_key}
 
 
+def cell_line(spec: CellSpec, res: CellResult) -> str:
+    """One line for a finished cell: which, its AP and AP50 (percent), the time it took."""
+    return (f"{spec.table} {spec.row} seed {spec.seed}: AP {100 * float(res.stats['AP']):.1f}, "
+            f"AP50 {100 * float(res.stats['AP50']):.1f} ({res.wall_s:.0f} s)")
+
+
 def aggregate(row: Row, seeds: Sequence[int], cells: Sequence[CellResult]) -> RowResult:
     """Mean and sample standard deviation (ddof=1; 0 for one seed) of each metric."""
     mean, std = {}, {}
@@ -168,9 +175,9 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
                     run_cell: CellRunner | None = None, bar: tqdm | None = None,
                     start: Start | None = None) -> TableResult:
     """Compute (or load) every row of one table and aggregate it (``bar``: advanced by one
-    per cell, showing the cell in progress)."""
+    per cell, showing the cell in progress, with the default runner's training bar under it)."""
     if run_cell is None:
-        run_cell = run_cell_efficientvis
+        run_cell = partial(run_cell_efficientvis, progress=bar is not None and not bar.disable)
     table = TABLE1[name]
     t0 = time.perf_counter()
     rows = []
@@ -182,6 +189,8 @@ def reproduce_table(name: str, *, out_dir: Path, budget: Budget, seeds: Sequence
             if bar is not None:
                 bar.set_postfix_str(f"{s.table} {s.row} seed {s.seed}")
             cells.append(run_cached(s, out_dir, run_cell=run_cell, resume=resume))
+            if bar is not None and not bar.disable:
+                bar.write(cell_line(s, cells[-1]), file=bar.fp)
             if bar is not None:
                 bar.update(1)
         rows.append(aggregate(row, [s.seed for s in specs], cells))
