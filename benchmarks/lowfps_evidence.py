@@ -27,16 +27,13 @@ from pathlib import Path
 from statistics import mean
 
 from vistoolkit.atomic import write_json_atomic
-from vistoolkit.data.pool import pool
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_predictions
 from vistoolkit.eval import evaluate
-from vistoolkit.eval.compare import compare_results
+from vistoolkit.eval.compare import compare_results, evaluate_pooled
 from vistoolkit.studies.cells import valid_gt
 from vistoolkit.studies.table1 import LOWFPS_ROWS, paper_delta
 from vistoolkit.studies.verdict import verdict
-
-BREAKDOWNS = ("video-ap", "video-curves")
 
 
 def split_trackers(study: Path, fps: float) -> tuple[Dataset, dict[str, list[PredTrack]]]:
@@ -57,8 +54,7 @@ def pooled(studies: list[Path], fps: float) -> tuple[dict, dict[str, dict[int, f
     splits = [split_trackers(study, fps) for study in studies]
     out, per_split = {}, {}
     for name in TRACKERS:
-        gt, preds = pool([(gt, trackers[name]) for gt, trackers in splits])
-        out[name] = evaluate(gt, preds, allow_empty=True, breakdowns=BREAKDOWNS)
+        out[name] = evaluate_pooled([(gt, trackers[name]) for gt, trackers in splits])
         per_split[name] = {i: 100 * evaluate(gt, trackers[name], allow_empty=True).stats["AP"]
                            for i, (gt, trackers) in enumerate(splits)}
     return out, per_split

@@ -38,15 +38,11 @@ import table1_manifest
 from table1_manifest import ROW_NOTES, SOURCES, SPLITS10
 
 from vistoolkit.atomic import write_json_atomic
-from vistoolkit.data.pool import pool
-from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_predictions
-from vistoolkit.eval import evaluate
-from vistoolkit.eval.compare import compare_results
+from vistoolkit.eval.compare import compare_results, evaluate_pooled
 from vistoolkit.eval.result import EvalResult
 from vistoolkit.studies.cells import SOURCE_FPS, valid_gt
 
-BREAKDOWNS = ("video-ap", "video-curves")
 LOWFPS_FILE = {"EfficientVIS (e2e)": "e2e.json", "hand-craft linking": "handcraft.json"}
 SPLITS = SPLITS10[:5]                      # the splits every row was scored on
 Part = tuple[Path, Path, float]            # (split folder, predictions, test FPS)
@@ -74,10 +70,8 @@ def parts_of(source: tuple, runs: Path, splits: Path) -> tuple[Part, ...] | None
 def pooled_result(parts: tuple[Part, ...]) -> EvalResult:
     """One evaluation of a training seed's predictions on all its splits' videos (cached: a
     reference row serves several rows)."""
-    loaded: list[tuple[Dataset, list[PredTrack]]] = [
-        (valid_gt(split, fps), load_predictions(preds)) for split, preds, fps in parts]
-    gt, preds = pool(loaded)
-    return evaluate(gt, preds, allow_empty=True, breakdowns=BREAKDOWNS)
+    return evaluate_pooled([(valid_gt(split, fps), load_predictions(preds))
+                            for split, preds, fps in parts])
 
 
 def row_sources(runs: Path, splits: Path

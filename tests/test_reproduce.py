@@ -231,3 +231,14 @@ def test_paper_delta_of_the_low_fps_rows():
 
     assert paper_delta(*LOWFPS_ROWS["1d"]) == pytest.approx(-1.6)     # 33.7 hand-craft vs 35.3
     assert paper_delta(*LOWFPS_ROWS["1h"]) == pytest.approx(0.0)
+
+
+def test_a_cell_scored_on_several_splits_names_their_files_in_split_order():
+    from vistoolkit.studies.evidence import scored_files
+
+    cell = CellResult({m: 0.1 for m in METRICS}, extra={"splits": {
+        "10": {"gt": "s10/valid.json", "predictions": "p10.json"},
+        "5": {"gt": "s5/valid.json", "predictions": "p5.json"}}})
+    assert scored_files(cell) == [("s5/valid.json", "p5.json"), ("s10/valid.json", "p10.json")]
+    one = CellResult({m: 0.1 for m in METRICS}, extra={"gt": "v.json", "predictions": "p.json"})
+    assert scored_files(one) == [("v.json", "p.json")]

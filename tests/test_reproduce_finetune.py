@@ -4,6 +4,7 @@ micro start: two iterations per cell, the weight average scored on two valid spl
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -68,6 +69,8 @@ def test_cells_continue_the_start_and_score_the_average_on_each_split(tmp_path, 
     assert (out / "data" / "splits" / "seed5" / "valid.json").is_file()
     assert res.rows[0].seeds == (0,) and "Budget `finetune-test`: every cell continues" in \
         (out / "table1b.md").read_text()
+    low, high = res.verdicts["still"].bootstrap            # the two splits' videos pooled
+    assert math.isfinite(low) and math.isfinite(high) and low <= high
 
     with pytest.raises(InputError, match="the start is a 'micro' model"):
         reproduce(["table1b"], out_dir=out, budget=budget, preset="tiny", start=start)

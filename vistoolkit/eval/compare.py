@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
+from vistoolkit.data.pool import pool
 from vistoolkit.data.records import Dataset, PredTrack
 from vistoolkit.data.ytvis_io import load_gt
 from vistoolkit.errors import InputError
@@ -174,6 +175,13 @@ def compare_results(a: Sequence[EvalResult], b: Sequence[EvalResult], *, seed: i
         interval_kind="seeds" if seed_iv is not None else "bootstrap",
         bootstrap_interval=boot_iv, seed_interval=seed_iv, videos=_video_table(a, b),
         n_files=n, resamples=resamples, seed=seed, level=level)
+
+
+def evaluate_pooled(parts: Sequence[tuple[Dataset, Sequence[PredTrack]]]) -> EvalResult:
+    """One evaluation of several (ground truth, predictions) parts as one video set (ids moved
+    apart, ``vistoolkit.data.pool``), with the breakdowns ``compare_results`` needs."""
+    gt, preds = pool(parts)
+    return evaluate(gt, preds, allow_empty=True, breakdowns=_NEEDED)
 
 
 def compare(gt: Dataset | Path | str, a: Sequence[Predictions], b: Sequence[Predictions], *,

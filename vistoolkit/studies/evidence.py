@@ -9,9 +9,11 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from vistoolkit.data.ytvis_io import load_dataset, load_predictions
 from vistoolkit.errors import InputError
-from vistoolkit.eval.compare import compare
-from vistoolkit.studies.records import RowResult
+from vistoolkit.eval.compare import compare_results, evaluate_pooled
+from vistoolkit.eval.result import EvalResult
+from vistoolkit.studies.records import CellResult, RowResult
 from vistoolkit.studies.verdict import Verdict, verdict
 
 log = logging.getLogger(__name__)
@@ -25,21 +27,35 @@ def per_seed_ap(rr: RowResult) -> dict[int, float]:
             if not math.isnan(float(c.stats["AP"]))}
 
 
+def scored_files(cell: CellResult) -> list[tuple[str | None, str | None]]:
+    """(ground truth, predictions) files a cell was scored on: one per valid split of a
+    budget that scores several (``extra["splits"]``, in split order), else its one."""
+    splits = cell.extra.get("splits")
+    if splits:
+        return [(splits[k].get("gt"), splits[k].get("predictions")) for k in sorted(splits, key=int)]
+    return [(cell.extra.get("gt"), cell.extra.get("predictions"))]
+
+
 def bootstrap_interval(rr: RowResult, ref: RowResult, *, seed: int = 0,
                        resamples: int = RESAMPLES) -> tuple[float, float] | None:
     """95 % per-video bootstrap interval of ΔAP (points) of ``rr`` over ``ref``, seeds paired
-    and pooled; None when a cell lacks its predictions or the rows differ in ground truth."""
-    pairs = [(a, b) for a, b in zip(ref.cells, rr.cells, strict=False)]
-    files = [(a.extra.get("predictions"), b.extra.get("predictions")) for a, b in pairs]
-    gts = {c.extra.get("gt") for pair in pairs for c in pair}
-    if not pairs or len(gts) != 1 or None in gts \
-            or not all(a and b and Path(a).is_file() and Path(b).is_file() for a, b in files):
+    and pooled (a cell scored on several splits: their videos pooled into one evaluation);
+    None when a cell lacks its predictions or the rows differ in ground truth."""
+    pairs = list(zip(ref.cells, rr.cells, strict=False))
+    files = [(scored_files(a), scored_files(b)) for a, b in pairs]
+    gts = {tuple(g for g, _ in side) for pair in files for side in pair}
+    if not pairs or len(gts) != 1 or None in next(iter(gts)) or not all(
+            p and Path(p).is_file() for pair in files for side in pair for _, p in side):
         return None
+    gt = [load_dataset(Path(g)) for g in gts.pop()]
+
+    def run(side: list[tuple[str | None, str | None]]) -> EvalResult:
+        return evaluate_pooled([(d, load_predictions(Path(p))) for d, (_, p) in zip(gt, side)])
+
     try:
-        comp = compare(Path(gts.pop()), [Path(a) for a, _ in files],
-                       [Path(b) for _, b in files], seed=seed, resamples=resamples,
-                       allow_empty=True)
-    except InputError as err:                                     # e.g. a cell with no output
+        comp = compare_results([run(a) for a, _ in files], [run(b) for _, b in files],
+                               seed=seed, resamples=resamples)
+    except (InputError, ValueError) as err:                     # e.g. a cell with no output
         log.warning("no bootstrap for %s: %s", rr.row.key, err)
         return None
     low, high = comp.bootstrap_interval["AP"]
