@@ -71,3 +71,12 @@ def test_study_lowfps_command_bad_rates_print_one_error_line(tmp_path):
         assert res.output.strip().splitlines()[-1] == line
 
 
+
+
+def test_lowfps_study_prints_a_line_per_frame_rate_with_progress(data_root, tmp_path, capsys):
+    lowfps_study(data_root=data_root, fps_list=[6, 1.5], out_dir=tmp_path,
+                 predictor=GroundTruthPredictor(data_root), progress=True)
+    lines = [ln for ln in capsys.readouterr().err.replace("\r", "\n").splitlines()
+             if " fps: AP e2e " in ln]
+    assert [ln.split(":")[0] for ln in lines] == ["6 fps", "1.5 fps"]
+    assert lines[1].startswith("1.5 fps: AP e2e 100.0, hand-craft ")

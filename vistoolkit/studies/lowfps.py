@@ -161,7 +161,8 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
                  motion_options: Mapping[str, Any] | None = None,
                  progress: bool = False) -> LowFpsResult:
     """Score the three trackers at every frame rate of ``fps_list`` (see module docstring).
-    ``progress``: a bar on stderr, one step per (frame rate, tracker)."""
+    ``progress``: a bar on stderr, one step per (frame rate, tracker), and a line per frame
+    rate."""
     check_fps(fps_list)
     selection = getattr(predictor, "link_options", {})
     stats: dict[str, dict[float, Mapping[str, float]]] = {m: {} for m in METHODS}
@@ -189,8 +190,13 @@ def lowfps_study(*, data_root: Path, fps_list: Sequence[float], out_dir: Path,
         stats[MOTION][fps] = with_assa(score_fn(gt, preds), gt, preds)
         save_predictions(preds, work / "motion.json")
         bar.update(1)
-        log.info("fps %g: AP e2e %.3f handcraft %.3f motion %.3f", fps, stats[E2E][fps]["AP"],
-                 stats[HANDCRAFT][fps]["AP"], stats[MOTION][fps]["AP"])
+        line = (f"{fps:g} fps: AP e2e {100 * stats[E2E][fps]['AP']:.1f}, hand-craft "
+                f"{100 * stats[HANDCRAFT][fps]['AP']:.1f} (theta {theta[fps]:g}), motion "
+                f"{100 * stats[MOTION][fps]['AP']:.1f}")
+        if progress:
+            bar.write(line, file=bar.fp)                # a line per finished frame rate
+        else:
+            log.info(line)
     bar.close()
     return LowFpsResult(tuple(fps_list), stats, theta, frames,
                         e2e_label=getattr(predictor, "e2e_label", E2E))
