@@ -150,10 +150,9 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool, progress: b
         init = {"init_weights": str(spec.start), "drop_unused_weights": True,
                 "rename_weights": JOINT_RENAMES if joint else ()}
     else:
-        native = {"input_short": 128, "input_max_long": 224} if budget.native_input else {}
         model_cfg = EfficientVISConfig.preset(spec.preset,
                                               num_classes=_num_classes(spec.data_root),
-                                              **{**native, **spec.model})
+                                              **spec.model)
         init = {}
     stream = {} if budget.stream_seed is None else {"synth_seed": budget.stream_seed}
     train_cfg = TrainConfig(epochs=budget.epochs, max_iters=budget.max_iters, seed=spec.seed,

@@ -19,13 +19,13 @@ class Budget:
     """How long each cell trains, on which synthetic preset, with how many seeds by default.
 
     ``stream``: train on the fresh synthetic stream (``data_preset`` is then only the valid
-    split). ``batch_size``, ``lr``, ``augment`` (flip + colour), ``native_input`` (the synthetic
-    frames' 128 x 224): the bundled model's recipe. ``start``: every cell continues one shared
-    start file (all its weights and model settings; ``CellSpec.start``) with only its row's
-    switch changed, ``freeze_backbone`` keeping its backbone + FPN fixed, on clip chains of
-    ``chain_clips``, with a weight average of decay ``ema_decay`` (the average is what is
-    scored), on the stream of ``stream_seed``. ``valid_seeds``: score each cell on these
-    synthetic valid splits (the mean over them) instead of the data's valid split.
+    split). ``batch_size``, ``lr``, ``augment`` (flip + colour): the bundled model's recipe.
+    ``start``: every cell continues one shared start file (all its weights and model settings;
+    ``CellSpec.start``) with only its row's switch changed, ``freeze_backbone`` keeping its
+    backbone + FPN fixed, on clip chains of ``chain_clips``, with a weight average of decay
+    ``ema_decay`` (the average is what is scored), on the stream of ``stream_seed``.
+    ``valid_seeds``: score each cell on these synthetic valid splits (the mean over them)
+    instead of the data's valid split.
     """
 
     name: str
@@ -37,7 +37,6 @@ class Budget:
     batch_size: int = 1
     lr: float | None = None
     augment: bool = False
-    native_input: bool = False
     start: bool = False
     freeze_backbone: bool = False
     chain_clips: int = 2
@@ -48,8 +47,8 @@ class Budget:
     def recipe(self) -> dict[str, Any]:
         """The training fields beyond length (part of every checkpoint's key)."""
         return {"stream": self.stream, "batch_size": self.batch_size, "lr": self.lr,
-                "augment": self.augment, "native_input": self.native_input,
-                "start": self.start, "freeze_backbone": self.freeze_backbone,
+                "augment": self.augment, "start": self.start,
+                "freeze_backbone": self.freeze_backbone,
                 "chain_clips": self.chain_clips, "ema_decay": self.ema_decay,
                 "stream_seed": self.stream_seed, "valid_seeds": list(self.valid_seeds)}
 
