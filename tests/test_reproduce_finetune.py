@@ -72,5 +72,9 @@ def test_cells_continue_the_start_and_score_the_average_on_each_split(tmp_path, 
     low, high = res.verdicts["still"].bootstrap            # the two splits' videos pooled
     assert math.isfinite(low) and math.isfinite(high) and low <= high
 
+    assert all(c["spec"]["start"] == str(start.resolve()) for c in cells)
     with pytest.raises(InputError, match="the start is a 'micro' model"):
         reproduce(["table1b"], out_dir=out, budget=budget, preset="tiny", start=start)
+    with pytest.raises(InputError, match="scores on 2 synthetic valid splits"):
+        reproduce(["table1b"], out_dir=out, budget=budget, preset="micro", start=start,
+                  data_root=out / "data")

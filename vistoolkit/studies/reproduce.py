@@ -150,7 +150,9 @@ def _spec_json(spec: CellSpec) -> dict[str, Any]:
     return {"table": spec.table, "row": spec.row, "seed": spec.seed, "preset": spec.preset,
             "model": dict(spec.model), "linking": spec.linking, "test_fps": spec.test_fps,
             "curve": spec.curve, "budget": asdict(spec.budget), "data_root": str(spec.data_root),
-            "train_key": spec.train_key}
+            "train_key": spec.train_key,
+            **({} if spec.start is None else {"start": str(spec.start),
+                                              "start_digest": spec.start_digest})}
 
 
 def cell_line(spec: CellSpec, res: CellResult) -> str:
@@ -228,6 +230,9 @@ def reproduce(names: Sequence[str], *, out_dir: Path, budget: str | Budget = "qu
     unknown = [n for n in wanted if n not in TABLE1]
     if unknown:
         raise InputError(f"unknown table {unknown[0]!r} (choose from {', '.join(TABLE1)}, all)")
+    if b.valid_seeds and data_root is not None:
+        raise InputError(f"--data: the {b.name} budget trains on the synthetic stream and "
+                         f"scores on {len(b.valid_seeds)} synthetic valid splits")
     if data_root is None:
         data_root = ensure_dataset(out_dir / "data" / f"synth-{b.data_preset}", b.data_preset,
                                    progress=False)
