@@ -7,7 +7,10 @@ Usage:
 A cell is the shared start (a bundled-format file) continued 500 iterations on a fresh synthetic
 stream with the reference recipe (tiny, three stages, ten queries, still-image dynamic conv, flip
 + colour, frozen backbone + FPN, chains of three clips, EMA 0.995, batch 4, --threads 1) and only
-the row's switch (``ROWS``) changed; ``reference`` changes nothing. The run is resumable: rerun
+the row's switch (``ROWS``) changed; ``reference`` changes nothing. The recipe and the switches
+are those of ``vistool reproduce --budget cpu`` (``BUDGETS["cpu"]``, Table 1's rows), which
+computes the same cells in one process; this script runs one cell as its own commands, so that
+cells can be queued across cores and each keeps its log. The run is resumable: rerun
 the same command after an interruption. Its weight average is exported as the bundled file is
 (int8 layer4) and scored by ``benchmarks/split_spread.py`` on the ten valid splits (seeds 0,
 99-107) at the row's clip length. ``--docs DIR`` copies the score table, the metrics log and the
@@ -26,28 +29,57 @@ import sys
 from pathlib import Path
 
 from vistoolkit.atomic import write_text_atomic
+from vistoolkit.studies.cells import JOINT_RENAMES
+from vistoolkit.studies.reproduce import BUDGETS
+from vistoolkit.studies.table1 import (
+    ABLATION_DEFAULTS,
+    TABLE1,
+    finetune_clip_length,
+    model_overrides,
+)
 
 HERE = Path(__file__).resolve().parent
-ITERS = 500
-SPLIT_SEEDS = "0,99,100,101,102,103,104,105,106,107"
-# the reference recipe's model settings; a row's --set entries replace these
+CPU = BUDGETS["cpu"]                       # the protocol: iterations, recipe, stream, splits
+ITERS = CPU.max_iters
+SPLIT_SEEDS = ",".join(map(str, CPU.valid_seeds))
+LR = "2e-4"                                # CPU.lr as the cells' commands spell it
+START_CLIP_LENGTH = 4                      # the shared start's T (the bundled lineage's)
+# the start's model settings beyond the tiny preset; a row's --set entries replace these
 BASE_SET = {"input_short": "128", "input_max_long": "224", "num_queries": "10",
             "num_stages": "3", "tdc": "still"}
+# queue row -> the Table 1 row it runs (vistoolkit.studies.table1)
+TABLE_ROWS = {"reference": ("table1a", "ftsa"), "spatial": ("table1a", "spatial"),
+              "temporal": ("table1a", "temporal"), "joint": ("table1a", "joint"),
+              "tdc_temporal": ("table1b", "temporal"), "T8": ("table1c", "T18"),
+              "T16": ("table1c", "T36"), "no_cl": ("table1e", "no_cl"),
+              "shared_query": ("table1f", "shared"), "multiscale": ("table1g", "efficientvis_ms")}
+
+
+def _set_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def row_plan(row: str) -> tuple[dict[str, str], list[str], int]:
+    """(model settings that differ from the start's, other train flags, clip length) of a
+    queue row, as ``vistool reproduce --budget cpu`` runs its Table 1 row."""
+    table, key = TABLE_ROWS[row]
+    switches = {**ABLATION_DEFAULTS, "tdc": BASE_SET["tdc"]}
+    t = TABLE1[table]
+    model = model_overrides(t.row(key), "tiny", defaults=switches,
+                            clip_length=finetune_clip_length(t, t.row(key), START_CLIP_LENGTH))
+    sets = {k: _set_value(v) for k, v in model.items()
+            if (switches | {"clip_length": START_CLIP_LENGTH}).get(k) != v}
+    flags: list[str] = []
+    if model["attention"] == "joint":
+        for old, new in JOINT_RENAMES:
+            flags += ["--rename-weights", f"{old}={new}"]
+    if model["attention"] != switches["attention"]:
+        flags.append("--drop-unused-weights")
+    return sets, flags, model["clip_length"]
+
+
 # row -> (model settings, other train flags, clip length at test)
-ROWS: dict[str, tuple[dict[str, str], list[str], int]] = {
-    "reference": ({}, [], 4),
-    "spatial": ({"attention": "spatial"}, ["--drop-unused-weights"], 4),        # 1a
-    "temporal": ({"attention": "temporal"}, ["--drop-unused-weights"], 4),      # 1a
-    "joint": ({"attention": "joint"}, ["--rename-weights", ".attn_s.=.attn_j.",  # 1a
-                                       "--rename-weights", ".norm_s.=.norm_j.",
-                                       "--drop-unused-weights"], 4),
-    "tdc_temporal": ({"tdc": "temporal"}, [], 4),                               # 1b
-    "T8": ({"clip_length": "8"}, [], 8),                                        # 1c
-    "T16": ({"clip_length": "16"}, [], 16),                                     # 1c
-    "no_cl": ({"correspondence_learning": "false"}, [], 4),                     # 1e
-    "shared_query": ({"query": "shared"}, [], 4),                               # 1f
-    "multiscale": ({"multi_scale": "true"}, [], 4),                             # 1g
-}
+ROWS: dict[str, tuple[dict[str, str], list[str], int]] = {r: row_plan(r) for r in TABLE_ROWS}
 
 
 class CellError(Exception):
@@ -61,14 +93,14 @@ def train_argv(row: str, *, name: str, seed: int, start: Path, stream_seed: int,
         raise CellError(f"unknown row {row!r}; rows: {', '.join(ROWS)}")
     sets, flags, _ = ROWS[row]
     argv = ["vistool", "train", "--preset", "tiny", "--out", str(runs / name),
-            "--iters", str(ITERS), "--lr", "2e-4", "--batch-size", "4",
-            "--augment", "flip", "--augment", "color"]
+            "--iters", str(ITERS), "--lr", LR, "--batch-size", str(CPU.batch_size),
+            *(["--augment", "flip", "--augment", "color"] if CPU.augment else [])]
     for key, value in {**BASE_SET, **sets}.items():
         argv += ["--set", f"{key}={value}"]
     return argv + [*flags, "--probe-every", "250", "--threads", "1", "--seed", str(seed),
-                   "--init-weights", str(start), "--freeze-backbone", "--chain", "3",
-                   "--stream-seed", str(stream_seed), "--ckpt-every", "50", "--ema", "0.995",
-                   "--resume"]
+                   "--init-weights", str(start), "--freeze-backbone", "--chain",
+                   str(CPU.chain_clips), "--stream-seed", str(stream_seed), "--ckpt-every",
+                   str(ITERS // 10), "--ema", f"{CPU.ema_decay:g}", "--resume"]
 
 
 def export_argv(name: str, runs: Path) -> list[str]:

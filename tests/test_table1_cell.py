@@ -97,3 +97,30 @@ def test_a_scored_cell_is_reused_and_copied_to_docs(tmp_path, cell):
     assert (docs / "seed2" / "split_spread.md").read_text().endswith("| spatial_s2 | 19.0 |\n")
     assert (docs / "seed2" / "metrics.csv").is_file() and (docs / "seed2" / "command.sh").is_file()
     assert not (tmp_path / "runs" / "spatial_s2.log").exists()    # nothing trained again
+
+
+def test_the_committed_cells_ran_the_commands_the_protocol_gives(cell):
+    """Every new-set cell under docs/results ran what ``train_argv`` gives today, derived from
+    ``vistool reproduce``'s cpu budget and Table 1's rows."""
+    import shlex
+
+    base = "cpu_recipe_frozen_queries10_finetune_stages3_seed3_ema_seed4_seed5_seed6_still_seed7_" \
+           "seed8_seed9_seed10"
+    results = SCRIPT.parents[1] / "docs" / "results"
+    checked = 0
+    for row in cell.ROWS:
+        folder = results / (base if row == "reference" else f"{base}_{row}")
+        for path in [folder / "command.sh", *sorted(folder.glob("seed*/command.sh"))]:
+            if not path.is_file():
+                continue
+            line = path.read_text().splitlines()[0]
+            a = shlex.split(line)
+            argv = cell.train_argv(row, name=Path(a[a.index("--out") + 1]).name,
+                                   seed=int(a[a.index("--seed") + 1]),
+                                   start=Path(a[a.index("--init-weights") + 1]),
+                                   stream_seed=int(a[a.index("--stream-seed") + 1]),
+                                   runs=Path(a[a.index("--out") + 1]).parent)
+            assert shlex.join(argv) == line, path
+            checked += 1
+    assert checked >= 26
+    assert float(cell.LR) == cell.CPU.lr
