@@ -26,8 +26,8 @@ TABLES = ("table1a", "table1b", "table1c", "table1d", "table1e", "table1f", "tab
               "iterations) and exit.")
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per row (default 3; smoke 1).")
 @click.option("--preset", type=click.Choice(["micro", "tiny", "paper"]), default="tiny",
-              show_default=True, help="Model preset (clip lengths 9/18/36 -> 3/6/9 unless paper; with "
-              "--budget cpu the start's preset, and 9/18/36 -> 1/2/4 times its clip length).")
+              show_default=True, help="Model preset (clip lengths 9/18/36 -> 3/6/9 unless paper; --budget cpu "
+              "takes the start's, docs/reproduction.md).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("runs/reproduce"), show_default=True, help="Cache and reports.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
