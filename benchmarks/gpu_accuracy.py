@@ -58,6 +58,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=8)
     args = ap.parse_args()
     cpu = BUDGETS["cpu"]
+    if not 1 <= args.splits <= len(cpu.valid_seeds) or args.iters < 1 or args.workers < 1:
+        ap.error(f"--splits takes 1..{len(cpu.valid_seeds)}; --iters and --workers >= 1")
     budget = dataclasses.replace(cpu, stream_seed=C10_STREAM_SEED, max_iters=args.iters,
                                  valid_seeds=cpu.valid_seeds[:args.splits])
     out = args.out.resolve()

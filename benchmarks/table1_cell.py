@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from vistoolkit.atomic import write_text_atomic
-from vistoolkit.studies.cells import JOINT_RENAMES
+from vistoolkit.studies.cells import start_weight_mapping
 from vistoolkit.studies.reproduce import BUDGETS
 from vistoolkit.studies.table1 import (
     ABLATION_DEFAULTS,
@@ -69,12 +69,9 @@ def row_plan(row: str) -> tuple[dict[str, str], list[str], int]:
                             clip_length=finetune_clip_length(t, t.row(key), START_CLIP_LENGTH))
     sets = {k: _set_value(v) for k, v in model.items()
             if (switches | {"clip_length": START_CLIP_LENGTH}).get(k) != v}
-    flags: list[str] = []
-    if model["attention"] == "joint":
-        for old, new in JOINT_RENAMES:
-            flags += ["--rename-weights", f"{old}={new}"]
-    if model["attention"] != switches["attention"]:
-        flags.append("--drop-unused-weights")
+    renames, drop = start_weight_mapping(model["attention"], switches["attention"])
+    flags = [a for old, new in renames for a in ("--rename-weights", f"{old}={new}")]
+    flags += ["--drop-unused-weights"] if drop else []
     return sets, flags, model["clip_length"]
 
 

@@ -191,7 +191,7 @@ def test_cpu_budget_rows_continue_the_start_with_one_switch(tmp_path):
     assert dict(ref.model) == {"attention": "ftsa", "tdc": "still", "query": "disentangled",
                                "correspondence_learning": True, "architecture": "efficientvis",
                                "clip_length": 4}
-    assert not ref.curve and ref.start == tmp_path / "start.pt"
+    assert not ref.curve and ref.start.path == tmp_path / "start.pt"
     assert spec("table1b", "temporal").model["tdc"] == "temporal"
     assert [spec("table1c", r).model["clip_length"] for r in ("T9", "T18", "T36")] == [4, 8, 16]
     assert spec("table1c", "T18").train_key == spec("table1d", "T18_e2e").train_key

@@ -45,6 +45,15 @@ SOURCE_FPS = 6.0   # YouTube-VIS and the synthetic benchmark are annotated at 6 
 JOINT_RENAMES = ((".attn_s.", ".attn_j."), (".norm_s.", ".norm_j."))
 
 
+def start_weight_mapping(attention: str, start_attention: str
+                         ) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """How a start's weights enter a row's model: (renames, drop the unused ones). A row that
+    changes the attention drops what it no longer has; a joint row renames the spatial one."""
+    if attention == start_attention:
+        return (), False
+    return (JOINT_RENAMES if attention == "joint" else ()), True
+
+
 def read_start(path: Path) -> Start:
     """The shared start file of a ``start`` budget (a checkpoint or bundled-format file)."""
     from efficientvis.config import EfficientVISConfig
@@ -144,11 +153,11 @@ def ensure_trained(spec: CellSpec, train_dir: Path, *, resume: bool, progress: b
 
     budget = spec.budget
     if spec.start is not None:
-        start_cfg = EfficientVISConfig.from_dict(read_checkpoint(spec.start)["model_config"])
+        start_cfg = EfficientVISConfig.from_dict(read_checkpoint(spec.start.path)["model_config"])
         model_cfg = start_cfg.replace(**spec.model)
-        joint = spec.model.get("attention") == "joint" and start_cfg.attention != "joint"
-        init = {"init_weights": str(spec.start), "drop_unused_weights": True,
-                "rename_weights": JOINT_RENAMES if joint else ()}
+        renames, drop = start_weight_mapping(model_cfg.attention, start_cfg.attention)
+        init = {"init_weights": str(spec.start.path), "drop_unused_weights": drop,
+                "rename_weights": renames}
     else:
         model_cfg = EfficientVISConfig.preset(spec.preset,
                                               num_classes=_num_classes(spec.data_root),

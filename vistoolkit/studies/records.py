@@ -80,8 +80,7 @@ class CellSpec:
     budget: Budget
     data_root: Path
     device: str = "cpu"
-    start: Path | None = None          # the shared start file of a ``start`` budget
-    start_digest: str = ""             # its content hash (part of the key)
+    start: Start | None = None         # the shared start of a ``start`` budget
 
     @property
     def train_key(self) -> str:
@@ -93,7 +92,7 @@ class CellSpec:
         if recipe != Budget("", 0, None, "", 0).recipe():      # keys of older caches unchanged
             what["recipe"] = recipe
         if self.start is not None:
-            what["start"] = self.start_digest
+            what["start"] = self.start.digest
         return f"{self.preset}-{_digest(what)}-s{self.seed}"
 
     @property

@@ -71,21 +71,20 @@ def format_markdown(res: TableResult, *, budget: Budget | None = None, preset: s
     t = res.table
     n = max((len(r.seeds) for r in res.rows), default=0)
     head = [f"### Table 1{t.name[-1]}: {t.title}", ""]
-    if budget is not None and budget.start:
-        head += [(f"Budget `{budget.name}`: every cell continues one shared start "
-                  f"{budget.max_iters} iterations with only its row's switch changed; its "
-                  f"weight average is scored on {len(budget.valid_seeds) or 1} valid "
-                  "split(s). The start's clip length stands for T = 9 (twice it for 18, four "
-                  "times for 36) where a table compares lengths; every other table runs at "
-                  f"it. Preset `{preset}`, {n} seed(s), compute {_compute_s(res):.0f} s "
-                  f"(this call {res.wall_s:.0f} s). Cells: ours mean ± std (paper), "
-                  "percent."), ""]
-    elif budget is not None:
-        head += [f"Budget `{budget.name}` ({budget.epochs} epochs"
-                 + (f", max {budget.max_iters} iters" if budget.max_iters else "")
-                 + f", data `{budget.data_preset}`), preset `{preset}`, {n} seed(s), "
-                 f"compute {_compute_s(res):.0f} s (this call {res.wall_s:.0f} s). "
-                 "Cells: ours mean ± std (paper), percent.", ""]
+    if budget is not None:
+        tail = (f"compute {_compute_s(res):.0f} s (this call {res.wall_s:.0f} s). Cells: ours "
+                "mean ± std (paper), percent.")
+        if budget.start:
+            what = (f"every cell continues one shared start {budget.max_iters} iterations with "
+                    "only its row's switch changed; its weight average is scored on "
+                    f"{len(budget.valid_seeds) or 1} valid split(s). The start's clip length "
+                    "stands for T = 9 (twice it for 18, four times for 36) where a table "
+                    "compares lengths; every other table runs at it. Preset")
+            head += [f"Budget `{budget.name}`: {what} `{preset}`, {n} seed(s), {tail}", ""]
+        else:
+            iters = f", max {budget.max_iters} iters" if budget.max_iters else ""
+            head += [(f"Budget `{budget.name}` ({budget.epochs} epochs{iters}, data "
+                      f"`{budget.data_preset}`), preset `{preset}`, {n} seed(s), {tail}"), ""]
     if intro:
         head += [intro, ""]
     cols = ["Row", *METRICS, "ΔAP ours [95 % CI] / paper", "bootstrap [95 %]", "verdict"]

@@ -73,19 +73,17 @@ def cell_specs(table: Table, row: Row, *, seeds: Sequence[int], preset: str, bud
     """One spec per seed for a row. With a ``start`` the row continues it: the start's own
     switches and clip length are the defaults, and a dense-baseline row has no cells."""
     if start is None:
-        model, curve, digest = model_overrides(row, preset), table.curve, ""
+        model, curve = model_overrides(row, preset), table.curve
     elif row.model.get("architecture") == "dense":
         return []
     else:
         model = model_overrides(row, start.preset, defaults=start.switches,
                                 clip_length=finetune_clip_length(table, row, start.clip_length))
-        preset, curve, digest = start.preset, False, start.digest
+        preset, curve = start.preset, False
     return [CellSpec(table=table.name, row=row.key, seed=s, preset=preset,
                      model=MappingProxyType(model), linking=row.linking,
                      test_fps=row.test_fps, curve=curve, budget=budget,
-                     data_root=data_root, device=device,
-                     start=None if start is None else start.path, start_digest=digest)
-            for s in seeds]
+                     data_root=data_root, device=device, start=start) for s in seeds]
 
 
 def resolve_start(budget: Budget, start: Path | None, preset: str) -> Start | None:
@@ -151,8 +149,8 @@ def _spec_json(spec: CellSpec) -> dict[str, Any]:
             "model": dict(spec.model), "linking": spec.linking, "test_fps": spec.test_fps,
             "curve": spec.curve, "budget": asdict(spec.budget), "data_root": str(spec.data_root),
             "train_key": spec.train_key,
-            **({} if spec.start is None else {"start": str(spec.start),
-                                              "start_digest": spec.start_digest})}
+            **({} if spec.start is None else {"start": str(spec.start.path),
+                                              "start_digest": spec.start.digest})}
 
 
 def cell_line(spec: CellSpec, res: CellResult) -> str:
