@@ -22,6 +22,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from table1_manifest import spread_ap
+
 from vistoolkit.atomic import write_json_atomic
 from vistoolkit.data.synth import ensure_dataset
 from vistoolkit.studies.cells import run_cell_efficientvis
@@ -39,8 +41,8 @@ def cpu_means() -> list[float]:
     out = []
     for path in [C10_DOCS / "split_spread.md", *sorted(C10_DOCS.glob("seed*/split_spread.md"))]:
         if path.is_file():
-            row = next(ln for ln in path.read_text().splitlines() if "int8" in ln)
-            out.append(float(row.strip("|").split("|")[11]))
+            splits = spread_ap(path)
+            out.append(round(sum(v["AP"] for v in splits.values()) / len(splits), 1))
     return out
 
 
